@@ -1,0 +1,29 @@
+/**
+ * `teranga`: the project CLI. Each subcommand lives in its own file under cli/commands/.
+ */
+import { Command } from 'commander';
+import { TerangaError } from '../lib/errors.ts';
+import { registerCluster } from './commands/cluster.ts';
+import { registerRoute } from './commands/route.ts';
+import { registerGenerate } from './commands/generate.ts';
+
+process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+
+const program = new Command('teranga')
+  .description('Teranga: distributed commerce over the Dakar, Thiès and Saint-Louis sites')
+  .showHelpAfterError();
+
+registerCluster(program);
+registerRoute(program);
+registerGenerate(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof TerangaError) {
+    console.error(`error [${error.code}]: ${error.message}`);
+  } else {
+    console.error(`error: ${(error as Error).message}`);
+  }
+  process.exitCode = 1;
+}

@@ -1,0 +1,303 @@
+/**
+ * The local cluster: every PostgreSQL server of the topology (primaries and standbys), migrated
+ * and seeded, then the Node services. `up` is idempotent: a second call reuses the data and
+ * starts only what is not running.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { ensureForeignServers } from '../lib/foreign-servers.ts';
+import { migrate } from '../lib/migrations.ts';
+import { connectionString, DATABASE_ROLES, primaryOf, type DatabaseRole, type NodeService, type PostgresServer, type Topology } from '../lib/topology.ts';
+import { findPgBinaries, type PgBinaries } from './pg-binaries.ts';
+import { canAccess, chownTree, serverIdentity, type RunAs } from './os-user.ts';
+import {
+  createDataDir, initTemplate, isPortFree, postmasterPid, slotName, startServer, stopServer, tail, writeServerConfig,
+} from './postgres-server.ts';
+import { readState, writeState, type ClusterState } from './state.ts';
+import { serviceEnv, waitForHealth } from './services.ts';
+
+export type Progress = (message: string) => void;
+
+export interface UpOptions {
+  /** Start the Node services too (default true). */
+  services?: boolean;
+  synchronous?: boolean;
+  progress?: Progress;
+  /** Extra environment for the services (tests use it for fault injection). */
+  serviceEnv?: Record<string, string>;
+}
+
+interface Context {
+  topology: Topology;
+  bins: PgBinaries;
+  who: RunAs | null;
+  pgRoot: string;
+  state: ClusterState;
+}
+
+export function serverDataDir(pgRoot: string, server: PostgresServer | string): string {
+  return path.join(pgRoot, typeof server === 'string' ? server : server.name);
+}
+
+export function serverLogFile(topology: Topology, name: string): string {
+  return path.join(topology.dataDir, 'logs', `${name}.log`);
+}
+
+/**
+ * Where the data directories go. Under the data dir, unless the servers' user cannot reach it
+ * (a checkout under /root, say): then under /var/tmp, keyed by the data dir's path.
+ */
+function choosePgRoot(topology: Topology, who: RunAs | null): string {
+  const preferred = path.join(topology.dataDir, 'pg');
+  mkdirSync(preferred, { recursive: true });
+  if (canAccess(who, topology.dataDir, 'x')) return preferred;
+  const key = createHash('sha256').update(topology.dataDir).digest('hex').slice(0, 12);
+  return path.join('/var/tmp', `teranga-${key}`, 'pg');
+}
+
+/** Binaries the servers' user can execute: copied next to the data when node_modules is out of its reach. */
+function reachableBinaries(bins: PgBinaries, who: RunAs | null, pgRoot: string): PgBinaries {
+  if (canAccess(who, bins.postgres, 'x')) return bins;
+  const nativeDir = path.dirname(bins.dir);
+  const copy = path.join(path.dirname(pgRoot), 'native');
+  if (!existsSync(path.join(copy, 'bin', 'postgres'))) cpSync(nativeDir, copy, { recursive: true, verbatimSymlinks: true });
+  chownTree(who, copy);
+  const dir = path.join(copy, 'bin');
+  return { ...bins, dir, initdb: path.join(dir, 'initdb'), pgCtl: path.join(dir, 'pg_ctl'), postgres: path.join(dir, 'postgres') };
+}
+
+function context(topology: Topology, synchronous: boolean): Context {
+  const who = serverIdentity();
+  mkdirSync(path.join(topology.dataDir, 'logs'), { recursive: true });
+  const previous = readState(topology);
+  const pgRoot = previous?.pgRoot ?? choosePgRoot(topology, who);
+  mkdirSync(pgRoot, { recursive: true });
+  if (who) {
+    chownTree(who, path.join(topology.dataDir, 'logs'));
+    chownTree(who, pgRoot);
+  }
+  const bins = reachableBinaries(findPgBinaries(), who, pgRoot);
+  const state: ClusterState = previous ?? { pgRoot, binDir: bins.dir, primaries: {}, services: {}, synchronous };
+  state.binDir = bins.dir;
+  return { topology, bins, who, pgRoot, state };
+}
+
+/** The server currently acting as a database's primary (after a failover, its former standby). */
+export function currentPrimary(topology: Topology, state: ClusterState | null, database: DatabaseRole): PostgresServer {
+  const name = state?.primaries[database];
+  return (name && topology.postgres.find((s) => s.name === name)) || primaryOf(topology, database);
+}
+
+async function withClient<T>(topology: Topology, server: PostgresServer, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: connectionString(topology, server), application_name: 'teranga-launcher' });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
+
+async function ensureDataDirs(ctx: Context, progress: Progress): Promise<void> {
+  const template = path.join(ctx.pgRoot, 'template');
+  const missing = ctx.topology.postgres.filter((s) => !existsSync(path.join(serverDataDir(ctx.pgRoot, s), 'PG_VERSION')));
+  if (missing.length === 0) return;
+  if (!existsSync(path.join(template, 'PG_VERSION'))) {
+    const t0 = Date.now();
+    progress(`initdb: creating the server template with ${ctx.bins.source} binaries (${ctx.bins.dir})`);
+    rmSync(template, { recursive: true, force: true });
+    await initTemplate(ctx.bins, ctx.who, template, ctx.topology.pg.user, ctx.topology.pg.database);
+    progress(`initdb: done in ${seconds(t0)}`);
+  }
+  for (const server of missing) {
+    const upstreamDir = server.upstream ? serverDataDir(ctx.pgRoot, server.upstream) : null;
+    // A standby is a copy of its primary taken before the primary's first start: both come from the template.
+    if (upstreamDir && existsSync(path.join(upstreamDir, 'postmaster.opts'))) {
+      throw new Error(
+        `Standby ${server.name} has no data but its primary has already run; rebuild it with \`teranga rebuild-standby ${server.upstream}\``,
+      );
+    }
+    createDataDir(template, serverDataDir(ctx.pgRoot, server), ctx.who, server.role === 'standby');
+    progress(`created ${server.name} (${server.role})`);
+  }
+}
+
+async function startPostgres(ctx: Context, servers: readonly PostgresServer[], progress: Progress): Promise<void> {
+  await Promise.all(
+    servers.map(async (server) => {
+      const dataDir = serverDataDir(ctx.pgRoot, server);
+      if (postmasterPid(dataDir)) {
+        progress(`${server.name}: already running`);
+        return;
+      }
+      if (!(await isPortFree(server.port, server.host))) {
+        throw new Error(`Port ${server.port} (${server.host}) is already in use: PostgreSQL server "${server.name}" cannot start there. Stop what holds it or choose other ports with TERANGA_PG_PORT.`);
+      }
+      writeServerConfig(ctx.topology, server, dataDir, { synchronous: ctx.state.synchronous });
+      const t0 = Date.now();
+      const pid = await startServer(ctx.bins, ctx.who, server, { dataDir, logFile: serverLogFile(ctx.topology, server.name) });
+      progress(`${server.name}: started on ${server.host}:${server.port} (pid ${pid}) in ${seconds(t0)}`);
+    }),
+  );
+}
+
+async function ensureSlots(ctx: Context): Promise<void> {
+  for (const standby of ctx.topology.postgres.filter((s) => s.upstream)) {
+    const primary = ctx.topology.postgres.find((s) => s.name === standby.upstream)!;
+    await withClient(ctx.topology, primary, (c) =>
+      c.query(
+        `SELECT pg_create_physical_replication_slot($1, true)
+         WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)`,
+        [slotName(standby.name)],
+      ),
+    );
+  }
+}
+
+export async function migrateAll(topology: Topology, state: ClusterState | null, progress: Progress): Promise<void> {
+  const run = async (role: DatabaseRole) => {
+    const server = currentPrimary(topology, state, role);
+    const result = await withClient(topology, server, async (c) => {
+      if (role === 'coordinator') await ensureForeignServers(c, topology, (r) => currentPrimary(topology, state, r));
+      return migrate(c, topology.root, role);
+    });
+    progress(`migrate ${role}: ${result.applied.length} applied, ${result.skipped.length} already done`);
+  };
+  // the coordinator's views import the other databases' tables: migrate it last
+  await Promise.all(DATABASE_ROLES.filter((r) => r !== 'coordinator').map(run));
+  await run('coordinator');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function startServices(ctx: Context, progress: Progress, extraEnv: Record<string, string>): Promise<void> {
+  const order: NodeService[][] = [
+    ctx.topology.services.filter((s) => s.kind === 'subgraph'),
+    ctx.topology.services.filter((s) => s.kind === 'gateway'),
+  ];
+  for (const group of order) {
+    await Promise.all(
+      group.map(async (service) => {
+        const known = ctx.state.services[service.name];
+        if (known && isAlive(known.pid)) {
+          progress(`${service.name}: already running (pid ${known.pid})`);
+          return;
+        }
+        if (!(await isPortFree(service.port, service.host))) {
+          throw new Error(`Port ${service.port} is already in use: service "${service.name}" cannot start there. Choose other ports with TERANGA_PORT.`);
+        }
+        const logFile = serverLogFile(ctx.topology, service.name);
+        const out = openSync(logFile, 'a');
+        const child = spawn(process.execPath, ['--import', 'tsx', path.join(ctx.topology.root, service.entry)], {
+          cwd: ctx.topology.root,
+          detached: true,
+          stdio: ['ignore', out, out],
+          env: { ...process.env, ...serviceEnv(ctx.topology, service), ...extraEnv },
+        });
+        closeSync(out);
+        child.unref();
+        const t0 = Date.now();
+        ctx.state.services[service.name] = { pid: child.pid!, startedAt: new Date().toISOString() };
+        writeState(ctx.topology, ctx.state);
+        try {
+          await waitForHealth(service, () => child.exitCode === null && isAlive(child.pid!));
+        } catch (error) {
+          throw new Error(`Service "${service.name}" failed to start: ${(error as Error).message}\n--- last lines of its log (${logFile}) ---\n${tail(logFile)}`);
+        }
+        progress(`${service.name}: ready at ${service.url} (pid ${child.pid}) in ${seconds(t0)}`);
+      }),
+    );
+  }
+}
+
+export async function up(topology: Topology, options: UpOptions = {}): Promise<ClusterState> {
+  const progress = options.progress ?? (() => {});
+  const t0 = Date.now();
+  const ctx = context(topology, options.synchronous ?? true);
+  await ensureDataDirs(ctx, progress);
+  writeState(topology, ctx.state);
+  const primaries = topology.postgres.filter((s) => s.role === 'primary');
+  const standbys = topology.postgres.filter((s) => s.role === 'standby');
+  await startPostgres(ctx, primaries, progress);
+  await ensureSlots(ctx);
+  await startPostgres(ctx, standbys, progress);
+  progress(`PostgreSQL: ${topology.postgres.length} servers up in ${seconds(t0)}`);
+  await migrateAll(topology, ctx.state, progress);
+  if (options.services ?? true) await startServices(ctx, progress, options.serviceEnv ?? {});
+  writeState(topology, ctx.state);
+  progress(`cluster ready in ${seconds(t0)}`);
+  return ctx.state;
+}
+
+async function stopPid(pid: number, timeoutMs = 10_000): Promise<void> {
+  if (!isAlive(pid)) return;
+  try {
+    // services run in their own process group (detached): signal the group
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    process.kill(pid, 'SIGTERM');
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+export async function stopService(topology: Topology, name: string): Promise<void> {
+  const state = readState(topology);
+  const known = state?.services[name];
+  if (!state || !known) return;
+  await stopPid(known.pid);
+  delete state.services[name];
+  writeState(topology, state);
+}
+
+export async function down(topology: Topology, progress: Progress = () => {}): Promise<void> {
+  const state = readState(topology);
+  if (!state) {
+    progress('nothing to stop: no cluster state');
+    return;
+  }
+  await Promise.all(
+    Object.entries(state.services).map(async ([name, { pid }]) => {
+      await stopPid(pid);
+      progress(`${name}: stopped`);
+    }),
+  );
+  state.services = {};
+  writeState(topology, state);
+  const bins = { ...findPgBinaries(), pgCtl: path.join(state.binDir, 'pg_ctl') };
+  const who = serverIdentity();
+  // standbys first, so a synchronous primary's shutdown is not left waiting on them
+  for (const role of ['standby', 'primary'] as const) {
+    await Promise.all(
+      topology.postgres
+        .filter((s) => s.role === role)
+        .map(async (server) => {
+          const dir = serverDataDir(state.pgRoot, server);
+          if (!postmasterPid(dir)) return;
+          await stopServer(bins, who, dir);
+          progress(`${server.name}: stopped`);
+        }),
+    );
+  }
+}
+
+/** Removes every data directory of the cluster (it must be stopped). */
+export async function destroy(topology: Topology): Promise<void> {
+  const state = readState(topology);
+  await down(topology);
+  if (state && state.pgRoot !== path.join(topology.dataDir, 'pg')) rmSync(path.dirname(state.pgRoot), { recursive: true, force: true });
+  rmSync(topology.dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,183 @@
+/**
+ * Creating, configuring, starting and stopping one PostgreSQL server of the local cluster.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { PostgresServer, Topology } from '../lib/topology.ts';
+import type { PgBinaries } from './pg-binaries.ts';
+import { chownTree, type RunAs } from './os-user.ts';
+
+const run = promisify(execFile);
+
+export interface ServerPaths {
+  readonly dataDir: string;
+  readonly logFile: string;
+}
+
+export interface ReplicationSettings {
+  /** Primaries wait for their standby's flush before a commit returns. */
+  readonly synchronous: boolean;
+}
+
+export function slotName(standby: string): string {
+  return standby.replace(/[^a-z0-9]/g, '_');
+}
+
+async function runAs(who: RunAs | null, file: string, args: string[], timeoutMs = 120_000) {
+  return run(file, args, {
+    timeout: timeoutMs,
+    ...(who ? { uid: who.uid, gid: who.gid } : {}),
+    env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+  });
+}
+
+export async function initTemplate(
+  bins: PgBinaries,
+  who: RunAs | null,
+  dir: string,
+  user: string,
+  database: string,
+): Promise<void> {
+  await runAs(who, bins.initdb, ['-D', dir, '-U', user, '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-instructions']);
+  // single-user mode creates the application database without starting a server
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(bins.postgres, ['--single', '-D', dir, 'postgres'], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+      ...(who ? { uid: who.uid, gid: who.gid } : {}),
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`CREATE DATABASE failed (${code}): ${stderr}`))));
+    child.stdin.end(`CREATE DATABASE "${database}";\n`);
+  });
+}
+
+/**
+ * Writes the settings Teranga depends on into `teranga.conf`, included from postgresql.conf.
+ * Rewritten at every boot, so a changed topology (ports) or replication mode takes effect.
+ */
+export function writeServerConfig(
+  topology: Topology,
+  server: PostgresServer,
+  dataDir: string,
+  replication: ReplicationSettings,
+): void {
+  const upstream = server.upstream ? topology.postgres.find((s) => s.name === server.upstream) : undefined;
+  const standbyOfThis = topology.postgres.find((s) => s.upstream === server.name);
+  const lines = [
+    '# Written by the Teranga launcher at every boot; edit lib/topology.ts or cluster/ instead.',
+    `listen_addresses = '${server.host}'`,
+    `port = ${server.port}`,
+    "unix_socket_directories = ''",
+    'max_connections = 100',
+    'shared_buffers = 16MB',
+    // 2PC: every participant must accept PREPARE TRANSACTION, standbys at least as many as primaries
+    'max_prepared_transactions = 64',
+    'wal_level = replica',
+    'max_wal_senders = 10',
+    'max_replication_slots = 10',
+    'wal_keep_size = 128MB',
+    'hot_standby = on',
+    'hot_standby_feedback = on',
+    `cluster_name = '${server.name}'`,
+    "log_line_prefix = '%m [%p] %q%a '",
+    'log_min_duration_statement = -1',
+  ];
+  if (server.role === 'primary' && standbyOfThis && replication.synchronous) {
+    lines.push(`synchronous_standby_names = '"${standbyOfThis.name}"'`);
+  } else {
+    lines.push("synchronous_standby_names = ''");
+  }
+  if (upstream) {
+    lines.push(
+      `primary_conninfo = 'host=${upstream.host} port=${upstream.port} user=${topology.pg.user} application_name=${server.name}'`,
+      `primary_slot_name = '${slotName(server.name)}'`,
+    );
+  }
+  writeFileSync(path.join(dataDir, 'teranga.conf'), lines.join('\n') + '\n');
+  const main = path.join(dataDir, 'postgresql.conf');
+  if (!readFileSync(main, 'utf8').includes("include_if_exists = 'teranga.conf'")) {
+    appendFileSync(main, "\ninclude_if_exists = 'teranga.conf'\n");
+  }
+}
+
+/** A new server's data directory: a copy of the never-started template (so a standby and its primary share a system id). */
+export function createDataDir(template: string, dataDir: string, who: RunAs | null, standby: boolean): void {
+  cpSync(template, dataDir, { recursive: true });
+  if (standby) writeFileSync(path.join(dataDir, 'standby.signal'), '');
+  chownTree(who, dataDir);
+}
+
+export function isPortFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.once('listening', () => probe.close(() => resolve(true)));
+    probe.listen(port, host);
+  });
+}
+
+export function postmasterPid(dataDir: string): number | null {
+  const file = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(file)) return null;
+  const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return null;
+  }
+}
+
+export function tail(file: string, lines = 20): string {
+  if (!existsSync(file)) return '(no log)';
+  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+export class ServerStartError extends Error {
+  constructor(readonly server: string, readonly logTail: string, cause: unknown) {
+    super(`PostgreSQL server "${server}" failed to start: ${(cause as Error).message?.split('\n')[0] ?? cause}\n--- last lines of its log ---\n${logTail}`);
+  }
+}
+
+export async function startServer(
+  bins: PgBinaries,
+  who: RunAs | null,
+  server: PostgresServer,
+  paths: ServerPaths,
+): Promise<number> {
+  const running = postmasterPid(paths.dataDir);
+  if (running) return running;
+  // after a kill -9 the stale lock file makes the first attempts fail for a second or two
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await runAs(who, bins.pgCtl, ['start', '-D', paths.dataDir, '-l', paths.logFile, '-w', '-t', '60', '-s']);
+      break;
+    } catch (error) {
+      const log = tail(paths.logFile);
+      if (attempt < 4 && /lock file .* already exists/.test(log)) {
+        await new Promise((r) => setTimeout(r, 700));
+        continue;
+      }
+      throw new ServerStartError(server.name, log, error);
+    }
+  }
+  const pid = postmasterPid(paths.dataDir);
+  if (!pid) throw new ServerStartError(server.name, tail(paths.logFile), new Error('no postmaster.pid after start'));
+  return pid;
+}
+
+export async function stopServer(bins: PgBinaries, who: RunAs | null, dataDir: string, mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
+  if (!postmasterPid(dataDir)) return;
+  await runAs(who, bins.pgCtl, ['stop', '-D', dataDir, '-m', mode, '-w', '-t', '60', '-s']);
+}
+
+/** pg_ctl promote: the standby leaves recovery and accepts writes. */
+export async function promoteServer(bins: PgBinaries, who: RunAs | null, dataDir: string): Promise<void> {
+  await runAs(who, bins.pgCtl, ['promote', '-D', dataDir, '-w', '-t', '60', '-s']);
+}

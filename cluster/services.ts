@@ -1,0 +1,42 @@
+/**
+ * Environment and health checks of the Node services the launcher starts.
+ */
+import type { NodeService, Topology } from '../lib/topology.ts';
+
+const TOPOLOGY_ENV = ['TERANGA_NETWORK', 'TERANGA_PORT', 'TERANGA_PG_PORT', 'TERANGA_HOME'] as const;
+
+/** What a service needs to rebuild the same topology and know its own place in it. */
+export function serviceEnv(topology: Topology, service: NodeService): Record<string, string> {
+  const env: Record<string, string> = {
+    TERANGA_SERVICE: service.name,
+    TERANGA_HOME: topology.dataDir,
+    APOLLO_TELEMETRY_DISABLED: 'true',
+  };
+  for (const name of TOPOLOGY_ENV) {
+    const value = process.env[name];
+    if (value !== undefined && env[name] === undefined) env[name] = value;
+  }
+  if (service.site) env.SITE = service.site;
+  return env;
+}
+
+export function healthUrl(service: NodeService): string {
+  return `http://${service.host}:${service.port}/health`;
+}
+
+export async function waitForHealth(service: NodeService, alive: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = 'no answer';
+  while (Date.now() < deadline) {
+    if (!alive()) throw new Error('the process exited');
+    try {
+      const response = await fetch(healthUrl(service), { signal: AbortSignal.timeout(1_000) });
+      if (response.ok) return;
+      lastError = `HTTP ${response.status}`;
+    } catch (error) {
+      lastError = (error as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no healthy answer from ${healthUrl(service)} within ${timeoutMs / 1000}s (${lastError})`);
+}

@@ -1,0 +1,139 @@
+/**
+ * A snapshot of the local cluster: every server and service with its role, address, pid and,
+ * for standbys, replication state and lag as the primary sees them.
+ */
+import pg from 'pg';
+import { connectionString, type PostgresServer, type Topology } from '../lib/topology.ts';
+import { postmasterPid } from './postgres-server.ts';
+import { serverDataDir } from './cluster.ts';
+import { healthUrl } from './services.ts';
+import { readState } from './state.ts';
+
+export interface ServerStatus {
+  name: string;
+  kind: 'postgres';
+  site: string | null;
+  database: string;
+  /** The role it plays now (`primary` once a standby is promoted). */
+  role: 'primary' | 'standby' | 'down';
+  host: string;
+  port: number;
+  pid: number | null;
+  replication: { state: string; sync: string; lagBytes: number; replayLagMs: number | null } | null;
+}
+
+export interface ServiceStatus {
+  name: string;
+  kind: 'gateway' | 'subgraph';
+  site: string | null;
+  role: 'up' | 'down';
+  host: string;
+  port: number;
+  url: string;
+  pid: number | null;
+}
+
+export interface ClusterStatus {
+  servers: ServerStatus[];
+  services: ServiceStatus[];
+}
+
+async function query<T extends pg.QueryResultRow>(topology: Topology, server: PostgresServer, sql: string): Promise<T[] | null> {
+  const client = new pg.Client({ connectionString: connectionString(topology, server), connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    return (await client.query<T>(sql)).rows;
+  } catch {
+    return null;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+interface ReplicationRow {
+  application_name: string;
+  state: string;
+  sync_state: string;
+  lag_bytes: number;
+  replay_lag_ms: number | null;
+}
+
+export async function clusterStatus(topology: Topology): Promise<ClusterStatus> {
+  const state = readState(topology);
+  const replication = new Map<string, ReplicationRow>();
+  const roles = new Map<string, ServerStatus['role']>();
+  await Promise.all(
+    topology.postgres.map(async (server) => {
+      const rows = await query<{ standby: boolean }>(topology, server, 'SELECT pg_is_in_recovery() AS standby');
+      roles.set(server.name, rows ? (rows[0]!.standby ? 'standby' : 'primary') : 'down');
+      if (rows && !rows[0]!.standby) {
+        const repl = await query<ReplicationRow>(
+          topology,
+          server,
+          `SELECT application_name, state, sync_state,
+                  pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint AS lag_bytes,
+                  (extract(epoch FROM replay_lag) * 1000)::float8 AS replay_lag_ms
+           FROM pg_stat_replication`,
+        );
+        for (const r of repl ?? []) replication.set(r.application_name, r);
+      }
+    }),
+  );
+  const servers: ServerStatus[] = topology.postgres.map((server) => {
+    const r = replication.get(server.name);
+    return {
+      name: server.name,
+      kind: 'postgres',
+      site: server.site,
+      database: server.database,
+      role: roles.get(server.name) ?? 'down',
+      host: server.host,
+      port: server.port,
+      pid: state ? postmasterPid(serverDataDir(state.pgRoot, server)) : null,
+      replication: r
+        ? { state: r.state, sync: r.sync_state, lagBytes: Number(r.lag_bytes ?? 0), replayLagMs: r.replay_lag_ms }
+        : null,
+    };
+  });
+  const services: ServiceStatus[] = await Promise.all(
+    topology.services.map(async (service) => {
+      let ok = false;
+      try {
+        ok = (await fetch(healthUrl(service), { signal: AbortSignal.timeout(1_500) })).ok;
+      } catch {
+        ok = false;
+      }
+      return {
+        name: service.name,
+        kind: service.kind,
+        site: service.site,
+        role: ok ? 'up' : 'down',
+        host: service.host,
+        port: service.port,
+        url: service.url,
+        pid: state?.services[service.name]?.pid ?? null,
+      };
+    }),
+  );
+  return { servers, services };
+}
+
+export function formatStatus(status: ClusterStatus): string {
+  const lines = ['SERVER                 ROLE      ADDRESS            PID      REPLICATION'];
+  for (const s of status.servers) {
+    const repl =
+      s.role === 'standby'
+        ? s.replication
+          ? `${s.replication.state} (${s.replication.sync}), lag ${s.replication.lagBytes} B${s.replication.replayLagMs !== null ? ` / ${s.replication.replayLagMs.toFixed(1)} ms` : ''}`
+          : 'not streaming'
+        : '';
+    lines.push(
+      `${s.name.padEnd(22)} ${s.role.padEnd(9)} ${`${s.host}:${s.port}`.padEnd(18)} ${String(s.pid ?? '-').padEnd(8)} ${repl}`,
+    );
+  }
+  lines.push('', 'SERVICE                STATE     URL');
+  for (const s of status.services) {
+    lines.push(`${s.name.padEnd(22)} ${s.role.padEnd(9)} ${s.url}${s.pid ? `  (pid ${s.pid})` : ''}`);
+  }
+  return lines.join('\n');
+}

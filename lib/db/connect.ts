@@ -1,0 +1,32 @@
+/**
+ * Pools and kysely instances for the servers of the topology.
+ */
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { connectionString, type PostgresServer, type Topology } from '../topology.ts';
+
+// int8 (bigint, count(*)) as numbers: Teranga's amounts and counts stay far below 2^53.
+pg.types.setTypeParser(20, (value: string) => Number(value));
+
+export interface PoolOptions {
+  max?: number;
+  /** Shown in pg_stat_activity and in server logs. */
+  applicationName?: string;
+}
+
+export function createPool(topology: Topology, server: PostgresServer, options: PoolOptions = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: connectionString(topology, server),
+    max: options.max ?? 10,
+    application_name: options.applicationName ?? 'teranga',
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 10_000,
+  });
+  // An idle client losing its server (failover, restart) must not crash the process.
+  pool.on('error', () => {});
+  return pool;
+}
+
+export function createKysely<DB>(pool: pg.Pool): Kysely<DB> {
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+}

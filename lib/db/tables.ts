@@ -1,0 +1,127 @@
+/**
+ * Table types of every database, in the case study's vocabulary. One interface per database role;
+ * repositories take a `Kysely<…Database>` (or a transaction) as their first argument.
+ */
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+// --- products database: PRODUIT_INFO = π[id, nom, description, prix](Produit)
+export interface ProduitTable {
+  id: Generated<number>;
+  nom: string;
+  description: string | null;
+  prix: number;
+}
+
+export interface ProductsDatabase {
+  produit: ProduitTable;
+}
+
+// --- each regional site
+export interface ClientTable {
+  id: number;
+  nom: string;
+  ville: string;
+  email: string;
+}
+
+export interface StockTable {
+  produit_id: number;
+  quantite: number;
+  version: Generated<number>;
+}
+
+export type CommandeStatut = 'CONFIRMEE' | 'ANNULEE';
+
+export interface CommandeTable {
+  id: string;
+  client_id: number;
+  statut: CommandeStatut;
+  total: number;
+  idempotency_key: string | null;
+  gid: string | null;
+  created_at: Timestamp;
+}
+
+export interface LigneCommandeTable {
+  commande_id: string;
+  produit_id: number;
+  site: string;
+  quantite: number;
+  prix_unitaire: number;
+}
+
+export type PaiementMethode = 'WAVE' | 'ORANGE_MONEY' | 'CARD' | 'CASH_ON_DELIVERY';
+export type PaiementStatut = 'AUTORISE' | 'CAPTURE' | 'ANNULE' | 'REMBOURSE';
+
+export interface PaiementTable {
+  commande_id: string;
+  montant: number;
+  methode: PaiementMethode;
+  statut: PaiementStatut;
+  reference: string;
+  updated_at: Timestamp;
+}
+
+export type MouvementMotif = 'COMMANDE' | 'ANNULATION' | 'REAPPROVISIONNEMENT';
+
+export interface MouvementStockTable {
+  id: Generated<number>;
+  produit_id: number;
+  delta: number;
+  motif: MouvementMotif;
+  commande_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface SiteDatabase {
+  client: ClientTable;
+  stock: StockTable;
+  commande: CommandeTable;
+  ligne_commande: LigneCommandeTable;
+  paiement: PaiementTable;
+  mouvement_stock: MouvementStockTable;
+}
+
+// --- coordinator
+export interface ClientSiteTable {
+  client_id: number;
+  site: string;
+  updated_at: Timestamp;
+}
+
+export type Decision = 'COMMIT' | 'ABORT';
+
+export interface TransactionGlobaleTable {
+  gid: string;
+  commande_id: string | null;
+  kind: 'ORDER' | 'CANCEL' | 'MOVE_CLIENT' | 'REGISTER';
+  decision: Decision | null;
+  participants: string[];
+  created_at: Timestamp;
+  decided_at: Timestamp | null;
+  completed_at: Timestamp | null;
+}
+
+export interface CleIdempotenceTable {
+  client_id: number;
+  cle: string;
+  commande_id: string;
+  site: string;
+  created_at: Timestamp;
+}
+
+export interface CoordinatorDatabase {
+  client_site: ClientSiteTable;
+  transaction_globale: TransactionGlobaleTable;
+  cle_idempotence: CleIdempotenceTable;
+}
+
+export type ClientRow = Selectable<ClientTable>;
+export type ProduitRow = Selectable<ProduitTable>;
+export type StockRow = Selectable<StockTable>;
+export type CommandeRow = Selectable<CommandeTable>;
+export type LigneCommandeRow = Selectable<LigneCommandeTable>;
+export type PaiementRow = Selectable<PaiementTable>;
+export type NewClient = Insertable<ClientTable>;

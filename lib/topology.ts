@@ -1,0 +1,188 @@
+/**
+ * Where everything runs: every PostgreSQL server and every Node service, with its name, role,
+ * host and port. The launcher, the subgraphs, the gateway, compose.yaml's generator and the
+ * benchmarks all read this module; nothing else hard-codes a port or a host.
+ *
+ * Two networks share one shape:
+ * - `local`: everything on 127.0.0.1, each server on its own port (base ports from the environment);
+ * - `compose`: each server is a compose service reached by its name, PostgreSQL on 5432.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SITE_IDS, SITES, type SiteId } from './sites.ts';
+
+export { SITE_IDS, SITES, type SiteId } from './sites.ts';
+
+/** The logical databases; each lives on its own primary server. */
+export const DATABASE_ROLES = ['products', ...SITE_IDS, 'coordinator'] as const;
+export type DatabaseRole = (typeof DATABASE_ROLES)[number];
+
+export type Network = 'local' | 'compose';
+
+export interface PostgresServer {
+  readonly kind: 'postgres';
+  /** `dakar`, `dakar-standby`, … */
+  readonly name: string;
+  /** The logical database it holds. */
+  readonly database: DatabaseRole;
+  /** The role it was configured with; failover may promote a standby at run time. */
+  readonly role: 'primary' | 'standby';
+  readonly site: SiteId | null;
+  readonly host: string;
+  readonly port: number;
+  /** For a standby: the primary it streams from. */
+  readonly upstream: string | null;
+}
+
+export type ServiceName = 'gateway' | 'products' | 'orders' | `region-${SiteId}`;
+
+export interface NodeService {
+  readonly kind: 'gateway' | 'subgraph';
+  readonly name: ServiceName;
+  /** Subgraph name in the supergraph (`regions` for every regional process). */
+  readonly subgraph: 'products' | 'orders' | 'regions' | null;
+  readonly site: SiteId | null;
+  readonly host: string;
+  readonly port: number;
+  readonly url: string;
+  /** Module that starts it (relative to the repository root). */
+  readonly entry: string;
+}
+
+export interface Topology {
+  readonly network: Network;
+  readonly root: string;
+  /** Where the local cluster keeps data directories, logs and its state file. */
+  readonly dataDir: string;
+  readonly pg: { readonly user: string; readonly password: string; readonly database: string };
+  readonly postgres: readonly PostgresServer[];
+  readonly services: readonly NodeService[];
+}
+
+export interface TopologyOptions {
+  network?: Network;
+  /** Gateway port; the subgraphs follow it (default 4000: gateway 4000, products 4001, …). */
+  servicePort?: number;
+  /** First PostgreSQL port; each primary and its standby take the next two. */
+  pgPort?: number;
+  dataDir?: string;
+  host?: string;
+}
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export const DEFAULT_SERVICE_PORT = 4000;
+export const DEFAULT_PG_PORT = 55400;
+
+const PG_COMPOSE_PORT = 5432;
+
+export function buildTopology(options: TopologyOptions = {}): Topology {
+  const network = options.network ?? 'local';
+  const servicePort = options.servicePort ?? DEFAULT_SERVICE_PORT;
+  const pgPort = options.pgPort ?? DEFAULT_PG_PORT;
+  const localHost = options.host ?? '127.0.0.1';
+  const hostOf = (name: string) => (network === 'compose' ? name : localHost);
+
+  const postgres: PostgresServer[] = DATABASE_ROLES.flatMap((database, i) => {
+    const site = (SITE_IDS as readonly string[]).includes(database) ? (database as SiteId) : null;
+    const standbyName = `${database}-standby`;
+    const port = (offset: number) => (network === 'compose' ? PG_COMPOSE_PORT : pgPort + 2 * i + offset);
+    return [
+      { kind: 'postgres', name: database, database, role: 'primary', site, host: hostOf(database), port: port(0), upstream: null },
+      { kind: 'postgres', name: standbyName, database, role: 'standby', site, host: hostOf(standbyName), port: port(1), upstream: database },
+    ] as const;
+  });
+
+  const service = (
+    name: ServiceName,
+    offset: number,
+    kind: NodeService['kind'],
+    subgraph: NodeService['subgraph'],
+    site: SiteId | null,
+    entry: string,
+  ): NodeService => {
+    const host = hostOf(name);
+    const port = servicePort + offset;
+    const pathname = kind === 'gateway' ? '/graphql' : '/graphql';
+    return { kind, name, subgraph, site, host, port, url: `http://${host}:${port}${pathname}`, entry };
+  };
+
+  const services: NodeService[] = [
+    service('gateway', 0, 'gateway', null, null, 'gateway/index.ts'),
+    service('products', 1, 'subgraph', 'products', null, 'subgraphs/products/index.ts'),
+    service('orders', 2, 'subgraph', 'orders', null, 'subgraphs/orders/index.ts'),
+    ...SITE_IDS.map((site, i) =>
+      service(`region-${site}`, 3 + i, 'subgraph', 'regions', site, 'subgraphs/region/index.ts'),
+    ),
+  ];
+
+  return Object.freeze({
+    network,
+    root: REPO_ROOT,
+    dataDir: path.resolve(REPO_ROOT, options.dataDir ?? '.teranga'),
+    pg: Object.freeze({ user: 'teranga', password: 'teranga', database: 'teranga' }),
+    postgres: Object.freeze(postgres),
+    services: Object.freeze(services),
+  });
+}
+
+function intFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0 || value > 65535) {
+    throw new Error(`${name} must be a port number, got "${raw}"`);
+  }
+  return value;
+}
+
+/**
+ * The topology this process runs in, from the environment:
+ * `TERANGA_NETWORK` (local|compose), `TERANGA_PORT` (gateway port, default 4000),
+ * `TERANGA_PG_PORT` (first PostgreSQL port, default 55400), `TERANGA_HOME` (data directory, default .teranga).
+ */
+export function topologyFromEnv(env: NodeJS.ProcessEnv = process.env): Topology {
+  const network = env.TERANGA_NETWORK ?? 'local';
+  if (network !== 'local' && network !== 'compose') {
+    throw new Error(`TERANGA_NETWORK must be "local" or "compose", got "${network}"`);
+  }
+  return buildTopology({
+    network,
+    servicePort: intFromEnv(env, 'TERANGA_PORT'),
+    pgPort: intFromEnv(env, 'TERANGA_PG_PORT'),
+    dataDir: env.TERANGA_HOME,
+  });
+}
+
+export function primaryOf(topology: Topology, database: DatabaseRole): PostgresServer {
+  const server = topology.postgres.find((s) => s.database === database && s.role === 'primary');
+  if (!server) throw new Error(`No primary for database ${database}`);
+  return server;
+}
+
+export function standbyOf(topology: Topology, database: DatabaseRole): PostgresServer {
+  const server = topology.postgres.find((s) => s.database === database && s.role === 'standby');
+  if (!server) throw new Error(`No standby for database ${database}`);
+  return server;
+}
+
+export function serverByName(topology: Topology, name: string): PostgresServer {
+  const server = topology.postgres.find((s) => s.name === name);
+  if (!server) throw new Error(`Unknown server "${name}"; known: ${topology.postgres.map((s) => s.name).join(', ')}`);
+  return server;
+}
+
+export function serviceByName(topology: Topology, name: ServiceName): NodeService {
+  const service = topology.services.find((s) => s.name === name);
+  if (!service) throw new Error(`Unknown service "${name}"`);
+  return service;
+}
+
+export function regionService(topology: Topology, site: SiteId): NodeService {
+  return serviceByName(topology, `region-${site}`);
+}
+
+export function connectionString(topology: Topology, server: PostgresServer): string {
+  const { user, password, database } = topology.pg;
+  return `postgres://${user}:${encodeURIComponent(password)}@${server.host}:${server.port}/${database}`;
+}
