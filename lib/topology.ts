@@ -42,7 +42,10 @@ export interface NodeService {
   /** Subgraph name in the supergraph (`regions` for every regional process). */
   readonly subgraph: 'products' | 'orders' | 'regions' | null;
   readonly site: SiteId | null;
+  /** The address others use to reach it. */
   readonly host: string;
+  /** The address it binds: its host locally, every interface in a container. */
+  readonly listenHost: string;
   readonly port: number;
   readonly url: string;
   /** Module that starts it (relative to the repository root). */
@@ -102,9 +105,9 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
     entry: string,
   ): NodeService => {
     const host = hostOf(name);
+    const listenHost = network === 'compose' ? '0.0.0.0' : host;
     const port = servicePort + offset;
-    const pathname = kind === 'gateway' ? '/graphql' : '/graphql';
-    return { kind, name, subgraph, site, host, port, url: `http://${host}:${port}${pathname}`, entry };
+    return { kind, name, subgraph, site, host, listenHost, port, url: `http://${host}:${port}/graphql`, entry };
   };
 
   const services: NodeService[] = [
