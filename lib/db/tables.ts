@@ -75,7 +75,14 @@ export interface MouvementStockTable {
   created_at: Timestamp;
 }
 
+export interface Decision2pcTable {
+  gid: string;
+  decision: Decision;
+  decided_at: Generated<Date>;
+}
+
 export interface SiteDatabase {
+  decision_2pc: Decision2pcTable;
   client: ClientTable;
   stock: StockTable;
   commande: CommandeTable;
@@ -88,6 +95,7 @@ export interface SiteDatabase {
 export interface ClientSiteTable {
   client_id: number;
   site: string;
+  email: string;
   updated_at: Timestamp;
 }
 

@@ -1,0 +1,66 @@
+/**
+ * The client directory in the coordinator database: which site holds each client, and each
+ * client's email (unique across all sites). Directory changes take part in global transactions
+ * as a prepared local participant.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { CoordinatorDatabase } from '../../lib/db/tables.ts';
+import { isSiteId, type SiteId } from '../../lib/sites.ts';
+import type { LocalParticipant } from './two-phase-commit.ts';
+
+export async function sitesOfClients(db: Kysely<CoordinatorDatabase>, ids: number[]): Promise<Map<number, SiteId>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('client_site').select(['client_id', 'site']).where('client_id', 'in', ids).execute();
+  return new Map(rows.filter((r) => isSiteId(r.site)).map((r) => [r.client_id, r.site as SiteId]));
+}
+
+export async function emailTaken(db: Kysely<CoordinatorDatabase>, email: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('client_site')
+    .select('client_id')
+    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function nextClientId(db: Kysely<CoordinatorDatabase>): Promise<number> {
+  const { rows } = await sql<{ id: number }>`SELECT nextval('client_id_seq')::integer AS id`.execute(db);
+  return rows[0]!.id;
+}
+
+/** A directory change run as a prepared transaction under the global gid. */
+export function directoryParticipant(
+  db: Kysely<CoordinatorDatabase>,
+  change: (trx: Kysely<CoordinatorDatabase>) => Promise<void>,
+): LocalParticipant {
+  return {
+    prepare: (gid) =>
+      db.connection().execute(async (conn) => {
+        await sql`BEGIN`.execute(conn);
+        try {
+          await change(conn);
+          await sql`PREPARE TRANSACTION ${sql.lit(gid)}`.execute(conn);
+        } catch (error) {
+          await sql`ROLLBACK`.execute(conn).catch(() => {});
+          throw error;
+        }
+      }),
+    commitPrepared: (gid) => finishLocal(db, gid, 'COMMIT'),
+    rollbackPrepared: (gid) => finishLocal(db, gid, 'ROLLBACK'),
+  };
+}
+
+export async function finishLocal(db: Kysely<CoordinatorDatabase>, gid: string, verb: 'COMMIT' | 'ROLLBACK'): Promise<void> {
+  try {
+    await sql`${sql.raw(verb)} PREPARED ${sql.lit(gid)}`.execute(db);
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42704') throw error;
+  }
+}
+
+export async function localInDoubt(db: Kysely<CoordinatorDatabase>): Promise<{ gid: string; preparedAt: string }[]> {
+  const { rows } = await sql<{ gid: string; prepared: Date }>`
+    SELECT gid, prepared FROM pg_prepared_xacts
+    WHERE database = current_database() AND gid LIKE 'tg:%' ORDER BY prepared`.execute(db);
+  return rows.map((r) => ({ gid: r.gid, preparedAt: r.prepared.toISOString() }));
+}

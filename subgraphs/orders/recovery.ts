@@ -1,0 +1,88 @@
+/**
+ * Resolves prepared transactions left behind by a crash (of the coordinator, a site or a
+ * network). For each one, the decision site named in its gid is asked; an undecided transaction
+ * older than the timeout is fenced with ABORT there first, so a late COMMIT cannot follow.
+ * Runs at start and periodically.
+ */
+import type { Kysely } from 'kysely';
+import type { CoordinatorDatabase } from '../../lib/db/tables.ts';
+import { isSiteId, SITE_IDS, type SiteId } from '../../lib/sites.ts';
+import { parseGid } from '../../lib/twopc/work.ts';
+import { finishLocal, localInDoubt } from './directory.ts';
+import type { SiteClient } from './site-client.ts';
+
+export interface RecoveryOptions {
+  sites: SiteClient;
+  db: Kysely<CoordinatorDatabase>;
+  /** An undecided prepared transaction older than this is aborted. */
+  timeoutMs: number;
+  log: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface RecoveryReport {
+  committed: string[];
+  rolledBack: string[];
+  pending: string[];
+  unreachable: SiteId[];
+}
+
+export async function recoverOnce(options: RecoveryOptions, now = Date.now()): Promise<RecoveryReport> {
+  const report: RecoveryReport = { committed: [], rolledBack: [], pending: [], unreachable: [] };
+  const holders: { where: SiteId | 'coordinator'; gid: string; preparedAt: string }[] = [];
+  await Promise.all(
+    SITE_IDS.map(async (site) => {
+      try {
+        for (const t of await options.sites.inDoubt(site)) holders.push({ where: site, ...t });
+      } catch {
+        report.unreachable.push(site);
+      }
+    }),
+  );
+  for (const t of await localInDoubt(options.db)) holders.push({ where: 'coordinator', ...t });
+
+  for (const { where, gid, preparedAt } of holders) {
+    const parsed = parseGid(gid);
+    if (!parsed || !isSiteId(parsed.decisionSite)) continue;
+    const old = now - Date.parse(preparedAt) > options.timeoutMs;
+    let decision: 'COMMIT' | 'ABORT' | null = null;
+    try {
+      // ABORT is recorded only when the transaction is old enough to be presumed dead
+      decision = old
+        ? await options.sites.decide(parsed.decisionSite, gid, 'ABORT')
+        : null;
+    } catch {
+      report.pending.push(gid);
+      continue;
+    }
+    if (decision === null) {
+      report.pending.push(gid);
+      continue;
+    }
+    try {
+      if (where === 'coordinator') await finishLocal(options.db, gid, decision === 'COMMIT' ? 'COMMIT' : 'ROLLBACK');
+      else if (decision === 'COMMIT') await options.sites.commitPrepared(where, gid);
+      else await options.sites.rollbackPrepared(where, gid);
+      (decision === 'COMMIT' ? report.committed : report.rolledBack).push(gid);
+      options.log(`recovery: ${decision === 'COMMIT' ? 'committed' : 'rolled back'} a prepared transaction`, { gid, at: where });
+    } catch (error) {
+      report.pending.push(gid);
+      options.log('recovery: could not finish a prepared transaction', { gid, at: where, error: (error as Error).message });
+    }
+  }
+  return report;
+}
+
+export function startRecoveryLoop(options: RecoveryOptions, intervalMs: number): { stop(): void; runNow(): Promise<RecoveryReport> } {
+  let running: Promise<RecoveryReport> | null = null;
+  const runNow = () => {
+    running ??= recoverOnce(options).finally(() => {
+      running = null;
+    });
+    return running;
+  };
+  const timer = setInterval(() => {
+    runNow().catch((error: Error) => options.log('recovery failed', { error: error.message }));
+  }, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer), runNow };
+}

@@ -1,0 +1,86 @@
+/**
+ * Builds the orders subgraph — the transaction coordinator — with its recovery loop and the
+ * internal client-directory endpoint the gateway's router reads.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import express from 'express';
+import { parse } from 'graphql';
+import type { ServiceConfig } from '../../lib/config.ts';
+import { createKysely, createPool } from '../../lib/db/connect.ts';
+import type { CoordinatorDatabase } from '../../lib/db/tables.ts';
+import { isInternalCaller } from '../../lib/service/internal-auth.ts';
+import { createSubgraphServer, type SubgraphServer } from '../../lib/service/subgraph-server.ts';
+import { primaryOf, type Topology } from '../../lib/topology.ts';
+import { sitesOfClients } from './directory.ts';
+import type { Faults } from './faults.ts';
+import { OrderService } from './order-service.ts';
+import { SimulatedPaymentProvider, type PaymentProvider } from './payment-provider.ts';
+import { startRecoveryLoop } from './recovery.ts';
+import { ordersResolvers, type OrdersContext } from './resolvers.ts';
+import { SiteClient } from './site-client.ts';
+import { TwoPhaseCommit } from './two-phase-commit.ts';
+
+export interface OrdersServerOptions {
+  topology: Topology;
+  config: ServiceConfig;
+  faults: Faults;
+  payments?: PaymentProvider;
+  /** A prepared transaction without a decision older than this is rolled back by recovery. */
+  inDoubtTimeoutMs?: number;
+  recoveryIntervalMs?: number;
+  participantTimeoutMs?: number;
+  maxAttempts?: number;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export async function createOrdersServer(options: OrdersServerOptions): Promise<SubgraphServer & { recovery: ReturnType<typeof startRecoveryLoop> }> {
+  const { topology } = options;
+  const log = options.log ?? ((message, fields) => console.log(JSON.stringify({ service: 'orders', msg: message, ...fields })));
+  const pool = createPool(topology, primaryOf(topology, 'coordinator'), { applicationName: 'teranga-orders', max: 20 });
+  const db = createKysely<CoordinatorDatabase>(pool);
+  const sites = new SiteClient({ topology, secret: options.config.internalSecret, timeoutMs: options.participantTimeoutMs ?? 10_000 });
+  const tpc = new TwoPhaseCommit({ sites, faults: options.faults, log });
+  const orders = new OrderService({ db, sites, tpc, payments: options.payments ?? new SimulatedPaymentProvider(), maxAttempts: options.maxAttempts ?? 5 });
+  const recovery = startRecoveryLoop({ sites, db, timeoutMs: options.inDoubtTimeoutMs ?? 10_000, log }, options.recoveryIntervalMs ?? 5_000);
+
+  const server = await createSubgraphServer<OrdersContext>({
+    name: 'orders',
+    typeDefs: parse(readFileSync(path.join(topology.root, 'schema', 'orders.graphql'), 'utf8')),
+    resolvers: ordersResolvers,
+    context: async () => ({ orders }),
+    ready: async () => {
+      await pool.query('SELECT 1');
+    },
+    routes: (app) => {
+      app.post('/internal/client-sites', express.json({ limit: '100kb' }), async (req, res) => {
+        if (!isInternalCaller(req.headers, options.config.internalSecret)) {
+          res.status(403).json({ error: { code: 'FORBIDDEN', message: 'internal endpoint' } });
+          return;
+        }
+        const ids: unknown = req.body?.ids;
+        if (!Array.isArray(ids) || ids.length > 1000) {
+          res.status(400).json({ error: { code: 'BAD_USER_INPUT', message: 'ids must be an array of at most 1000 ids' } });
+          return;
+        }
+        const numeric = ids.map((id) => (typeof id === 'string' && /^\d{1,10}$/.test(id) ? Number(id) : null));
+        const known = await sitesOfClients(db, numeric.filter((n): n is number => n !== null && n <= 2_147_483_647));
+        res.json({ sites: Object.fromEntries(ids.map((id, i) => [String(id), known.get(numeric[i] ?? -1) ?? null])) });
+      });
+      app.post('/internal/recover', async (req, res) => {
+        if (!isInternalCaller(req.headers, options.config.internalSecret)) {
+          res.status(403).json({ error: { code: 'FORBIDDEN', message: 'internal endpoint' } });
+          return;
+        }
+        res.json(await recovery.runNow());
+      });
+    },
+    onStop: async () => {
+      recovery.stop();
+      await db.destroy();
+    },
+  });
+  // Resolve what a previous run left prepared before taking new orders.
+  await recovery.runNow().catch((error: Error) => log('initial recovery failed', { error: error.message }));
+  return Object.assign(server, { recovery });
+}

@@ -1,0 +1,161 @@
+/**
+ * The coordinator's calls to the other services, straight to each process (never through the
+ * gateway): the regional participant API and reads, and the products subgraph for prices.
+ * Every call carries the internal secret and the request id; a site that does not answer in
+ * time surfaces as SiteUnavailableError.
+ */
+import { INTERNAL_SECRET_HEADER } from '../../lib/config.ts';
+import { regionService, serviceByName, type Topology } from '../../lib/topology.ts';
+import { SITES, type SiteId } from '../../lib/sites.ts';
+import type { ParticipantVote, ParticipantWork } from '../../lib/twopc/work.ts';
+
+export class SiteUnavailableError extends Error {
+  constructor(readonly target: string, cause: unknown) {
+    super(`${target} is unavailable: ${(cause as Error)?.message ?? cause}`);
+    this.name = 'SiteUnavailableError';
+  }
+}
+
+export class RemoteGraphQLError extends Error {
+  constructor(readonly target: string, readonly errors: { message: string; extensions?: { code?: string } }[]) {
+    super(`${target}: ${errors.map((e) => e.message).join('; ')}`);
+  }
+}
+
+export interface StockQuantity {
+  productId: number;
+  site: SiteId;
+  quantity: number | null;
+}
+
+export interface ProductPrice {
+  id: number;
+  name: string;
+  price: number;
+}
+
+export interface RemoteOrder {
+  id: string;
+  site: string;
+  status: 'CONFIRMED' | 'CANCELLED';
+  total: number;
+  client: { id: string } | null;
+  lines: { product: { id: string } | null; quantity: number; unitPrice: number; site: string }[];
+}
+
+export interface SiteClientOptions {
+  topology: Topology;
+  secret: string;
+  timeoutMs: number;
+}
+
+const VOTE_FIELDS = 'gid ok code message productId available existingOrderId';
+
+export class SiteClient {
+  constructor(private readonly options: SiteClientOptions) {}
+
+  private async call<T>(target: string, url: string, query: string, variables: Record<string, unknown>, requestId?: string): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [INTERNAL_SECRET_HEADER]: this.options.secret,
+          ...(requestId ? { 'x-request-id': requestId } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch (error) {
+      throw new SiteUnavailableError(target, error);
+    }
+    if (response.status >= 502) throw new SiteUnavailableError(target, new Error(`HTTP ${response.status}`));
+    const body = (await response.json()) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+    if (body.errors?.length) throw new RemoteGraphQLError(target, body.errors);
+    return body.data as T;
+  }
+
+  private region<T>(site: SiteId, query: string, variables: Record<string, unknown>, requestId?: string) {
+    return this.call<T>(`site ${site}`, regionService(this.options.topology, site).url, query, variables, requestId);
+  }
+
+  async prepare(site: SiteId, work: ParticipantWork, requestId?: string): Promise<ParticipantVote> {
+    const data = await this.region<{ _prepare: ParticipantVote }>(
+      site, `mutation($work: String!) { _prepare(work: $work) { ${VOTE_FIELDS} } }`, { work: JSON.stringify(work) }, requestId);
+    return data._prepare;
+  }
+
+  async commitLocal(site: SiteId, work: ParticipantWork, requestId?: string): Promise<ParticipantVote> {
+    const data = await this.region<{ _commitLocal: ParticipantVote }>(
+      site, `mutation($work: String!) { _commitLocal(work: $work) { ${VOTE_FIELDS} } }`, { work: JSON.stringify(work) }, requestId);
+    return data._commitLocal;
+  }
+
+  async commitPrepared(site: SiteId, gid: string): Promise<void> {
+    await this.region(site, 'mutation($gid: String!) { _commitPrepared(gid: $gid) }', { gid });
+  }
+
+  async rollbackPrepared(site: SiteId, gid: string): Promise<void> {
+    await this.region(site, 'mutation($gid: String!) { _rollbackPrepared(gid: $gid) }', { gid });
+  }
+
+  async decide(site: SiteId, gid: string, decision: 'COMMIT' | 'ABORT'): Promise<'COMMIT' | 'ABORT'> {
+    const data = await this.region<{ _decide: 'COMMIT' | 'ABORT' }>(
+      site, 'mutation($gid: String!, $d: String!) { _decide(gid: $gid, decision: $d) }', { gid, d: decision });
+    return data._decide;
+  }
+
+  async inDoubt(site: SiteId): Promise<{ gid: string; preparedAt: string }[]> {
+    const data = await this.region<{ _inDoubt: { gid: string; preparedAt: string }[] }>(site, '{ _inDoubt { gid preparedAt } }', {});
+    return data._inDoubt;
+  }
+
+  async exportClient(site: SiteId, clientId: number): Promise<string | null> {
+    const data = await this.region<{ _exportClient: string | null }>(site, 'query($id: ID!) { _exportClient(id: $id) }', { id: String(clientId) });
+    return data._exportClient;
+  }
+
+  async orderByKey(site: SiteId, clientId: number, key: string): Promise<string | null> {
+    const data = await this.region<{ _orderByIdempotencyKey: string | null }>(
+      site, 'query($c: ID!, $k: String!) { _orderByIdempotencyKey(clientId: $c, key: $k) }', { c: String(clientId), k: key });
+    return data._orderByIdempotencyKey;
+  }
+
+  /** The stock of the given products at one warehouse (entity fetch, one SQL statement there). */
+  async stockAt(site: SiteId, productIds: number[], requestId?: string): Promise<StockQuantity[]> {
+    const representations = productIds.map((id) => ({ __typename: 'StockLevel', productId: String(id), site: SITES[site].code }));
+    const data = await this.region<{ _entities: ({ quantity: number } | null)[] }>(
+      site,
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on StockLevel { quantity } } }',
+      { r: representations },
+      requestId,
+    );
+    return productIds.map((productId, i) => ({ productId, site, quantity: data._entities[i]?.quantity ?? null }));
+  }
+
+  /** An order as its site holds it, or null. */
+  async order(site: SiteId, id: string): Promise<RemoteOrder | null> {
+    const data = await this.region<{ order: RemoteOrder | null }>(
+      site,
+      'query($id: ID!) { order(id: $id) { id site status total client { id } lines { product { id } quantity unitPrice site } } }',
+      { id },
+    );
+    return data.order;
+  }
+
+  /** Prices are read server-side, from the products subgraph; unknown products come back null. */
+  async prices(productIds: number[], requestId?: string): Promise<Map<number, ProductPrice>> {
+    const representations = productIds.map((id) => ({ __typename: 'Product', id: String(id) }));
+    const data = await this.call<{ _entities: ({ id: string; name: string; price: number } | null)[] }>(
+      'products',
+      serviceByName(this.options.topology, 'products').url,
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id name price } } }',
+      { r: representations },
+      requestId,
+    );
+    const prices = new Map<number, ProductPrice>();
+    for (const p of data._entities) if (p) prices.set(Number(p.id), { id: Number(p.id), name: p.name, price: p.price });
+    return prices;
+  }
+}

@@ -1,0 +1,17 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Kysely } from 'kysely';
+import type { SiteDatabase } from '../../lib/db/tables.ts';
+import type { SiteId } from '../../lib/sites.ts';
+import type { RegionLoaders } from './loaders.ts';
+
+/** What every resolver of a regional subgraph receives; built afresh for each request. */
+export interface RegionContext {
+  /** The site this process serves; its database is `db`. */
+  readonly site: SiteId;
+  readonly db: Kysely<SiteDatabase>;
+  readonly loaders: RegionLoaders;
+  /** The HTTP request's headers, for resolvers that authenticate internal callers. */
+  readonly headers: IncomingHttpHeaders;
+  /** The request presented the internal secret (see RegionServerOptions.internalSecret). */
+  readonly internalCaller: boolean;
+}

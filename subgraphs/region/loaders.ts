@@ -1,0 +1,55 @@
+/**
+ * Per-request DataLoaders of a regional subgraph. Every entity or list the request touches is
+ * loaded through them, so a request sends one statement per kind of data it reads, however many
+ * items it reads: `_entities` with fifty StockLevels, or fifty clients with their orders.
+ */
+import DataLoader from 'dataloader';
+import type { Kysely } from 'kysely';
+import type { SiteDatabase } from '../../lib/db/tables.ts';
+import type { Client, Order, OrderLine, Payment, StockLevel } from '../../lib/domain/model.ts';
+import type { SiteId } from '../../lib/sites.ts';
+import {
+  findClientsByIds,
+  findLinesByOrderIds,
+  findOrdersByClientIds,
+  findOrdersByIds,
+  findPaymentsByOrderIds,
+  findStockByProductIds,
+} from './repository.ts';
+
+export interface RegionLoaders {
+  /** A client of this site by id; null when the client belongs to another site or does not exist. */
+  readonly client: DataLoader<number, Client | null>;
+  /** This warehouse's stock of a product; null when it holds no row for the product. */
+  readonly stock: DataLoader<number, StockLevel | null>;
+  /** An order of this site by (canonical) uuid. */
+  readonly order: DataLoader<string, Order | null>;
+  /** A client's orders, newest first. */
+  readonly ordersOfClient: DataLoader<number, Order[]>;
+  readonly linesOfOrder: DataLoader<string, OrderLine[]>;
+  readonly paymentOfOrder: DataLoader<string, Payment | null>;
+}
+
+/** One value per key, in the keys' order (what DataLoader requires of a batch). */
+function byKey<K, V>(keys: readonly K[], items: readonly V[], keyOf: (item: V) => K): (V | null)[] {
+  const found = new Map(items.map((item) => [keyOf(item), item]));
+  return keys.map((key) => found.get(key) ?? null);
+}
+
+/** All values per key, in the keys' order, keeping the order the items came in. */
+function groupByKey<K, V>(keys: readonly K[], items: readonly V[], keyOf: (item: V) => K): V[][] {
+  const groups = new Map<K, V[]>(keys.map((key) => [key, []]));
+  for (const item of items) groups.get(keyOf(item))?.push(item);
+  return keys.map((key) => groups.get(key) ?? []);
+}
+
+export function createRegionLoaders(db: Kysely<SiteDatabase>, site: SiteId): RegionLoaders {
+  return {
+    client: new DataLoader(async (ids) => byKey(ids, await findClientsByIds(db, site, ids), (c) => c.id)),
+    stock: new DataLoader(async (ids) => byKey(ids, await findStockByProductIds(db, site, ids), (s) => s.productId)),
+    order: new DataLoader(async (ids) => byKey(ids, await findOrdersByIds(db, site, ids), (o) => o.id)),
+    ordersOfClient: new DataLoader(async (ids) => groupByKey(ids, await findOrdersByClientIds(db, site, ids), (o) => o.clientId)),
+    linesOfOrder: new DataLoader(async (ids) => groupByKey(ids, await findLinesByOrderIds(db, ids), (l) => l.orderId)),
+    paymentOfOrder: new DataLoader(async (ids) => byKey(ids, await findPaymentsByOrderIds(db, ids), (p) => p.orderId)),
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * The two-phase-commit participant of one site: runs its share of a global transaction on one
+ * pinned connection, then PREPAREs it (2PC) or commits it locally (one-site work, or the decision
+ * site whose local commit records the COMMIT decision). Prepared transactions survive a crash of
+ * this server and a standby promotion; the coordinator or its recovery later resolves them.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { SiteDatabase } from '../../../lib/db/tables.ts';
+import type { SiteId } from '../../../lib/sites.ts';
+import type { Decision } from '../../../lib/db/tables.ts';
+import type { ParticipantVote, ParticipantWork } from '../../../lib/twopc/work.ts';
+import { applyWork, type Refusal } from './apply-work.ts';
+
+export interface ParticipantOptions {
+  /** Longest wait for a row lock; past it the participant votes CONFLICT (breaks distributed deadlocks). */
+  lockTimeoutMs: number;
+}
+
+const LOCK_NOT_AVAILABLE = '55P03';
+const DEADLOCK_DETECTED = '40P01';
+const SERIALIZATION_FAILURE = '40001';
+const UNIQUE_VIOLATION = '23505';
+const FOREIGN_KEY_VIOLATION = '23503';
+const UNDEFINED_OBJECT = '42704';
+
+function vote(gid: string | null, refusal: Refusal | null): ParticipantVote {
+  return {
+    gid,
+    ok: refusal === null,
+    code: refusal?.code ?? null,
+    message: refusal?.message ?? null,
+    productId: refusal?.productId !== undefined ? String(refusal.productId) : null,
+    available: refusal?.available ?? null,
+    existingOrderId: refusal?.existingOrderId ?? null,
+  };
+}
+
+function refusalFromError(error: unknown): Refusal | null {
+  const code = (error as { code?: string }).code;
+  const constraint = (error as { constraint?: string }).constraint;
+  if (code === LOCK_NOT_AVAILABLE || code === DEADLOCK_DETECTED || code === SERIALIZATION_FAILURE) {
+    return { code: 'CONFLICT', message: 'Concurrent transactions hold the stock rows; retry' };
+  }
+  if (code === UNIQUE_VIOLATION && constraint === 'decision_2pc_pkey') {
+    return { code: 'ABORTED', message: 'The transaction was already decided (aborted by recovery)' };
+  }
+  if (code === UNIQUE_VIOLATION || code === FOREIGN_KEY_VIOLATION) {
+    return { code: 'CONFLICT', message: `Constraint ${constraint ?? ''} refused the change` };
+  }
+  return null;
+}
+
+/**
+ * Runs the work in its own transaction on one connection; `finish` ends it (PREPARE or COMMIT).
+ * kysely's transaction helper would COMMIT itself, which PREPARE TRANSACTION forbids.
+ */
+async function runWork(
+  db: Kysely<SiteDatabase>,
+  site: SiteId,
+  work: ParticipantWork,
+  options: ParticipantOptions,
+  finish: (conn: Kysely<SiteDatabase>) => Promise<void>,
+): Promise<ParticipantVote> {
+  return db.connection().execute(async (conn) => {
+    await sql`BEGIN`.execute(conn);
+    try {
+      await sql`SELECT set_config('lock_timeout', ${`${options.lockTimeoutMs}ms`}, true)`.execute(conn);
+      const refusal = await applyWork(conn, site, work);
+      if (refusal) {
+        await sql`ROLLBACK`.execute(conn);
+        return vote(work.gid, refusal);
+      }
+      await finish(conn);
+      return vote(work.gid, null);
+    } catch (error) {
+      await sql`ROLLBACK`.execute(conn).catch(() => {});
+      const refusal = refusalFromError(error);
+      if (refusal) return vote(work.gid, refusal);
+      throw error;
+    }
+  });
+}
+
+/** Phase 1: do the work and PREPARE it; the vote is yes only once the prepare is durable. */
+export function prepare(db: Kysely<SiteDatabase>, site: SiteId, work: ParticipantWork, options: ParticipantOptions) {
+  if (!work.gid) throw new Error('prepare needs a gid');
+  const gid = work.gid;
+  return runWork(db, site, work, options, async (conn) => {
+    await sql`PREPARE TRANSACTION ${sql.lit(gid)}`.execute(conn);
+  });
+}
+
+/**
+ * One-phase commit: the whole work of a one-site transaction, or the decision site's share of a
+ * global one — then its COMMIT decision is written in the same local transaction, so the decision
+ * is durable exactly when this site's work is.
+ */
+export function commitLocal(db: Kysely<SiteDatabase>, site: SiteId, work: ParticipantWork, options: ParticipantOptions) {
+  return runWork(db, site, work, options, async (conn) => {
+    if (work.gid) await conn.insertInto('decision_2pc').values({ gid: work.gid, decision: 'COMMIT' }).execute();
+    await sql`COMMIT`.execute(conn);
+  });
+}
+
+async function finishPrepared(db: Kysely<SiteDatabase>, gid: string, verb: 'COMMIT' | 'ROLLBACK'): Promise<boolean> {
+  try {
+    await sql`${sql.raw(verb)} PREPARED ${sql.lit(gid)}`.execute(db);
+    return true;
+  } catch (error) {
+    // already resolved (a retry, or recovery got there first)
+    if ((error as { code?: string }).code === UNDEFINED_OBJECT) return true;
+    throw error;
+  }
+}
+
+export const commitPrepared = (db: Kysely<SiteDatabase>, gid: string) => finishPrepared(db, gid, 'COMMIT');
+export const rollbackPrepared = (db: Kysely<SiteDatabase>, gid: string) => finishPrepared(db, gid, 'ROLLBACK');
+
+/**
+ * Records a decision unless one exists and returns the one that holds. Recovery calls it with
+ * ABORT for an undecided transaction: if the decision site's commit is still in flight, the
+ * primary key makes this wait for it, so the two can never disagree.
+ */
+export async function decide(db: Kysely<SiteDatabase>, gid: string, decision: Decision): Promise<Decision> {
+  await db.insertInto('decision_2pc').values({ gid, decision }).onConflict((oc) => oc.column('gid').doNothing()).execute();
+  const row = await db.selectFrom('decision_2pc').select('decision').where('gid', '=', gid).executeTakeFirstOrThrow();
+  return row.decision as Decision;
+}
+
+export async function inDoubt(db: Kysely<SiteDatabase>): Promise<{ gid: string; preparedAt: string }[]> {
+  const { rows } = await sql<{ gid: string; prepared: Date }>`
+    SELECT gid, prepared FROM pg_prepared_xacts
+    WHERE database = current_database() AND gid LIKE 'tg:%' ORDER BY prepared`.execute(db);
+  return rows.map((r) => ({ gid: r.gid, preparedAt: r.prepared.toISOString() }));
+}
+
+export async function exportClient(db: Kysely<SiteDatabase>, clientId: number): Promise<string | null> {
+  const client = await db.selectFrom('client').selectAll().where('id', '=', clientId).executeTakeFirst();
+  if (!client) return null;
+  const commandes = await db.selectFrom('commande').selectAll().where('client_id', '=', clientId).orderBy('created_at').execute();
+  const ids = commandes.map((c) => c.id);
+  const lignes = ids.length ? await db.selectFrom('ligne_commande').selectAll().where('commande_id', 'in', ids).execute() : [];
+  const paiements = ids.length ? await db.selectFrom('paiement').selectAll().where('commande_id', 'in', ids).execute() : [];
+  const iso = (d: Date) => d.toISOString();
+  return JSON.stringify({
+    client,
+    orders: commandes.map((c) => {
+      const p = paiements.find((x) => x.commande_id === c.id);
+      return {
+        commande: { ...c, created_at: iso(c.created_at) },
+        lignes: lignes.filter((l) => l.commande_id === c.id),
+        paiement: p ? { ...p, updated_at: iso(p.updated_at) } : null,
+      };
+    }),
+  });
+}

@@ -1,0 +1,149 @@
+/**
+ * Resolvers of a regional subgraph (schema/regions.graphql). Every site runs the same code and
+ * answers only from its own fragments: a client, order or stock row held by another site is
+ * simply absent here (null or an empty list), and the gateway routes each request to the site
+ * that holds the data.
+ */
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { parseIntegerId, parseUuid } from '../../lib/domain/identifiers.ts';
+import { SITE_ENUM_VALUES, siteIdOfCode } from '../../lib/domain/mapping.ts';
+import type { Client, Order, OrderLine, StockLevel } from '../../lib/domain/model.ts';
+import { TerangaError } from '../../lib/errors.ts';
+import { placement, type Placement } from '../../lib/placement.ts';
+import type { SiteId } from '../../lib/sites.ts';
+import type { RegionContext } from './context.ts';
+import { listClients, restock } from './repository.ts';
+
+export const MAX_RESTOCK_QUANTITY = 1_000_000;
+
+/**
+ * placement() with the public error code: callers see BAD_USER_INPUT (a malformed argument)
+ * whatever the placement module calls it internally, with the city in the extensions.
+ */
+function placeCity(city: string): Placement {
+  try {
+    return placement(city);
+  } catch (error) {
+    if (error instanceof TerangaError && error.code === 'UNKNOWN_CITY') {
+      throw new TerangaError('BAD_USER_INPUT', error.message, { city });
+    }
+    throw error;
+  }
+}
+
+interface StockLevelReference {
+  readonly productId: unknown;
+  /** The raw enum code: representations are not coerced through the `Site` enum. */
+  readonly site: unknown;
+}
+
+interface OrderReference {
+  readonly id: unknown;
+  readonly site: unknown;
+}
+
+export const regionResolvers: GraphQLResolverMap<RegionContext> = {
+  Site: SITE_ENUM_VALUES,
+
+  Query: {
+    client(_parent: unknown, args: { id: string }, { loaders }: RegionContext) {
+      const id = parseIntegerId(args.id);
+      return id === null ? null : loaders.client.load(id);
+    },
+
+    async clients(_parent: unknown, args: { city?: string | null; site?: SiteId | null }, { db, loaders, site }: RegionContext) {
+      // validated even when the site filter already excludes this site, so the error does not depend on routing
+      const city = args.city == null ? undefined : placeCity(args.city);
+      if (args.site != null && args.site !== site) return [];
+      if (city && city.site !== site) return [];
+      // one statement for the list; the clients then serve entity lookups of the same request
+      const clients = await listClients(db, site, { city: city?.city });
+      for (const client of clients) loaders.client.prime(client.id, client);
+      return clients;
+    },
+
+    siteForCity(_parent: unknown, args: { city: string }): SiteId {
+      return placeCity(args.city).site;
+    },
+
+    order(_parent: unknown, args: { id: string }, { loaders }: RegionContext) {
+      const id = parseUuid(args.id);
+      return id === null ? null : loaders.order.load(id);
+    },
+  },
+
+  Mutation: {
+    async restock(
+      _parent: unknown,
+      args: { productId: string; site: SiteId; quantity: number },
+      { db, loaders, site }: RegionContext,
+    ): Promise<StockLevel> {
+      const { quantity } = args;
+      if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_RESTOCK_QUANTITY) {
+        throw new TerangaError('BAD_USER_INPUT', `quantity must be a whole number from 1 to ${MAX_RESTOCK_QUANTITY}, got ${quantity}`, {
+          argument: 'quantity',
+        });
+      }
+      if (args.site !== site) {
+        // the gateway routes by `site`, so only a direct call can land at the wrong warehouse
+        throw new TerangaError('BAD_USER_INPUT', `This server holds the stock of ${site}, not of ${args.site}`, {
+          argument: 'site',
+        });
+      }
+      const productId = parseIntegerId(args.productId);
+      const level = productId === null ? null : await restock(db, site, productId, quantity);
+      if (!level) {
+        throw new TerangaError('NOT_FOUND', `The ${site} warehouse holds no stock of product ${args.productId}`, {
+          productId: args.productId,
+        });
+      }
+      loaders.stock.clear(level.productId).prime(level.productId, level);
+      return level;
+    },
+  },
+
+  Client: {
+    __resolveReference(reference: { id: unknown }, { loaders }: RegionContext) {
+      const id = parseIntegerId(reference.id);
+      return id === null ? null : loaders.client.load(id);
+    },
+    orders(client: Client, _args: unknown, { loaders }: RegionContext) {
+      return loaders.ordersOfClient.load(client.id);
+    },
+  },
+
+  StockLevel: {
+    __resolveReference(reference: StockLevelReference, { loaders, site }: RegionContext) {
+      // another warehouse's stock is not held here: null, without a statement
+      if (siteIdOfCode(reference.site) !== site) return null;
+      const productId = parseIntegerId(reference.productId);
+      return productId === null ? null : loaders.stock.load(productId);
+    },
+  },
+
+  Order: {
+    __resolveReference(reference: OrderReference, { loaders, site }: RegionContext) {
+      if (siteIdOfCode(reference.site) !== site) return null;
+      const id = parseUuid(reference.id);
+      return id === null ? null : loaders.order.load(id);
+    },
+    client(order: Order, _args: unknown, { loaders }: RegionContext) {
+      return loaders.client.load(order.clientId);
+    },
+    lines(order: Order, _args: unknown, { loaders }: RegionContext) {
+      return loaders.linesOfOrder.load(order.id);
+    },
+    payment(order: Order, _args: unknown, { loaders }: RegionContext) {
+      return loaders.paymentOfOrder.load(order.id);
+    },
+    createdAt(order: Order): string {
+      return order.createdAt.toISOString();
+    },
+  },
+
+  OrderLine: {
+    product(line: OrderLine) {
+      return { __typename: 'Product', id: String(line.productId) };
+    },
+  },
+};

@@ -1,0 +1,96 @@
+/**
+ * Builds a regional subgraph: one codebase, one process per site, each reading and writing only
+ * its own site's primary database. Listening is left to index.ts, so tests start any site
+ * in-process on any port.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { parse, type DocumentNode } from 'graphql';
+import { Kysely, PostgresDialect, sql, type Logger } from 'kysely';
+import { createPool } from '../../lib/db/connect.ts';
+import type { SiteDatabase } from '../../lib/db/tables.ts';
+import { isInternalCaller } from '../../lib/service/internal-auth.ts';
+import { createSubgraphServer, type SubgraphServer } from '../../lib/service/subgraph-server.ts';
+import type { SiteId } from '../../lib/sites.ts';
+import { primaryOf, type Topology } from '../../lib/topology.ts';
+import type { RegionContext } from './context.ts';
+import { createRegionLoaders } from './loaders.ts';
+import { participantResolvers } from './participant/resolvers.ts';
+import { regionResolvers } from './resolvers.ts';
+
+export interface RegionServerOptions {
+  readonly topology: Topology;
+  readonly site: SiteId;
+  /**
+   * More SDL served by the same subgraph (internal fields, for instance). It may use the
+   * directives schema/regions.graphql already imports (@key, @shareable, @inaccessible) and
+   * `extend type Query`/`extend type Mutation`.
+   */
+  readonly extraTypeDefs?: DocumentNode;
+  /** Resolvers merged into the subgraph's, type by type; a field given here wins. */
+  readonly extraResolvers?: GraphQLResolverMap<RegionContext>;
+  /**
+   * The shared secret internal callers present in the `x-teranga-internal-secret` header; it sets
+   * `internalCaller` in the context. Without it no request counts as internal.
+   */
+  readonly internalSecret?: string;
+  /** Longest wait of a 2PC participant for a stock row lock (default 2000 ms). */
+  readonly lockTimeoutMs?: number;
+  /**
+   * kysely's log hook, called once for every SQL statement the subgraph sends (BEGIN and COMMIT
+   * included): tests count statements with it, operators can log slow queries.
+   */
+  readonly log?: Logger;
+}
+
+function mergeTypeDefs(base: DocumentNode, extra: DocumentNode | undefined): DocumentNode {
+  return extra ? { ...base, definitions: [...base.definitions, ...extra.definitions] } : base;
+}
+
+function mergeResolvers(
+  base: GraphQLResolverMap<RegionContext>,
+  extra: GraphQLResolverMap<RegionContext> | undefined,
+): GraphQLResolverMap<RegionContext> {
+  const merged: GraphQLResolverMap<RegionContext> = { ...base };
+  for (const [typeName, fields] of Object.entries(extra ?? {})) {
+    merged[typeName] = { ...merged[typeName], ...fields } as GraphQLResolverMap<RegionContext>[string];
+  }
+  return merged;
+}
+
+/**
+ * @example
+ * const server = await createRegionServer({ topology: topologyFromEnv(), site: 'thies' });
+ * const running = await server.listen(0);
+ */
+export async function createRegionServer(options: RegionServerOptions): Promise<SubgraphServer> {
+  const { topology, site } = options;
+  const typeDefs = parse(readFileSync(path.join(topology.root, 'schema', 'regions.graphql'), 'utf8'));
+  const pool = createPool(topology, primaryOf(topology, site), { applicationName: `teranga-region-${site}` });
+  const db = new Kysely<SiteDatabase>({ dialect: new PostgresDialect({ pool }), log: options.log });
+  try {
+    return await createSubgraphServer<RegionContext>({
+      name: `region-${site}`,
+      typeDefs: mergeTypeDefs(typeDefs, options.extraTypeDefs),
+      resolvers: mergeResolvers(
+        mergeResolvers(regionResolvers, participantResolvers({ lockTimeoutMs: options.lockTimeoutMs ?? 2_000 }) as GraphQLResolverMap<RegionContext>),
+        options.extraResolvers,
+      ),
+      context: async ({ req }) => ({
+        site,
+        db,
+        loaders: createRegionLoaders(db, site),
+        headers: req.headers,
+        internalCaller: options.internalSecret !== undefined && isInternalCaller(req.headers, options.internalSecret),
+      }),
+      ready: async () => {
+        await sql`SELECT 1`.execute(db);
+      },
+      onStop: () => db.destroy(),
+    });
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+}

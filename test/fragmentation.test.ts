@@ -1,0 +1,123 @@
+/**
+ * The fragmentation rules, checked on the real servers: completeness, disjointness,
+ * reconstruction through the coordinator's global views, placement, and the constraints.
+ */
+import { describe, expect, it } from 'vitest';
+import { placement } from '../lib/placement.ts';
+import { SITE_IDS } from '../lib/sites.ts';
+import { SEED_CLIENTS } from '../seed/clients.ts';
+import { SEED_PRODUCTS } from '../seed/products.ts';
+import { sql } from './support/cluster.ts';
+
+const CASE_STUDY_PRODUCTS = [
+  [101, 'Ordinateur HP', 'PC portable 15 pouces', 450000, 20],
+  [102, 'Smartphone Samsung', 'Galaxy S22, 128 Go', 350000, 50],
+  [103, 'Casque Bluetooth', 'Casque sans fil Sony', 75000, 30],
+  [104, 'Tablette iPad', 'iPad Air 10.9 pouces', 600000, 15],
+  [105, 'Disque Dur Externe', '1 To, USB 3.0', 55000, 40],
+  [106, 'Clavier Mécanique', 'Clavier gamer rétroéclairé', 65000, 25],
+  [107, 'Imprimante HP Laser', 'Imprimante laser monochrome', 175000, 10],
+  [108, 'Chargeur Universel', 'Chargeur rapide 65W', 30000, 60],
+  [109, 'Écouteurs sans fil', 'Écouteurs Bluetooth', 45000, 35],
+  [110, 'Souris Gamer', 'Souris optique 8000 DPI', 40000, 45],
+].map(([id, nom, description, prix, stock]) => ({ id, nom, description, prix, stock }));
+
+type ClientRow = { id: number; nom: string; ville: string; email: string };
+
+describe('Client horizontal fragmentation', () => {
+  it('is complete: the union view on the coordinator reproduces the seed relation exactly', async () => {
+    const rows = await sql<ClientRow>('coordinator', 'SELECT id, nom, ville, email FROM client ORDER BY id');
+    expect(rows).toEqual([...SEED_CLIENTS].sort((a, b) => a.id - b.id).map(({ id, nom, ville, email }) => ({ id, nom, ville, email })));
+    expect(rows.length).toBeGreaterThanOrEqual(50);
+  });
+
+  it('is disjoint: no client is held by two sites', async () => {
+    const fragments = await Promise.all(SITE_IDS.map((site) => sql<{ id: number }>(site, 'SELECT id FROM client')));
+    const ids = fragments.flat().map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('places every client at the site nearest its city (Ziguinchor and Kaolack included)', async () => {
+    for (const site of SITE_IDS) {
+      const rows = await sql<ClientRow>(site, 'SELECT id, ville FROM client');
+      for (const row of rows) expect(placement(row.ville).site, `${row.ville} at ${site}`).toBe(site);
+    }
+    const thies = await sql<ClientRow>('thies', "SELECT id, ville FROM client WHERE ville IN ('Ziguinchor', 'Kaolack') ORDER BY id");
+    const expected = SEED_CLIENTS.filter((c) => c.ville === 'Ziguinchor' || c.ville === 'Kaolack').map((c) => c.id).sort((a, b) => a - b);
+    expect(thies.map((r) => r.id)).toEqual(expected);
+    expect(expected).toEqual(expect.arrayContaining([5, 7, 10]));
+    expect(placement('Ziguinchor').site).toBe('thies');
+    expect(placement('Kaolack').site).toBe('thies');
+  });
+
+  it('keeps the client directory in step with the fragments', async () => {
+    const directory = await sql<{ client_id: number; site: string }>('coordinator', 'SELECT client_id, site FROM client_site ORDER BY client_id');
+    const held = await sql<{ id: number; site: string }>('coordinator', 'SELECT id, site FROM client_fragment ORDER BY id');
+    expect(directory.map((r) => [r.client_id, r.site])).toEqual(held.map((r) => [r.id, r.site]));
+  });
+});
+
+describe('Produit vertical fragmentation', () => {
+  it('reconstructs the case study rows 101–110 with their original Stock', async () => {
+    const rows = await sql('coordinator', 'SELECT id, nom, description, prix, stock FROM produit WHERE id BETWEEN 101 AND 110 ORDER BY id');
+    expect(rows).toEqual(CASE_STUDY_PRODUCTS);
+  });
+
+  it('reconstructs every seed product: info ⋈ Σ stock equals the seed relation', async () => {
+    const rows = await sql('coordinator', 'SELECT id, nom, description, prix, stock FROM produit ORDER BY id');
+    expect(rows).toEqual([...SEED_PRODUCTS].sort((a, b) => a.id - b.id).map(({ id, nom, description, prix, stock }) => ({ id, nom, description, prix, stock })));
+  });
+
+  it('keeps only the general information on the products server and only stock at the sites', async () => {
+    const columns = await sql<{ column_name: string }>('products', "SELECT column_name FROM information_schema.columns WHERE table_name = 'produit' ORDER BY ordinal_position");
+    expect(columns.map((c) => c.column_name)).toEqual(['id', 'nom', 'description', 'prix']);
+    const stockColumns = await sql<{ column_name: string }>('dakar', "SELECT column_name FROM information_schema.columns WHERE table_name = 'stock' ORDER BY ordinal_position");
+    expect(stockColumns.map((c) => c.column_name)).toEqual(['produit_id', 'quantite', 'version']);
+  });
+});
+
+describe('constraints refuse bad rows', () => {
+  it('refuses negative stock', async () => {
+    await expect(sql('dakar', 'UPDATE stock SET quantite = -1 WHERE produit_id = 101')).rejects.toThrow(/stock_quantite_check/);
+    const [row] = await sql<{ quantite: number }>('dakar', 'SELECT quantite FROM stock WHERE produit_id = 101');
+    expect(row!.quantite).toBeGreaterThanOrEqual(0);
+  });
+
+  it('refuses a duplicate email within a fragment, whatever its case', async () => {
+    await expect(sql('dakar', "INSERT INTO client VALUES (9001, 'Copie', 'Dakar', 'MNDIAYE@example.com')")).rejects.toThrow(/client_email_key/);
+  });
+
+  it('refuses a duplicate email across fragments in the directory', async () => {
+    await expect(sql('coordinator', "INSERT INTO client_site VALUES (9002, 'thies', 'mndiaye@example.com')")).rejects.toThrow(/client_site_email_key/);
+  });
+
+  it('refuses a client written into the wrong fragment', async () => {
+    await expect(sql('dakar', "INSERT INTO client VALUES (9003, 'Mauvais Site', 'Saint-Louis', 'mauvais@example.com')")).rejects.toThrow(/client_ville_site/);
+    await expect(sql('saint-louis', "INSERT INTO client VALUES (9004, 'Mauvais Site', 'Kaolack', 'mauvais2@example.com')")).rejects.toThrow(/client_ville_site/);
+  });
+});
+
+describe('replication', () => {
+  it('streams every primary to its standby, which refuses writes', async () => {
+    for (const site of SITE_IDS) {
+      const [repl] = await sql<{ state: string }>(site, 'SELECT state FROM pg_stat_replication');
+      expect(repl?.state).toBe('streaming');
+      await expect(sql(`${site}-standby`, 'INSERT INTO stock VALUES (9999, 1)')).rejects.toThrow(/read-only/);
+    }
+  });
+
+  it('propagates an update on a primary to its standby', async () => {
+    const marker = `repl-${Date.now()}`;
+    await sql('thies', 'INSERT INTO decision_2pc (gid, decision) VALUES ($1, $2)', [marker, 'ABORT']);
+    try {
+      let seen: unknown[] = [];
+      for (let i = 0; i < 50 && seen.length === 0; i++) {
+        seen = await sql('thies-standby', 'SELECT 1 FROM decision_2pc WHERE gid = $1', [marker]);
+        if (seen.length === 0) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(seen).toHaveLength(1);
+    } finally {
+      await sql('thies', 'DELETE FROM decision_2pc WHERE gid = $1', [marker]);
+    }
+  });
+});

@@ -1,0 +1,59 @@
+/**
+ * Access to the test cluster from tests: SQL on any server, GraphQL and HTTP calls to the services.
+ */
+import pg from 'pg';
+import { connectionString, serverByName, serviceByName, topologyFromEnv, type ServiceName } from '../../lib/topology.ts';
+import { INTERNAL_SECRET_HEADER } from '../../lib/config.ts';
+import { localSecrets } from '../../cluster/secrets.ts';
+
+export const topology = topologyFromEnv();
+
+/** Runs SQL on one server of the topology (`dakar`, `thies-standby`, `coordinator`, …). */
+export async function sql<T extends pg.QueryResultRow = Record<string, unknown>>(
+  server: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const client = new pg.Client({ connectionString: connectionString(topology, serverByName(topology, server)) });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+}
+
+export function serviceUrl(name: ServiceName): string {
+  return serviceByName(topology, name).url;
+}
+
+export function gatewayOrigin(): string {
+  const gateway = serviceByName(topology, 'gateway');
+  return `http://${gateway.host}:${gateway.port}`;
+}
+
+/** POSTs a GraphQL operation (to the gateway unless `url` says otherwise). */
+export async function graphql<T = Record<string, unknown>>(
+  query: string,
+  variables: Record<string, unknown> = {},
+  options: { url?: string; headers?: Record<string, string> } = {},
+): Promise<GraphQLResponse<T>> {
+  const response = await fetch(options.url ?? serviceUrl('gateway'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...options.headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status'>;
+  return { status: response.status, ...body };
+}
+
+/** Headers of a trusted internal call (the 2PC participant API). */
+export function internalHeaders(): Record<string, string> {
+  return { [INTERNAL_SECRET_HEADER]: localSecrets(topology).TERANGA_INTERNAL_SECRET };
+}

@@ -1,0 +1,25 @@
+/**
+ * Boots the test cluster once for the whole suite (fresh data, cached initdb template) and stops
+ * it afterwards, leaving nothing running. Server logs of a failed boot are printed by `up`.
+ */
+import { topologyFromEnv } from '../../lib/topology.ts';
+import { reset, up, down } from '../../cluster/cluster.ts';
+
+export default async function setup(): Promise<() => Promise<void>> {
+  const topology = topologyFromEnv();
+  const started = Date.now();
+  await reset(topology);
+  const lines: string[] = [];
+  try {
+    await up(topology, { progress: (m) => lines.push(m) });
+  } catch (error) {
+    console.error(lines.join('\n'));
+    await down(topology).catch(() => {});
+    throw error;
+  }
+  console.log(`[test cluster] ready in ${((Date.now() - started) / 1000).toFixed(1)}s (${topology.dataDir})`);
+  return async () => {
+    await down(topology);
+    await reset(topology);
+  };
+}
