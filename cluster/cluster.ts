@@ -294,6 +294,17 @@ export async function down(topology: Topology, progress: Progress = () => {}): P
   }
 }
 
+/** Stops the cluster and deletes its data, keeping the initdb template so the next boot is fast. */
+export async function reset(topology: Topology): Promise<void> {
+  const state = readState(topology);
+  if (state) await down(topology);
+  if (!existsSync(topology.dataDir)) return;
+  const pgRoot = state?.pgRoot ?? path.join(topology.dataDir, 'pg');
+  for (const server of topology.postgres) rmSync(serverDataDir(pgRoot, server), { recursive: true, force: true });
+  rmSync(path.join(topology.dataDir, 'state.json'), { force: true });
+  rmSync(path.join(topology.dataDir, 'logs'), { recursive: true, force: true });
+}
+
 /** Removes every data directory of the cluster (it must be stopped). */
 export async function destroy(topology: Topology): Promise<void> {
   const state = readState(topology);

@@ -174,7 +174,12 @@ export async function startServer(
 
 export async function stopServer(bins: PgBinaries, who: RunAs | null, dataDir: string, mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
   if (!postmasterPid(dataDir)) return;
-  await runAs(who, bins.pgCtl, ['stop', '-D', dataDir, '-m', mode, '-w', '-t', '60', '-s']);
+  try {
+    await runAs(who, bins.pgCtl, ['stop', '-D', dataDir, '-m', mode, '-w', '-t', '60', '-s']);
+  } catch (error) {
+    // it may have exited between the check and the stop
+    if (postmasterPid(dataDir)) throw error;
+  }
 }
 
 /** pg_ctl promote: the standby leaves recovery and accepts writes. */

@@ -2,6 +2,7 @@
  * Environment and health checks of the Node services the launcher starts.
  */
 import type { NodeService, Topology } from '../lib/topology.ts';
+import { localSecrets } from './secrets.ts';
 
 const TOPOLOGY_ENV = ['TERANGA_NETWORK', 'TERANGA_PORT', 'TERANGA_PG_PORT', 'TERANGA_HOME'] as const;
 
@@ -11,6 +12,7 @@ export function serviceEnv(topology: Topology, service: NodeService): Record<str
     TERANGA_SERVICE: service.name,
     TERANGA_HOME: topology.dataDir,
     APOLLO_TELEMETRY_DISABLED: 'true',
+    ...localSecrets(topology),
   };
   for (const name of TOPOLOGY_ENV) {
     const value = process.env[name];

@@ -5,6 +5,8 @@ import pg from 'pg';
 import { connectionString, serverByName, serviceByName, topologyFromEnv, type ServiceName } from '../../lib/topology.ts';
 import { INTERNAL_SECRET_HEADER } from '../../lib/config.ts';
 import { localSecrets } from '../../cluster/secrets.ts';
+// the same type parsers as the services (bigint as number)
+import '../../lib/db/connect.ts';
 
 export const topology = topologyFromEnv();
 

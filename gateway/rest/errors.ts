@@ -1,0 +1,58 @@
+/**
+ * REST errors: `{ "error": { "code", "message" } }` with the HTTP status the error registry gives
+ * the code (lib/errors.ts), the same codes the GraphQL API puts in `extensions.code`.
+ */
+import type { ErrorRequestHandler, Response } from 'express';
+import type { GraphQLFormattedError } from 'graphql';
+import { httpStatusOf, TerangaError, type ErrorCode } from '../../lib/errors.ts';
+
+export interface RestErrorBody {
+  readonly error: { readonly code: string; readonly message: string };
+}
+
+export class RestError extends Error {
+  constructor(
+    readonly code: ErrorCode | string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RestError';
+  }
+}
+
+export function sendError(res: Response, code: string, message: string): void {
+  const body: RestErrorBody = { error: { code, message } };
+  res.status(httpStatusOf(code)).json(body);
+}
+
+/**
+ * The error a REST answer reports for a GraphQL result's errors. An unreachable site outranks
+ * the rest: retrying later is what the caller can do about it.
+ */
+export function fromGraphQLErrors(errors: readonly GraphQLFormattedError[]): RestError {
+  const code = (e: GraphQLFormattedError) => (typeof e.extensions?.code === 'string' ? e.extensions.code : 'INTERNAL_SERVER_ERROR');
+  const chosen = errors.find((e) => code(e) === 'SITE_UNAVAILABLE') ?? errors[0];
+  if (!chosen) return new RestError('INTERNAL_SERVER_ERROR', 'The request failed without an error');
+  return new RestError(code(chosen), chosen.message);
+}
+
+export function restErrorHandler(): ErrorRequestHandler {
+  return (error: unknown, _req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    if (error instanceof RestError || error instanceof TerangaError) {
+      sendError(res, error.code, error.message);
+      return;
+    }
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      // express's own failures, such as a malformed query string
+      sendError(res, 'BAD_USER_INPUT', (error as Error).message);
+      return;
+    }
+    console.error('[gateway] REST request failed', error);
+    sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+  };
+}

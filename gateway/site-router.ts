@@ -1,0 +1,283 @@
+/**
+ * The data source of the `regions` subgraph, which one process per site serves with the same
+ * schema, each holding only its own site's rows. Apollo's query planner routes by type and
+ * field, never by value; this data source routes each fetch by value:
+ * - `_entities`: representations split by site (their `site` key field, or the client directory
+ *   for a `Client`), per-site batches in parallel, answers and error paths put back in order;
+ * - root fields: each by its arguments, else by the caller's city, else (queries only) every site,
+ *   the operation rewritten per site so each receives only its own fields;
+ * - a site that cannot be reached yields null and a SITE_UNAVAILABLE error on its fields only.
+ */
+import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError } from 'graphql';
+import { SITE_IDS, type SiteId } from '../lib/sites.ts';
+import { regionService, type Topology } from '../lib/topology.ts';
+import { DirectoryUnavailableError, type ClientDirectory } from './client-directory.ts';
+import type { GatewayContext } from './context.ts';
+import {
+  ForwardingDataSource,
+  isIncomingOperation,
+  type IncomingProcessOptions,
+  type ProcessOptions,
+  type SubgraphRequest,
+  type SubgraphResponse,
+} from './forwarding-data-source.ts';
+import { isEntitiesFetch, parseOperation, rootFields, subsetOperation, type ParsedOperation, type RootField } from './operation-subset.ts';
+import {
+  enforceMutationRoute,
+  mergeRootAnswers,
+  planRootRequests,
+  routeRootField,
+  type ResolvedRoute,
+} from './route-root-fields.ts';
+import type { MergedResponse, SiteAnswer } from './site-answer.ts';
+import { siteUnavailable, type SiteFailure } from './site-errors.ts';
+import {
+  isClientRepresentation,
+  mergeEntityAnswers,
+  routeRepresentation,
+  splitRepresentations,
+  type EntityRoute,
+  type Representation,
+} from './split-entities.ts';
+import { SubgraphUnreachableError } from './subgraph-fetcher.ts';
+
+export interface SiteRouterOptions {
+  readonly topology: Topology;
+  readonly directory: ClientDirectory;
+  readonly timeoutMs?: number;
+  readonly logger?: Pick<Console, 'warn'>;
+}
+
+/** HTTP statuses of a proxy or server that cannot serve right now. */
+const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
+
+/** How a failed request to one site is reported on its fields. */
+export function siteFailureOf(site: SiteId, error: unknown): SiteFailure {
+  if (error instanceof SubgraphUnreachableError) return siteUnavailable(site, error.reason);
+  if (error instanceof GraphQLError) {
+    const response = error.extensions.response as { status?: unknown; body?: unknown } | undefined;
+    if (typeof response?.status === 'number' && UNAVAILABLE_STATUSES.has(response.status)) {
+      return siteUnavailable(site, `HTTP ${response.status}`);
+    }
+    const first = (response?.body as { errors?: GraphQLFormattedError[] } | undefined)?.errors?.[0];
+    if (first) return { code: String(first.extensions?.code ?? 'INTERNAL_SERVER_ERROR'), message: first.message };
+    return { code: String(error.extensions.code ?? 'INTERNAL_SERVER_ERROR'), message: error.message };
+  }
+  return { code: 'INTERNAL_SERVER_ERROR', message: error instanceof Error ? error.message : String(error) };
+}
+
+function toResponse(merged: MergedResponse): SubgraphResponse {
+  return merged.errors.length > 0 ? { data: merged.data, errors: merged.errors } : { data: merged.data };
+}
+
+export class SiteRouterDataSource extends ForwardingDataSource {
+  private readonly siteUrls: Readonly<Record<SiteId, string>>;
+  private readonly directory: ClientDirectory;
+  private readonly logger: Pick<Console, 'warn'>;
+  /** The site each per-site request goes to, read back in `willSendRequest`. */
+  private readonly targets = new WeakMap<SubgraphRequest, SiteId>();
+
+  constructor(options: SiteRouterOptions) {
+    // the supergraph's URL for `regions` is a placeholder: every request is sent to a site's own URL
+    super({ subgraph: 'regions', url: regionService(options.topology, 'dakar').url, timeoutMs: options.timeoutMs });
+    this.siteUrls = Object.fromEntries(SITE_IDS.map((site) => [site, regionService(options.topology, site).url])) as Record<SiteId, string>;
+    this.directory = options.directory;
+    this.logger = options.logger ?? console;
+  }
+
+  override async process(options: ProcessOptions): Promise<SubgraphResponse> {
+    if (!isIncomingOperation(options) || !options.request.query) {
+      return super.process(options);
+    }
+    const parsed = parseOperation(options.request.query, options.request.operationName);
+    return isEntitiesFetch(parsed) ? this.routeEntities(options) : this.routeRootFields(options, parsed);
+  }
+
+  override willSendRequest(options: ProcessOptions): void {
+    const site = this.targets.get(options.request);
+    const http = options.request.http;
+    if (site && http) options.request.http = { ...http, url: this.siteUrls[site] };
+    super.willSendRequest(options);
+  }
+
+  /** Failures stay raw here: `ask` reports them per site, on that site's fields only. */
+  override didEncounterError(error: Error): void {
+    throw error;
+  }
+
+  protected override siteOf(request: SubgraphRequest): SiteId | null {
+    return this.targets.get(request) ?? null;
+  }
+
+  // ---- _entities -------------------------------------------------------------------------
+
+  private async routeEntities(options: IncomingProcessOptions): Promise<SubgraphResponse> {
+    const representations = options.request.variables?.representations;
+    if (!Array.isArray(representations)) throw new Error('An _entities fetch without a representations list');
+    const reps = representations as Representation[];
+    const clientSites = await this.clientSites(reps.filter(isClientRepresentation).map((r) => String(r.id)));
+    const routes = reps.map((r) => routeRepresentation(r, clientSites));
+    const first = await this.fetchEntities(options, reps, routes);
+
+    // a null Client from the site the directory named: the client may have moved since it was cached
+    const entities = first.data._entities as unknown[];
+    const erred = new Set(first.errors.map((e) => e.path?.[1]));
+    const stale = reps.flatMap((rep, i) => {
+      const route = routes[i]!;
+      return route.kind === 'site' && isClientRepresentation(rep) && entities[i] === null && !erred.has(i)
+        ? [{ index: i, id: String(rep.id), site: route.site }]
+        : [];
+    });
+    if (stale.length === 0) return toResponse(first);
+    const moved = await this.movedClients(stale.map((s) => [s.id, s.site]));
+    const retry = stale.filter((s) => moved.has(s.id));
+    if (retry.length === 0) return toResponse(first);
+    const second = await this.fetchEntities(
+      options,
+      retry.map((s) => reps[s.index]!),
+      retry.map((s) => ({ kind: 'site', site: moved.get(s.id)! })),
+    );
+    const retried = second.data._entities as unknown[];
+    retry.forEach((s, k) => {
+      entities[s.index] = retried[k];
+    });
+    const errors = [
+      ...first.errors,
+      ...second.errors.map((e) => {
+        const k = e.path?.[1];
+        return typeof k === 'number' ? { ...e, path: ['_entities', retry[k]!.index, ...e.path!.slice(2)] } : e;
+      }),
+    ];
+    return toResponse({ data: { _entities: entities }, errors });
+  }
+
+  private async fetchEntities(options: IncomingProcessOptions, reps: readonly Representation[], routes: readonly EntityRoute[]): Promise<MergedResponse> {
+    const batches = splitRepresentations(routes);
+    const answers = await Promise.all(
+      batches.map((batch) =>
+        this.ask(options, batch.site, {
+          query: options.request.query,
+          operationName: options.request.operationName,
+          variables: { ...options.request.variables, representations: batch.indices.map((i) => reps[i]) },
+        }),
+      ),
+    );
+    return mergeEntityAnswers(reps.length, batches, answers);
+  }
+
+  // ---- root fields -----------------------------------------------------------------------
+
+  private async routeRootFields(options: IncomingProcessOptions, parsed: ParsedOperation): Promise<SubgraphResponse> {
+    const context: GatewayContext = options.incomingRequestContext.context;
+    const operation = parsed.operation.operation;
+    const variables = options.request.variables ?? {};
+    const fields = rootFields(parsed);
+    const routes = fields.map((field) => routeRootField(field, { operation, variables, clientCity: context.clientCity }));
+    const clientIds = routes.flatMap((r) => (r.kind === 'client' ? [r.id] : []));
+    const clientSites = await this.clientSites(clientIds);
+    const resolved: ResolvedRoute[] = routes.map((route, i) => {
+      if (route.kind !== 'client') return enforceMutationRoute(fields[i]!, route, operation);
+      const site = clientSites.get(route.id);
+      if (site === null) return { kind: 'none' };
+      // the directory could not answer: look for the client everywhere
+      if (site === undefined) return enforceMutationRoute(fields[i]!, { kind: 'all', reason: 'client directory unavailable' }, operation);
+      return { kind: 'site', site, reason: `client ${route.id}` };
+    });
+    const first = await this.fetchRoot(options, parsed, fields, resolved);
+
+    // a null client from the site the directory named: the client may have moved since it was cached
+    const erred = new Set(first.errors.map((e) => e.path?.[0]));
+    const stale = fields.flatMap((field, i) => {
+      const route = routes[i]!;
+      const to = resolved[i]!;
+      return route.kind === 'client' && to.kind === 'site' && first.data[field.responseKey] === null && !erred.has(field.responseKey)
+        ? [{ index: i, id: route.id, site: to.site }]
+        : [];
+    });
+    if (stale.length === 0) return toResponse(first);
+    const moved = await this.movedClients(stale.map((s) => [s.id, s.site]));
+    const retry = stale.filter((s) => moved.has(s.id));
+    if (retry.length === 0) return toResponse(first);
+    const second = await this.fetchRoot(
+      options,
+      parsed,
+      retry.map((s) => fields[s.index]!),
+      retry.map((s) => ({ kind: 'site', site: moved.get(s.id)!, reason: `client ${s.id} moved` })),
+    );
+    return toResponse({ data: { ...first.data, ...second.data }, errors: [...first.errors, ...second.errors] });
+  }
+
+  private async fetchRoot(
+    options: IncomingProcessOptions,
+    parsed: ParsedOperation,
+    fields: readonly RootField[],
+    routes: readonly ResolvedRoute[],
+  ): Promise<MergedResponse> {
+    const operation = parsed.operation.operation;
+    const plan = planRootRequests(fields, routes, operation);
+    const all = rootFields(parsed).length;
+    const requestFor = (site: SiteId, subset: readonly RootField[]) => {
+      const request = options.request;
+      // the common case, one site for every field: the planner's operation as it is
+      if (subset.length === all && plan.requests.length === 1) return this.ask(options, site, request);
+      const { query, variables } = subsetOperation(parsed, subset, request.variables ?? {});
+      return this.ask(options, site, { query, variables, operationName: request.operationName });
+    };
+    const answers: SiteAnswer[] = [];
+    if (operation === 'mutation') {
+      // root mutation fields run one after the other, as GraphQL requires
+      for (const request of plan.requests) answers.push(await requestFor(request.site, request.fields));
+    } else {
+      answers.push(...(await Promise.all(plan.requests.map((r) => requestFor(r.site, r.fields)))));
+    }
+    return mergeRootAnswers(plan, answers);
+  }
+
+  // ---- sites and directory -----------------------------------------------------------------
+
+  private async ask(options: IncomingProcessOptions, site: SiteId, request: SubgraphRequest): Promise<SiteAnswer> {
+    const siteRequest: SubgraphRequest = {
+      query: request.query,
+      operationName: request.operationName,
+      variables: request.variables,
+      extensions: request.extensions,
+    };
+    this.targets.set(siteRequest, site);
+    try {
+      const response = await super.process({ ...options, request: siteRequest });
+      return { kind: 'response', site, data: response.data, errors: response.errors ?? [] };
+    } catch (error) {
+      return { kind: 'failure', site, failure: siteFailureOf(site, error) };
+    }
+  }
+
+  /** Sites of clients (null: unknown); an empty answer when the directory cannot answer. */
+  private async clientSites(ids: readonly string[]): Promise<Map<string, SiteId | null>> {
+    if (ids.length === 0) return new Map();
+    try {
+      return await this.directory.sitesOf(ids);
+    } catch (error) {
+      if (!(error instanceof DirectoryUnavailableError)) throw error;
+      this.logger.warn(`[gateway] ${error.message}; looking for clients ${ids.join(', ')} at every site`);
+      return new Map();
+    }
+  }
+
+  /** Of clients last seen at a site, those the directory now places at another one. */
+  private async movedClients(seen: readonly (readonly [string, SiteId])[]): Promise<Map<string, SiteId>> {
+    let fresh: Map<string, SiteId | null>;
+    try {
+      fresh = await this.directory.refresh(seen.map(([id]) => id));
+    } catch (error) {
+      if (!(error instanceof DirectoryUnavailableError)) throw error;
+      return new Map();
+    }
+    const moved = new Map<string, SiteId>();
+    for (const [id, site] of seen) {
+      const now = fresh.get(id);
+      if (now && now !== site) moved.set(id, now);
+    }
+    return moved;
+  }
+}
