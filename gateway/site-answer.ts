@@ -22,7 +22,7 @@ export interface MergedResponse {
   readonly errors: GraphQLFormattedError[];
 }
 
-/** The first element of a candidate list that is neither null nor undefined. */
+/** A value a site actually has: GraphQL answers "not here" with null (or leaves the key out). */
 export function isPresent(value: unknown): boolean {
   return value !== null && value !== undefined;
 }

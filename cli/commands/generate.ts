@@ -12,6 +12,8 @@ export function registerGenerate(program: Command): void {
       written.push(...(await writeSeedMigrations(REPO_ROOT)));
       const { writeCompose } = await import('../../cluster/compose.ts');
       written.push(await writeCompose(REPO_ROOT));
+      const { writeSupergraph } = await import('../../gateway/supergraph.ts');
+      written.push(await writeSupergraph(REPO_ROOT));
       for (const file of written) console.log(`wrote ${file}`);
     });
 }
