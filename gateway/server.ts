@@ -15,7 +15,7 @@ import express from 'express';
 import { serviceConfigFromEnv, type ServiceConfig } from '../lib/config.ts';
 import { formatError } from '../lib/service/graphql-errors.ts';
 import type { RunningServer } from '../lib/service/subgraph-server.ts';
-import { serviceByName, type Topology } from '../lib/topology.ts';
+import { serviceByName, subgraphService, type Topology } from '../lib/topology.ts';
 import { HttpClientDirectory, type ClientDirectory } from './client-directory.ts';
 import { gatewayContext, type GatewayContext } from './context.ts';
 import { ForwardingDataSource } from './forwarding-data-source.ts';
@@ -66,7 +66,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
       const timeoutMs = options.subgraphTimeoutMs;
       if (name === 'regions') return new SiteRouterDataSource({ topology, directory, timeoutMs });
       if (name !== 'products' && name !== 'orders') throw new Error(`Unknown subgraph "${name}" in the supergraph`);
-      return new ForwardingDataSource({ subgraph: name, url: serviceByName(topology, name).url, timeoutMs });
+      return new ForwardingDataSource({ subgraph: name, url: subgraphService(topology, name).url, timeoutMs });
     },
   });
 

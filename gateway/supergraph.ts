@@ -10,7 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
-import { buildTopology, regionService, serviceByName, type Topology } from '../lib/topology.ts';
+import { buildTopology, regionService, subgraphService, type Topology } from '../lib/topology.ts';
 
 export const SUPERGRAPH_FILE = path.join('schema', 'supergraph.graphql');
 
@@ -24,7 +24,7 @@ export function subgraphSchemaFile(name: SubgraphName): string {
 /** The URL the supergraph records for a subgraph (for `regions`, a placeholder). */
 export function subgraphUrl(topology: Topology, name: SubgraphName): string {
   if (name === 'regions') return regionService(topology, 'dakar').url;
-  return serviceByName(topology, name).url;
+  return subgraphService(topology, name).url;
 }
 
 export class CompositionError extends Error {

@@ -34,7 +34,7 @@ export interface PostgresServer {
   readonly upstream: string | null;
 }
 
-export type ServiceName = 'gateway' | 'products' | 'orders' | `region-${SiteId}`;
+export type ServiceName = 'gateway' | 'products-subgraph' | 'orders' | `region-${SiteId}`;
 
 export interface NodeService {
   readonly kind: 'gateway' | 'subgraph';
@@ -75,7 +75,7 @@ export interface TopologyOptions {
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export const DEFAULT_SERVICE_PORT = 4000;
-export const DEFAULT_PG_PORT = 55400;
+export const DEFAULT_PG_PORT = 15400;
 
 const PG_COMPOSE_PORT = 5432;
 
@@ -112,7 +112,7 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
 
   const services: NodeService[] = [
     service('gateway', 0, 'gateway', null, null, 'gateway/index.ts'),
-    service('products', 1, 'subgraph', 'products', null, 'subgraphs/products/index.ts'),
+    service('products-subgraph', 1, 'subgraph', 'products', null, 'subgraphs/products/index.ts'),
     service('orders', 2, 'subgraph', 'orders', null, 'subgraphs/orders/index.ts'),
     ...SITE_IDS.map((site, i) =>
       service(`region-${site}`, 3 + i, 'subgraph', 'regions', site, 'subgraphs/region/index.ts'),
@@ -142,7 +142,7 @@ function intFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
 /**
  * The topology this process runs in, from the environment:
  * `TERANGA_NETWORK` (local|compose), `TERANGA_PORT` (gateway port, default 4000),
- * `TERANGA_PG_PORT` (first PostgreSQL port, default 55400), `TERANGA_HOME` (data directory, default .teranga).
+ * `TERANGA_PG_PORT` (first PostgreSQL port, default 15400), `TERANGA_HOME` (data directory, default .teranga).
  */
 export function topologyFromEnv(env: NodeJS.ProcessEnv = process.env): Topology {
   const network = env.TERANGA_NETWORK ?? 'local';
@@ -178,6 +178,13 @@ export function serverByName(topology: Topology, name: string): PostgresServer {
 export function serviceByName(topology: Topology, name: ServiceName): NodeService {
   const service = topology.services.find((s) => s.name === name);
   if (!service) throw new Error(`Unknown service "${name}"`);
+  return service;
+}
+
+/** The one process serving an unsharded subgraph (`products`, `orders`). */
+export function subgraphService(topology: Topology, subgraph: 'products' | 'orders'): NodeService {
+  const service = topology.services.find((s) => s.subgraph === subgraph);
+  if (!service) throw new Error(`No service serves subgraph "${subgraph}"`);
   return service;
 }
 

@@ -149,7 +149,7 @@ export class SiteClient {
     const representations = productIds.map((id) => ({ __typename: 'Product', id: String(id) }));
     const data = await this.call<{ _entities: ({ id: string; name: string; price: number } | null)[] }>(
       'products',
-      serviceByName(this.options.topology, 'products').url,
+      serviceByName(this.options.topology, 'products-subgraph').url,
       'query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id name price } } }',
       { r: representations },
       requestId,

@@ -6,7 +6,7 @@ import { createProductsServer } from './server.ts';
 
 try {
   const topology = topologyFromEnv();
-  const service = serviceByName(topology, 'products');
+  const service = serviceByName(topology, 'products-subgraph');
   const server = await createProductsServer({ topology });
   const running = await server.listen(service.port, service.listenHost);
   console.log(`products subgraph ready at ${running.url}`);
