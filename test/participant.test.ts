@@ -1,0 +1,97 @@
+/**
+ * The 2PC participant API: internal only, and prepared transactions that survive a crash of
+ * their PostgreSQL server are resolved by recovery from the decision at the decision site.
+ */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { serverDataDir, up } from '../cluster/cluster.ts';
+import { postmasterPid } from '../cluster/postgres-server.ts';
+import { readState } from '../cluster/state.ts';
+import { INTERNAL_SECRET_HEADER } from '../lib/config.ts';
+import { makeGid, type ParticipantWork } from '../lib/twopc/work.ts';
+import { serverByName } from '../lib/topology.ts';
+import { graphql, internalHeaders, serviceUrl, sql, topology } from './support/cluster.ts';
+import { expectStockConserved, preparedTransactions, stockAt } from './support/invariants.ts';
+
+const PREPARE = 'mutation($w: String!) { _prepare(work: $w) { ok code } }';
+
+function stockWork(gid: string, productId: number, delta: number): ParticipantWork {
+  return { gid, orderId: randomUUID(), motif: 'COMMANDE', stock: [{ productId, delta }] };
+}
+
+async function recoverNow(): Promise<void> {
+  const response = await fetch(serviceUrl('orders').replace('/graphql', '/internal/recover'), { method: 'POST', headers: internalHeaders() });
+  expect(response.status).toBe(200);
+}
+
+async function killPostgres(name: string): Promise<void> {
+  const state = readState(topology)!;
+  const pid = postmasterPid(serverDataDir(state.pgRoot, serverByName(topology, name)));
+  expect(pid).not.toBeNull();
+  process.kill(pid!, 'SIGKILL');
+  for (let i = 0; i < 100 && postmasterPid(serverDataDir(state.pgRoot, serverByName(topology, name))); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function untilNoPrepared(): Promise<string[]> {
+  for (let i = 0; i < 40; i++) {
+    await recoverNow().catch(() => {});
+    if ((await preparedTransactions()).length === 0) return [];
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return preparedTransactions();
+}
+
+describe('participant API access', () => {
+  it('is absent from the public schema and refused through the gateway', async () => {
+    const response = await graphql(PREPARE, { w: '{}' });
+    expect(response.errors?.[0]?.message).toMatch(/Cannot query field "_prepare"/);
+    const inDoubt = await graphql('{ _inDoubt { gid } }');
+    expect(inDoubt.errors?.[0]?.message).toMatch(/Cannot query field "_inDoubt"/);
+  });
+
+  it('refuses a direct call without the internal secret, or with a wrong one', async () => {
+    const work = JSON.stringify(stockWork(makeGid('order', randomUUID(), 'dakar'), 101, -1));
+    const none = await graphql(PREPARE, { w: work }, { url: serviceUrl('region-thies') });
+    expect(none.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const wrong = await graphql(PREPARE, { w: work }, { url: serviceUrl('region-thies'), headers: { [INTERNAL_SECRET_HEADER]: 'not-the-secret-at-all' } });
+    expect(wrong.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(await preparedTransactions()).toEqual([]);
+  });
+
+  it('validates the work it is given', async () => {
+    const bad = await graphql(PREPARE, { w: JSON.stringify({ gid: "x'; DROP TABLE stock; --", stock: [] }) }, { url: serviceUrl('region-thies'), headers: internalHeaders() });
+    expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('prepared transactions across a crash of their server (kill -9)', () => {
+  it.each([
+    ['COMMIT', -2],
+    ['ABORT', 0],
+  ])('a share prepared at Thiès before the crash is resolved after restart as the decision site says: %s', async (decision, expectedChange) => {
+    const before = await stockAt('thies', 109);
+    const gid = makeGid('order', randomUUID(), 'dakar');
+    const prepared = await graphql<{ _prepare: { ok: boolean } }>(PREPARE, { w: JSON.stringify(stockWork(gid, 109, -2)) }, { url: serviceUrl('region-thies'), headers: internalHeaders() });
+    expect(prepared.data?._prepare.ok).toBe(true);
+
+    await killPostgres('thies');
+    await up(topology);
+    const survived = await sql<{ gid: string }>('thies', 'SELECT gid FROM pg_prepared_xacts');
+    expect(survived.map((r) => r.gid)).toEqual([gid]);
+
+    if (decision === 'COMMIT') await sql('dakar', "INSERT INTO decision_2pc (gid, decision) VALUES ($1, 'COMMIT')", [gid]);
+    expect(await untilNoPrepared()).toEqual([]);
+    expect(await stockAt('thies', 109)).toBe(before + expectedChange);
+    const [recorded] = await sql<{ decision: string }>('dakar', 'SELECT decision FROM decision_2pc WHERE gid = $1', [gid]);
+    expect(recorded!.decision).toBe(decision);
+    if (decision === 'COMMIT') {
+      // the test's own share has no order: take its ledger line back out so conservation stays checkable
+      await sql('thies', 'UPDATE stock SET quantite = quantite + 2 WHERE produit_id = 109');
+      await sql('thies', "DELETE FROM mouvement_stock WHERE produit_id = 109 AND delta = -2 AND commande_id NOT IN (SELECT commande_id FROM ligne_commande)");
+    }
+    await expectStockConserved();
+  });
+});
