@@ -18,6 +18,8 @@ import type { Outcome, TwoPhaseCommit } from './two-phase-commit.ts';
 
 export const MAX_ORDER_LINES = 100;
 export const MAX_LINE_QUANTITY = 10_000;
+/** Totals are GraphQL Ints (32-bit): a larger order is refused rather than misreported. */
+export const MAX_ORDER_TOTAL = 2_147_483_647;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 export type OrderErrorCode =
@@ -113,6 +115,7 @@ export class OrderService {
       const unknown = demands.find((d) => !prices.has(d.productId));
       if (unknown) return fail('UNKNOWN_PRODUCT', `Unknown product ${unknown.productId}`, unknown.productId);
       const total = demands.reduce((sum, d) => sum + d.quantity * prices.get(d.productId)!.price, 0);
+      if (total > MAX_ORDER_TOTAL) return fail('INVALID_QUANTITY', `The order total ${total} FCFA exceeds the ${MAX_ORDER_TOTAL} FCFA limit of one order`);
       const method = input.paymentMethod ?? 'CASH_ON_DELIVERY';
       for (let attempt = 1; ; attempt++) {
         const result = await this.attemptOrder(clientId, site, demands, prices, total, method, key);
