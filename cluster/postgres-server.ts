@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import type { PostgresServer, Topology } from '../lib/topology.ts';
 import type { PgBinaries } from './pg-binaries.ts';
 import { chownTree, type RunAs } from './os-user.ts';
+import { POSTGRES_SETTINGS } from './postgres-settings.ts';
 
 const run = promisify(execFile);
 
@@ -73,16 +74,8 @@ export function writeServerConfig(
     `listen_addresses = '${server.host}'`,
     `port = ${server.port}`,
     "unix_socket_directories = ''",
-    'max_connections = 100',
+    ...Object.entries(POSTGRES_SETTINGS).map(([name, value]) => `${name} = '${value}'`),
     'shared_buffers = 16MB',
-    // 2PC: every participant must accept PREPARE TRANSACTION, standbys at least as many as primaries
-    'max_prepared_transactions = 64',
-    'wal_level = replica',
-    'max_wal_senders = 10',
-    'max_replication_slots = 10',
-    'wal_keep_size = 128MB',
-    'hot_standby = on',
-    'hot_standby_feedback = on',
     `cluster_name = '${server.name}'`,
     "log_line_prefix = '%m [%p] %q%a '",
     'log_min_duration_statement = -1',

@@ -54,6 +54,8 @@ export interface NodeService {
 
 export interface Topology {
   readonly network: Network;
+  /** The single-node baseline the benchmarks compare against: one PostgreSQL, one GraphQL server. */
+  readonly baseline: { readonly pg: PostgresServer; readonly servicePort: number };
   readonly root: string;
   /** Where the local cluster keeps data directories, logs and its state file. */
   readonly dataDir: string;
@@ -119,8 +121,15 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
     ),
   ];
 
+  const baselineHost = network === 'compose' ? 'baseline' : localHost;
+  const baseline = {
+    pg: { kind: 'postgres', name: 'baseline', database: 'products', role: 'primary', site: null, host: baselineHost, port: network === 'compose' ? PG_COMPOSE_PORT : pgPort + 20, upstream: null } as const,
+    servicePort: servicePort + 20,
+  };
+
   return Object.freeze({
     network,
+    baseline,
     root: REPO_ROOT,
     dataDir: path.resolve(REPO_ROOT, options.dataDir ?? '.teranga'),
     pg: Object.freeze({ user: 'teranga', password: 'teranga', database: 'teranga' }),
