@@ -1,0 +1,32 @@
+/**
+ * SQL statements executed per request, counted by pg_stat_statements on every primary.
+ */
+import pg from 'pg';
+import { DATABASE_ROLES, connectionString, primaryOf, type Topology } from '../lib/topology.ts';
+
+async function eachPrimary<T>(topology: Topology, sql: string): Promise<T[]> {
+  return Promise.all(
+    DATABASE_ROLES.map(async (role) => {
+      const client = new pg.Client({ connectionString: connectionString(topology, primaryOf(topology, role)) });
+      await client.connect();
+      try {
+        return (await client.query(sql)).rows[0] as T;
+      } finally {
+        await client.end();
+      }
+    }),
+  );
+}
+
+export async function resetStatements(topology: Topology): Promise<void> {
+  await eachPrimary(topology, 'SELECT pg_stat_statements_reset()');
+}
+
+/** Statements run since the reset, the counting queries themselves excluded. */
+export async function countStatements(topology: Topology): Promise<number> {
+  const rows = await eachPrimary<{ calls: number }>(
+    topology,
+    "SELECT coalesce(sum(calls), 0)::int AS calls FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%' AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
+  );
+  return rows.reduce((sum, r) => sum + r.calls, 0);
+}
