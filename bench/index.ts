@@ -112,7 +112,7 @@ try {
   console.log(`  targets: 3-site p50 ≤ 1.6× 1-site with 1 client (measured ${fmt(results['three-1']!.p50 / results['one-1']!.p50, 2)}×), ≤ 2.5× with 16 (measured ${fmt(results['three-16']!.p50 / results['one-16']!.p50, 2)}×)`);
 
   // 4. batching
-  console.log('\n== 4. batching: SQL statements per catalog request (pg_stat_statements on every primary)');
+  console.log('\n== 4. batching: SQL statements per catalog request (pg_stat_statements on every server)');
   const counts: number[] = [];
   for (const limit of [10, 50]) {
     await resetStatements(topology);

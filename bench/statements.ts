@@ -1,13 +1,14 @@
 /**
- * SQL statements executed per request, counted by pg_stat_statements on every primary.
+ * SQL statements executed per request, counted by pg_stat_statements on every server (reads may
+ * be served by standbys).
  */
 import pg from 'pg';
-import { DATABASE_ROLES, connectionString, primaryOf, type Topology } from '../lib/topology.ts';
+import { connectionString, type Topology } from '../lib/topology.ts';
 
-async function eachPrimary<T>(topology: Topology, sql: string): Promise<T[]> {
+async function eachServer<T>(topology: Topology, sql: string): Promise<T[]> {
   return Promise.all(
-    DATABASE_ROLES.map(async (role) => {
-      const client = new pg.Client({ connectionString: connectionString(topology, primaryOf(topology, role)) });
+    topology.postgres.map(async (server) => {
+      const client = new pg.Client({ connectionString: connectionString(topology, server) });
       await client.connect();
       try {
         return (await client.query(sql)).rows[0] as T;
@@ -19,12 +20,12 @@ async function eachPrimary<T>(topology: Topology, sql: string): Promise<T[]> {
 }
 
 export async function resetStatements(topology: Topology): Promise<void> {
-  await eachPrimary(topology, 'SELECT pg_stat_statements_reset()');
+  await eachServer(topology, 'SELECT pg_stat_statements_reset()');
 }
 
 /** Statements run since the reset, the counting queries themselves excluded. */
 export async function countStatements(topology: Topology): Promise<number> {
-  const rows = await eachPrimary<{ calls: number }>(
+  const rows = await eachServer<{ calls: number }>(
     topology,
     "SELECT coalesce(sum(calls), 0)::int AS calls FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%' AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
   );

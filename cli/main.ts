@@ -3,9 +3,13 @@
  */
 import { Command } from 'commander';
 import { TerangaError } from '../lib/errors.ts';
+import { registerBenchReplication } from './commands/bench-replication.ts';
 import { registerCluster } from './commands/cluster.ts';
 import { registerRoute } from './commands/route.ts';
 import { registerGenerate } from './commands/generate.ts';
+import { registerKeys } from './commands/keys.ts';
+import { registerToken } from './commands/token.ts';
+import { registerSimulate } from './commands/simulate.ts';
 
 process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
 
@@ -14,8 +18,12 @@ const program = new Command('teranga')
   .showHelpAfterError();
 
 registerCluster(program);
+registerBenchReplication(program);
 registerRoute(program);
 registerGenerate(program);
+registerToken(program);
+registerKeys(program);
+registerSimulate(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -10,12 +10,13 @@ import path from 'node:path';
 import pg from 'pg';
 import { ensureForeignServers } from '../lib/foreign-servers.ts';
 import { migrate } from '../lib/migrations.ts';
-import { connectionString, DATABASE_ROLES, primaryOf, type DatabaseRole, type NodeService, type PostgresServer, type Topology } from '../lib/topology.ts';
+import { connectionString, DATABASE_ROLES, type DatabaseRole, type NodeService, type PostgresServer, type Topology } from '../lib/topology.ts';
 import { findPgBinaries, type PgBinaries } from './pg-binaries.ts';
 import { canAccess, chownTree, serverIdentity, type RunAs } from './os-user.ts';
 import {
   createDataDir, initTemplate, isPortFree, postmasterPid, slotName, startServer, stopServer, tail, writeServerConfig,
 } from './postgres-server.ts';
+import { currentPrimary, isRebuildPending, runningTopology, serversInRoleOrder } from './running-topology.ts';
 import { readState, writeState, type ClusterState } from './state.ts';
 import { serviceEnv, waitForHealth } from './services.ts';
 
@@ -24,6 +25,11 @@ export type Progress = (message: string) => void;
 export interface UpOptions {
   /** Start the Node services too (default true). */
   services?: boolean;
+  /**
+   * Replication mode: true for synchronous standbys, false for asynchronous ones. Applied to
+   * running servers too (their configuration is reloaded); unset keeps the cluster's current
+   * mode (synchronous for a new cluster).
+   */
   synchronous?: boolean;
   progress?: Progress;
   /** Extra environment for the services (tests use it for fault injection). */
@@ -69,7 +75,7 @@ function reachableBinaries(bins: PgBinaries, who: RunAs | null, pgRoot: string):
   return { ...bins, dir, initdb: path.join(dir, 'initdb'), pgCtl: path.join(dir, 'pg_ctl'), postgres: path.join(dir, 'postgres') };
 }
 
-function context(topology: Topology, synchronous: boolean): Context {
+function context(topology: Topology, synchronous: boolean | undefined): Context {
   const who = serverIdentity();
   mkdirSync(path.join(topology.dataDir, 'logs'), { recursive: true });
   const previous = readState(topology);
@@ -80,19 +86,21 @@ function context(topology: Topology, synchronous: boolean): Context {
     chownTree(who, pgRoot);
   }
   const bins = reachableBinaries(findPgBinaries(), who, pgRoot);
-  const state: ClusterState = previous ?? { pgRoot, binDir: bins.dir, primaries: {}, services: {}, synchronous };
+  const state: ClusterState = previous ?? { pgRoot, binDir: bins.dir, primaries: {}, services: {}, synchronous: synchronous ?? true };
   state.binDir = bins.dir;
+  if (synchronous !== undefined) state.synchronous = synchronous;
   return { topology, bins, who, pgRoot, state };
 }
 
-/** The server currently acting as a database's primary (after a failover, its former standby). */
-export function currentPrimary(topology: Topology, state: ClusterState | null, database: DatabaseRole): PostgresServer {
-  const name = state?.primaries[database];
-  return (name && topology.postgres.find((s) => s.name === name)) || primaryOf(topology, database);
+export { currentPrimary } from './running-topology.ts';
+
+/** The launcher's PostgreSQL binaries as recorded at boot (pg_ctl may have been copied for the servers' user). */
+export function launcherBinaries(state: ClusterState): PgBinaries {
+  return { ...findPgBinaries(), pgCtl: path.join(state.binDir, 'pg_ctl') };
 }
 
-async function withClient<T>(topology: Topology, server: PostgresServer, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: connectionString(topology, server), application_name: 'teranga-launcher' });
+export async function withClient<T>(topology: Topology, server: PostgresServer, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: connectionString(topology, server), application_name: 'teranga-launcher', connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
     return await fn(client);
@@ -132,13 +140,16 @@ async function startPostgres(ctx: Context, servers: readonly PostgresServer[], p
     servers.map(async (server) => {
       const dataDir = serverDataDir(ctx.pgRoot, server);
       if (postmasterPid(dataDir)) {
-        progress(`${server.name}: already running`);
+        // a changed replication mode (or role) reaches a running server through a reload
+        const changed = writeServerConfig(runningTopology(ctx.topology, ctx.state), server, dataDir, { synchronous: ctx.state.synchronous });
+        if (changed) await withClient(ctx.topology, server, (c) => c.query('SELECT pg_reload_conf()'));
+        progress(`${server.name}: already running${changed ? ', configuration reloaded' : ''}`);
         return;
       }
       if (!(await isPortFree(server.port, server.host))) {
         throw new Error(`Port ${server.port} (${server.host}) is already in use: PostgreSQL server "${server.name}" cannot start there. Stop what holds it or choose other ports with TERANGA_PG_PORT.`);
       }
-      writeServerConfig(ctx.topology, server, dataDir, { synchronous: ctx.state.synchronous });
+      writeServerConfig(runningTopology(ctx.topology, ctx.state), server, dataDir, { synchronous: ctx.state.synchronous });
       const t0 = Date.now();
       const pid = await startServer(ctx.bins, ctx.who, server, { dataDir, logFile: serverLogFile(ctx.topology, server.name) });
       progress(`${server.name}: started on ${server.host}:${server.port} (pid ${pid}) in ${seconds(t0)}`);
@@ -147,8 +158,9 @@ async function startPostgres(ctx: Context, servers: readonly PostgresServer[], p
 }
 
 async function ensureSlots(ctx: Context): Promise<void> {
-  for (const standby of ctx.topology.postgres.filter((s) => s.upstream)) {
-    const primary = ctx.topology.postgres.find((s) => s.name === standby.upstream)!;
+  const running = runningTopology(ctx.topology, ctx.state);
+  for (const standby of running.postgres.filter((s) => s.upstream)) {
+    const primary = running.postgres.find((s) => s.name === standby.upstream)!;
     await withClient(ctx.topology, primary, (c) =>
       c.query(
         `SELECT pg_create_physical_replication_slot($1, true)
@@ -163,7 +175,7 @@ export async function migrateAll(topology: Topology, state: ClusterState | null,
   const run = async (role: DatabaseRole) => {
     const server = currentPrimary(topology, state, role);
     const result = await withClient(topology, server, async (c) => {
-      if (role === 'coordinator') await ensureForeignServers(c, topology, (r) => currentPrimary(topology, state, r));
+      if (role === 'coordinator') await ensureForeignServers(c, topology, (r) => serversInRoleOrder(topology, state, r));
       return migrate(c, topology.root, role);
     });
     progress(`migrate ${role}: ${result.applied.length} applied, ${result.skipped.length} already done`);
@@ -225,11 +237,15 @@ async function startServices(ctx: Context, progress: Progress, extraEnv: Record<
 export async function up(topology: Topology, options: UpOptions = {}): Promise<ClusterState> {
   const progress = options.progress ?? (() => {});
   const t0 = Date.now();
-  const ctx = context(topology, options.synchronous ?? true);
+  const ctx = context(topology, options.synchronous);
   await ensureDataDirs(ctx, progress);
   writeState(topology, ctx.state);
-  const primaries = topology.postgres.filter((s) => s.role === 'primary');
-  const standbys = topology.postgres.filter((s) => s.role === 'standby');
+  const running = runningTopology(topology, ctx.state);
+  const primaries = running.postgres.filter((s) => s.role === 'primary');
+  const standbys = running.postgres.filter((s) => s.role === 'standby' && !isRebuildPending(ctx.state, s.name));
+  for (const server of running.postgres.filter((s) => isRebuildPending(ctx.state, s.name))) {
+    progress(`${server.name}: not started: it lost its role in a failover; run \`teranga rebuild-standby ${server.database}\``);
+  }
   await startPostgres(ctx, primaries, progress);
   await ensureSlots(ctx);
   await startPostgres(ctx, standbys, progress);
@@ -277,12 +293,12 @@ export async function down(topology: Topology, progress: Progress = () => {}): P
   );
   state.services = {};
   writeState(topology, state);
-  const bins = { ...findPgBinaries(), pgCtl: path.join(state.binDir, 'pg_ctl') };
+  const bins = launcherBinaries(state);
   const who = serverIdentity();
   // standbys first, so a synchronous primary's shutdown is not left waiting on them
   for (const role of ['standby', 'primary'] as const) {
     await Promise.all(
-      topology.postgres
+      runningTopology(topology, state).postgres
         .filter((s) => s.role === role)
         .map(async (server) => {
           const dir = serverDataDir(state.pgRoot, server);

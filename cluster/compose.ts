@@ -57,6 +57,14 @@ export const HEALTH_PATH = '/health';
 export const INTERNAL_SECRET_ENV = 'TERANGA_INTERNAL_SECRET';
 const INTERNAL_SECRET_VALUE = `\${${INTERNAL_SECRET_ENV}:-teranga-compose-development-secret}`;
 
+/**
+ * The public key that verifies tokens. It has no default: whoever holds the matching private key
+ * can act as any client, so the pair is made per deployment (`npx teranga keys >> .env`) and a
+ * service without it refuses to start, naming the setting.
+ */
+export const JWT_PUBLIC_KEY_ENV = 'TERANGA_JWT_PUBLIC_KEY';
+const JWT_PUBLIC_KEY_VALUE = `\${${JWT_PUBLIC_KEY_ENV}:-}`;
+
 const MIGRATE_SERVICE = 'migrate';
 
 const BUILD = Object.freeze({ context: '.', dockerfile: 'Dockerfile' });
@@ -237,6 +245,7 @@ function nodeService(topology: Topology, local: Topology, service: NodeService) 
       ...commonEnvironment(topology),
       TERANGA_SERVICE: service.name,
       [INTERNAL_SECRET_ENV]: INTERNAL_SECRET_VALUE,
+      [JWT_PUBLIC_KEY_ENV]: JWT_PUBLIC_KEY_VALUE,
       ...(service.site ? { SITE: service.site } : {}),
     },
     // In a shared network namespace the owner publishes the ports (see postgresPorts).

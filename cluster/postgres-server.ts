@@ -2,7 +2,7 @@
  * Creating, configuring, starting and stopping one PostgreSQL server of the local cluster.
  */
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -60,13 +60,15 @@ export async function initTemplate(
 /**
  * Writes the settings Teranga depends on into `teranga.conf`, included from postgresql.conf.
  * Rewritten at every boot, so a changed topology (ports) or replication mode takes effect.
+ * `topology` is the running one (cluster/running-topology.ts): roles as they are after failovers.
+ * Returns whether the file changed, so a running server can be told to reload it.
  */
 export function writeServerConfig(
   topology: Topology,
   server: PostgresServer,
   dataDir: string,
   replication: ReplicationSettings,
-): void {
+): boolean {
   const upstream = server.upstream ? topology.postgres.find((s) => s.name === server.upstream) : undefined;
   const standbyOfThis = topology.postgres.find((s) => s.upstream === server.name);
   const lines = [
@@ -81,9 +83,9 @@ export function writeServerConfig(
     'log_min_duration_statement = -1',
   ];
   if (server.role === 'primary' && standbyOfThis && replication.synchronous) {
-    lines.push(`synchronous_standby_names = '"${standbyOfThis.name}"'`);
+    lines.push(`synchronous_standby_names = '"${standbyOfThis.name}"'`, "synchronous_commit = 'remote_apply'");
   } else {
-    lines.push("synchronous_standby_names = ''");
+    lines.push("synchronous_standby_names = ''", "synchronous_commit = 'on'");
   }
   if (upstream) {
     lines.push(
@@ -91,11 +93,15 @@ export function writeServerConfig(
       `primary_slot_name = '${slotName(server.name)}'`,
     );
   }
-  writeFileSync(path.join(dataDir, 'teranga.conf'), lines.join('\n') + '\n');
+  const file = path.join(dataDir, 'teranga.conf');
+  const content = lines.join('\n') + '\n';
+  const changed = !existsSync(file) || readFileSync(file, 'utf8') !== content;
+  if (changed) writeFileSync(file, content);
   const main = path.join(dataDir, 'postgresql.conf');
   if (!readFileSync(main, 'utf8').includes("include_if_exists = 'teranga.conf'")) {
     appendFileSync(main, "\ninclude_if_exists = 'teranga.conf'\n");
   }
+  return changed;
 }
 
 /** A new server's data directory: a copy of the never-started template (so a standby and its primary share a system id). */
@@ -121,9 +127,19 @@ export function postmasterPid(dataDir: string): number | null {
   if (!Number.isInteger(pid) || pid <= 0) return null;
   try {
     process.kill(pid, 0);
-    return pid;
   } catch {
     return null;
+  }
+  // a killed postmaster stays a zombie until its parent (often PID 1 in a container) reaps it
+  return isZombie(pid) ? null : pid;
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
   }
 }
 
@@ -178,4 +194,46 @@ export async function stopServer(bins: PgBinaries, who: RunAs | null, dataDir: s
 /** pg_ctl promote: the standby leaves recovery and accepts writes. */
 export async function promoteServer(bins: PgBinaries, who: RunAs | null, dataDir: string): Promise<void> {
   await runAs(who, bins.pgCtl, ['promote', '-D', dataDir, '-w', '-t', '60', '-s']);
+}
+
+/**
+ * What a base backup leaves out (as pg_basebackup does): files of the running server only, WAL
+ * (the new standby streams it through its slot), replication slots, and the contents of
+ * directories the server rebuilds at start.
+ */
+const NOT_COPIED = new Set(['postmaster.pid', 'postmaster.opts', 'standby.signal', 'recovery.signal', 'backup_label', 'tablespace_map', 'teranga.conf']);
+const EMPTIED = new Set(['pg_wal', 'pg_replslot', 'pg_stat_tmp', 'pg_dynshmem', 'pg_notify', 'pg_serial', 'pg_snapshots', 'pg_subtrans']);
+
+/**
+ * Copies a running server's data directory, between `pg_backup_start()` and `pg_backup_stop()`,
+ * into a fresh one. Files that vanish during the copy (temporary files, dropped relations) are
+ * skipped: WAL replay from the backup's start recreates whatever the copy needs.
+ */
+export function copyDataDirForBackup(source: string, target: string, who: RunAs | null): void {
+  rmSync(target, { recursive: true, force: true });
+  const copyDir = (from: string, to: string, top: boolean) => {
+    mkdirSync(to, { mode: statSync(from).mode & 0o777 });
+    for (const entry of readdirSync(from, { withFileTypes: true })) {
+      const src = path.join(from, entry.name);
+      const dst = path.join(to, entry.name);
+      if (top && NOT_COPIED.has(entry.name)) continue;
+      if (entry.name === 'pg_internal.init') continue;
+      try {
+        if (entry.isDirectory()) {
+          if (top && EMPTIED.has(entry.name)) {
+            mkdirSync(dst, { mode: 0o700 });
+            if (entry.name === 'pg_wal') mkdirSync(path.join(dst, 'archive_status'), { mode: 0o700 });
+          } else {
+            copyDir(src, dst, false);
+          }
+        } else if (entry.isFile()) {
+          copyFileSync(src, dst);
+        }
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+  };
+  copyDir(source, target, true);
+  chownTree(who, target);
 }

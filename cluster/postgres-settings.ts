@@ -12,6 +12,11 @@ export const POSTGRES_SETTINGS: Readonly<Record<string, string>> = Object.freeze
   wal_keep_size: '128MB',
   hot_standby: 'on',
   hot_standby_feedback: 'on',
+  // With a synchronous standby, a commit returns once the standby has replayed it, so a read sent
+  // to the standby after an acknowledged write sees that write (without one, the same as `on`).
+  synchronous_commit: 'remote_apply',
+  // remote_apply commits wait for the standby's replay: a standby query must not hold it back long
+  max_standby_streaming_delay: '1s',
   // statement counts per server: the batching benchmark reads them
   shared_preload_libraries: 'pg_stat_statements',
 });

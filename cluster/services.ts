@@ -2,7 +2,7 @@
  * Environment and health checks of the Node services the launcher starts.
  */
 import type { NodeService, Topology } from '../lib/topology.ts';
-import { localSecrets } from './secrets.ts';
+import { serviceSecrets } from './secrets.ts';
 
 const TOPOLOGY_ENV = ['TERANGA_NETWORK', 'TERANGA_PORT', 'TERANGA_PG_PORT', 'TERANGA_HOME'] as const;
 
@@ -12,7 +12,7 @@ export function serviceEnv(topology: Topology, service: NodeService): Record<str
     TERANGA_SERVICE: service.name,
     TERANGA_HOME: topology.dataDir,
     APOLLO_TELEMETRY_DISABLED: 'true',
-    ...localSecrets(topology),
+    ...serviceSecrets(topology),
   };
   for (const name of TOPOLOGY_ENV) {
     const value = process.env[name];
@@ -26,7 +26,9 @@ export function healthUrl(service: NodeService): string {
   return `http://${service.host}:${service.port}/health`;
 }
 
-export async function waitForHealth(service: NodeService, alive: () => boolean, timeoutMs = 30_000): Promise<void> {
+// generous: five services load Apollo, pino, prom-client and jose at once, and a busy 2-core machine
+// (a test run beside another) has taken more than 30 s for that; a dead process is noticed at once
+export async function waitForHealth(service: NodeService, alive: () => boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = 'no answer';
   while (Date.now() < deadline) {

@@ -16,6 +16,11 @@ export interface ClusterState {
   services: Record<string, { pid: number; startedAt: string }>;
   /** Replication mode the servers were configured with. */
   synchronous: boolean;
+  /**
+   * Servers that lost their role in a failover: their data may have diverged from the new
+   * primary's, so they must not start again until `teranga rebuild-standby` has re-cloned them.
+   */
+  rebuildPending?: string[];
 }
 
 export function statePath(topology: Topology): string {
@@ -33,4 +38,16 @@ export function writeState(topology: Topology, state: ClusterState): void {
   const file = statePath(topology);
   writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2) + '\n');
   renameSync(`${file}.tmp`, file);
+}
+
+/**
+ * Reads the state afresh, changes it and writes it back, so a change made meanwhile by another
+ * command (a service's pid) is kept.
+ */
+export function updateState(topology: Topology, change: (state: ClusterState) => void): ClusterState {
+  const state = readState(topology);
+  if (!state) throw new Error(`No local cluster in ${topology.dataDir}: run \`teranga up\` first`);
+  change(state);
+  writeState(topology, state);
+  return state;
 }

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { connectionString, type PostgresServer, type Topology } from '../lib/topology.ts';
 import { postmasterPid } from './postgres-server.ts';
 import { serverDataDir } from './cluster.ts';
+import { isRebuildPending } from './running-topology.ts';
 import { healthUrl } from './services.ts';
 import { readState } from './state.ts';
 
@@ -19,7 +20,10 @@ export interface ServerStatus {
   host: string;
   port: number;
   pid: number | null;
-  replication: { state: string; sync: string; lagBytes: number; replayLagMs: number | null } | null;
+  /** For a standby: how it streams, and from which primary. */
+  replication: { upstream: string; state: string; sync: string; lagBytes: number; replayLagMs: number | null } | null;
+  /** It lost its role in a failover and must be rebuilt (`teranga rebuild-standby`) before it runs again. */
+  rebuildPending: boolean;
 }
 
 export interface ServiceStatus {
@@ -60,7 +64,7 @@ interface ReplicationRow {
 
 export async function clusterStatus(topology: Topology): Promise<ClusterStatus> {
   const state = readState(topology);
-  const replication = new Map<string, ReplicationRow>();
+  const replication = new Map<string, ReplicationRow & { upstream: string }>();
   const roles = new Map<string, ServerStatus['role']>();
   await Promise.all(
     topology.postgres.map(async (server) => {
@@ -75,7 +79,7 @@ export async function clusterStatus(topology: Topology): Promise<ClusterStatus> 
                   (extract(epoch FROM replay_lag) * 1000)::float8 AS replay_lag_ms
            FROM pg_stat_replication`,
         );
-        for (const r of repl ?? []) replication.set(r.application_name, r);
+        for (const r of repl ?? []) replication.set(r.application_name, { ...r, upstream: server.name });
       }
     }),
   );
@@ -91,8 +95,9 @@ export async function clusterStatus(topology: Topology): Promise<ClusterStatus> 
       port: server.port,
       pid: state ? postmasterPid(serverDataDir(state.pgRoot, server)) : null,
       replication: r
-        ? { state: r.state, sync: r.sync_state, lagBytes: Number(r.lag_bytes ?? 0), replayLagMs: r.replay_lag_ms }
+        ? { upstream: r.upstream, state: r.state, sync: r.sync_state, lagBytes: Number(r.lag_bytes ?? 0), replayLagMs: r.replay_lag_ms }
         : null,
+      rebuildPending: isRebuildPending(state, server.name),
     };
   });
   const services: ServiceStatus[] = await Promise.all(
@@ -124,9 +129,11 @@ export function formatStatus(status: ClusterStatus): string {
     const repl =
       s.role === 'standby'
         ? s.replication
-          ? `${s.replication.state} (${s.replication.sync}), lag ${s.replication.lagBytes} B${s.replication.replayLagMs !== null ? ` / ${s.replication.replayLagMs.toFixed(1)} ms` : ''}`
+          ? `${s.replication.state} from ${s.replication.upstream} (${s.replication.sync}), lag ${s.replication.lagBytes} B${s.replication.replayLagMs !== null ? ` / ${s.replication.replayLagMs.toFixed(1)} ms` : ''}`
           : 'not streaming'
-        : '';
+        : s.rebuildPending
+          ? `lost its role in a failover: teranga rebuild-standby ${s.database}`
+          : '';
     lines.push(
       `${s.name.padEnd(22)} ${s.role.padEnd(9)} ${`${s.host}:${s.port}`.padEnd(18)} ${String(s.pid ?? '-').padEnd(8)} ${repl}`,
     );

@@ -3,17 +3,22 @@
  * follows the request through every subgraph.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-
-export const REQUEST_ID_HEADER = 'x-request-id';
+import { ANONYMOUS, type Principal } from '../lib/auth/principal.ts';
+import { REQUEST_ID_HEADER } from '../lib/service/request-context.ts';
 export const CLIENT_CITY_HEADER = 'x-client-city';
 export const DEBUG_ROUTING_HEADER = 'x-teranga-debug-routing';
 
-/** Headers of the caller passed on to every subgraph, besides the request id. */
+/**
+ * Headers of the caller passed on to every subgraph, besides the request id. The bearer token goes
+ * on as it came: each subgraph verifies it again rather than trusting the gateway's word.
+ */
 const FORWARDED_HEADERS = ['authorization', CLIENT_CITY_HEADER] as const;
 
 // a type alias, not an interface: the data sources require a context assignable to Record<string, any>
 export type GatewayContext = {
   readonly requestId: string;
+  /** Who is calling, from the token the gateway verified (authentication.ts). */
+  readonly principal: Principal;
   /** Sent to every subgraph as they came (plus `x-request-id`). */
   readonly forwardedHeaders: Readonly<Record<string, string>>;
   /** The caller's city from `x-client-city`, decoded; routes fields that name no site. */
@@ -46,7 +51,7 @@ export function decodeHeaderText(value: string): string {
   return text;
 }
 
-export function gatewayContext(headers: IncomingHttpHeaders, requestId: string): GatewayContext {
+export function gatewayContext(headers: IncomingHttpHeaders, requestId: string, principal: Principal = ANONYMOUS): GatewayContext {
   const forwardedHeaders: Record<string, string> = { [REQUEST_ID_HEADER]: requestId };
   for (const name of FORWARDED_HEADERS) {
     const value = single(headers[name]);
@@ -55,6 +60,7 @@ export function gatewayContext(headers: IncomingHttpHeaders, requestId: string):
   const city = single(headers[CLIENT_CITY_HEADER]);
   return Object.freeze({
     requestId,
+    principal,
     forwardedHeaders: Object.freeze(forwardedHeaders),
     clientCity: city ? decodeHeaderText(city) : null,
     debugRouting: ['1', 'true'].includes(single(headers[DEBUG_ROUTING_HEADER])?.trim().toLowerCase() ?? ''),

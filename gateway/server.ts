@@ -1,8 +1,13 @@
 /**
  * The gateway's HTTP server: the public GraphQL API (Apollo Gateway inside Apollo Server, with the
  * site router for the `regions` subgraph), the REST API reading through the same pipeline, and
- * plain /health and /ready routes. Building and listening are separate so tests can start a
- * gateway in-process on any port; only index.ts reads the port.
+ * plain /health, /ready and /metrics routes. Building and listening are separate so tests can start
+ * a gateway in-process on any port; only index.ts reads the port.
+ *
+ * In front of GraphQL and REST, in this order: a request id, a log line and a latency sample per
+ * request; the HTTP guards (JSON only, body size, parse errors); the caller's token verified
+ * (authentication.ts); then the query limits inside Apollo Server (query-limits.ts), before any
+ * subgraph is called.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,15 +17,25 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import { authConfigFromEnv } from '../lib/auth/auth-config.ts';
+import { createTokenVerifier, type TokenVerifier } from '../lib/auth/token-verifier.ts';
 import { serviceConfigFromEnv, type ServiceConfig } from '../lib/config.ts';
-import { formatError } from '../lib/service/graphql-errors.ts';
+import { principalOf } from '../lib/service/caller.ts';
+import { apolloLogger, errorLoggingPlugin } from '../lib/service/error-logging.ts';
+import { errorFormatter, isDevelopment } from '../lib/service/graphql-errors.ts';
+import { bodyErrors, jsonBody, lastResortErrors, requireJsonPost } from '../lib/service/http-guards.ts';
+import { observeRequests } from '../lib/service/http-observability.ts';
+import { createLogger, type Logger } from '../lib/service/logger.ts';
+import { metricsEndpoint } from '../lib/service/metrics.ts';
+import { assignRequestId, enterRequestScope, requestIdOf } from '../lib/service/request-context.ts';
 import type { RunningServer } from '../lib/service/subgraph-server.ts';
 import { serviceByName, subgraphService, type Topology } from '../lib/topology.ts';
+import { authenticateCaller } from './authentication.ts';
 import { HttpClientDirectory, type ClientDirectory } from './client-directory.ts';
 import { gatewayContext, type GatewayContext } from './context.ts';
 import { ForwardingDataSource } from './forwarding-data-source.ts';
+import { DEFAULT_QUERY_LIMITS, queryLimits, type QueryLimits } from './query-limits.ts';
 import { checkSubgraphs } from './readiness.ts';
-import { requestId, requestIdOf } from './request-id.ts';
 import { restApi } from './rest/router.ts';
 import { routingLogPlugin } from './routing-log.ts';
 import { SiteRouterDataSource } from './site-router.ts';
@@ -32,17 +47,27 @@ export interface GatewayOptions {
   readonly supergraphSdl?: string;
   /** Defaults to the settings in the environment. */
   readonly config?: ServiceConfig;
+  /** Verifies callers' tokens; defaults to the key in the environment (TERANGA_JWT_PUBLIC_KEY). */
+  readonly tokenVerifier?: TokenVerifier;
   /** Defaults to the orders service's client directory. */
   readonly directory?: ClientDirectory;
   /** Deadline of one subgraph request. */
   readonly subgraphTimeoutMs?: number;
+  readonly limits?: QueryLimits;
+  /** Stack traces, introspection, the Sandbox and field suggestions (default: unless NODE_ENV is production). */
+  readonly development?: boolean;
+  readonly logger?: Logger;
 }
 
 export interface GatewayServer {
   readonly app: express.Express;
   readonly apollo: ApolloServer<GatewayContext>;
+  readonly logger: Logger;
   listen(port: number, host?: string): Promise<RunningServer>;
 }
+
+/** A GraphQL request is small: the largest legitimate one, an order of 100 lines, is about 5 kB. */
+export const GRAPHQL_BODY_LIMIT = '100kb';
 
 /** The orders service's client directory endpoint. */
 export function clientDirectoryUrl(topology: Topology): string {
@@ -54,17 +79,21 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
   // otherwise @apollo/gateway probes cloud metadata services and reports to Apollo's servers
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const { topology } = options;
+  const logger = options.logger ?? createLogger('gateway');
+  const development = options.development ?? isDevelopment();
   const config = options.config ?? serviceConfigFromEnv();
+  const tokenVerifier = options.tokenVerifier ?? createTokenVerifier(authConfigFromEnv());
   const directory =
     options.directory ?? new HttpClientDirectory({ url: clientDirectoryUrl(topology), internalSecret: config.internalSecret });
   const supergraphSdl = options.supergraphSdl ?? (await composeSupergraph(topology));
+  const limits = queryLimits<GatewayContext>(options.limits ?? DEFAULT_QUERY_LIMITS, { development });
 
   const gateway = new ApolloGateway({
     supergraphSdl,
     // URLs come from the topology, not the supergraph: the same supergraph serves every network
     buildService: ({ name }) => {
       const timeoutMs = options.subgraphTimeoutMs;
-      if (name === 'regions') return new SiteRouterDataSource({ topology, directory, timeoutMs });
+      if (name === 'regions') return new SiteRouterDataSource({ topology, directory, timeoutMs, logger });
       if (name !== 'products' && name !== 'orders') throw new Error(`Unknown subgraph "${name}" in the supergraph`);
       return new ForwardingDataSource({ subgraph: name, url: subgraphService(topology, name).url, timeoutMs });
     },
@@ -74,19 +103,26 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
   const httpServer = http.createServer(app);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    formatError,
-    introspection: true,
+    formatError: errorFormatter({ development }),
+    includeStacktraceInErrorResponses: development,
+    introspection: development,
     csrfPrevention: true,
+    logger: apolloLogger(logger),
+    allowBatchedHttpRequests: false,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      ...(development ? [ApolloServerPluginLandingPageLocalDefault({ embed: true })] : []),
       routingLogPlugin(),
+      ...limits.plugins,
+      errorLoggingPlugin<GatewayContext>(logger),
     ],
   });
   await apollo.start();
 
   app.disable('x-powered-by');
-  app.use(requestId());
+  app.use(assignRequestId(), observeRequests('gateway', logger));
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', service: 'gateway' });
   });
@@ -98,16 +134,25 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
       failed: report.services.filter((s) => !s.ok),
     });
   });
-  app.use('/api', restApi(apollo));
+  app.get('/metrics', metricsEndpoint());
+  app.use('/api', enterRequestScope(), authenticateCaller(tokenVerifier, 'rest'), restApi(apollo, logger));
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, { context: async ({ req, res }) => gatewayContext(req.headers, requestIdOf(res)) }),
+    requireJsonPost(),
+    jsonBody(GRAPHQL_BODY_LIMIT),
+    bodyErrors(GRAPHQL_BODY_LIMIT),
+    enterRequestScope(),
+    authenticateCaller(tokenVerifier, 'graphql'),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => gatewayContext(req.headers, requestIdOf(res), principalOf(res)),
+    }),
   );
+  app.use(lastResortErrors(logger));
 
   return {
     app,
     apollo,
+    logger,
     async listen(port, host = '127.0.0.1') {
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);

@@ -179,7 +179,9 @@ export class SiteRouterDataSource extends ForwardingDataSource {
     const resolved: ResolvedRoute[] = routes.map((route, i) => {
       if (route.kind !== 'client') return enforceMutationRoute(fields[i]!, route, operation);
       const site = clientSites.get(route.id);
-      if (site === null) return { kind: 'none' };
+      // An unknown client is still asked of one site: only the site applies the access rules, so a
+      // customer gets FORBIDDEN for every id not their own, whether it exists or not.
+      if (site === null) return { kind: 'any' };
       // the directory could not answer: look for the client everywhere
       if (site === undefined) return enforceMutationRoute(fields[i]!, { kind: 'all', reason: 'client directory unavailable' }, operation);
       return { kind: 'site', site, reason: `client ${route.id}` };

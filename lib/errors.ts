@@ -15,8 +15,14 @@ export const ERROR_CODES = {
   PAYMENT_DECLINED: { status: 402, description: 'The payment provider declined the authorization.' },
   CONFLICT: { status: 409, description: 'Concurrent orders conflicted and retries were exhausted.' },
   SITE_UNAVAILABLE: { status: 503, description: 'A site (its database or its subgraph) cannot be reached.' },
-  UNAUTHENTICATED: { status: 401, description: 'The request carries no valid credentials.' },
+  UNAUTHENTICATED: { status: 401, description: 'The request carries no valid credentials (no token, or one that is expired, tampered with or not ours).' },
   FORBIDDEN: { status: 403, description: 'The credentials do not allow this operation.' },
+  BAD_REQUEST: { status: 400, description: 'The HTTP request is malformed: invalid JSON, no query, a batch of operations, or blocked as a possible cross-site request.' },
+  GRAPHQL_PARSE_FAILED: { status: 400, description: 'The GraphQL document does not parse, or has more tokens than the gateway accepts.' },
+  GRAPHQL_VALIDATION_FAILED: { status: 400, description: 'The operation does not match the schema (unknown field, argument or enum value, wrong type).' },
+  QUERY_TOO_COMPLEX: { status: 400, description: 'The operation is past a gateway limit (depth, cost, aliases, directives or list length) and was refused before any service ran it.' },
+  PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is larger than the gateway accepts.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'A GraphQL POST must be sent as application/json.' },
   INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected failure; the logs hold the details.' },
 } as const;
 

@@ -16,27 +16,36 @@ export function foreignServerName(role: DatabaseRole): string {
 
 const quoteLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
+/**
+ * @param serverFor the server, or the servers in the order to try them, that hold a database.
+ *   Given a primary and its standby, libpq tries each in turn and keeps the one that accepts
+ *   writes (`target_session_attrs=read-write`), so the coordinator follows a promotion without
+ *   being told: `teranga failover` only reorders the list so the first try succeeds.
+ */
 export async function ensureForeignServers(
   client: pg.ClientBase,
   topology: Topology,
-  serverFor: (role: DatabaseRole) => PostgresServer = (role) => primaryOf(topology, role),
+  serverFor: (role: DatabaseRole) => PostgresServer | readonly PostgresServer[] = (role) => primaryOf(topology, role),
 ): Promise<void> {
   await client.query('CREATE EXTENSION IF NOT EXISTS postgres_fdw');
   await client.query('CREATE EXTENSION IF NOT EXISTS dblink');
   for (const role of FOREIGN_DATABASES) {
-    const target = serverFor(role);
+    const found = serverFor(role);
+    const targets: readonly PostgresServer[] = Array.isArray(found) ? found : [found as PostgresServer];
     const name = foreignServerName(role);
-    const opts = {
-      host: target.host,
-      port: String(target.port),
+    const opts: Record<string, string> = {
+      host: targets.map((t) => t.host).join(','),
+      port: targets.map((t) => String(t.port)).join(','),
       dbname: topology.pg.database,
+      target_session_attrs: targets.length > 1 ? 'read-write' : 'any',
     };
-    const exists = (await client.query('SELECT 1 FROM pg_foreign_server WHERE srvname = $1', [name])).rowCount;
-    if (!exists) {
+    const existing = await client.query<{ options: string[] | null }>('SELECT srvoptions AS options FROM pg_foreign_server WHERE srvname = $1', [name]);
+    if (existing.rowCount === 0) {
       const list = Object.entries(opts).map(([k, v]) => `${k} ${quoteLiteral(v)}`).join(', ');
       await client.query(`CREATE SERVER ${name} FOREIGN DATA WRAPPER postgres_fdw OPTIONS (${list})`);
     } else {
-      const list = Object.entries(opts).map(([k, v]) => `SET ${k} ${quoteLiteral(v)}`).join(', ');
+      const set = new Set((existing.rows[0]!.options ?? []).map((o) => o.slice(0, o.indexOf('='))));
+      const list = Object.entries(opts).map(([k, v]) => `${set.has(k) ? 'SET' : 'ADD'} ${k} ${quoteLiteral(v)}`).join(', ');
       await client.query(`ALTER SERVER ${name} OPTIONS (${list})`);
     }
     await client.query(

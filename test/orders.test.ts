@@ -9,6 +9,7 @@ import { INTERNAL_SECRET_HEADER } from '../lib/config.ts';
 import { localSecrets } from '../cluster/secrets.ts';
 import { graphql, serviceUrl, sql, topology } from './support/cluster.ts';
 import { expectOrdersAtomic, expectStockConserved, fingerprint, preparedTransactions, stockAt } from './support/invariants.ts';
+import { asAdmin, asCustomer } from './support/tokens.ts';
 
 interface PlaceOrderData {
   placeOrder: { order: { id: string; site: string } | null; error: { code: string; message: string; productId: string | null; available: number | null } | null };
@@ -20,8 +21,9 @@ const PLACE_ORDER = `mutation($i: PlaceOrderInput!) {
 
 type Item = { productId: string; quantity: number };
 
+/** Placed straight at the coordinator, as the client themselves. */
 async function placeOrder(input: { clientId: string; items: Item[]; idempotencyKey?: string; paymentMethod?: string }) {
-  const response = await graphql<PlaceOrderData>(PLACE_ORDER, { i: input }, { url: serviceUrl('orders') });
+  const response = await graphql<PlaceOrderData>(PLACE_ORDER, { i: input }, { url: serviceUrl('orders'), headers: await asCustomer(input.clientId) });
   expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
   return response.data!.placeOrder;
 }
@@ -133,7 +135,7 @@ describe('cancelOrder and moveClient', () => {
     expect(placed.error).toBeNull();
     expect(await stockAt('dakar', 105)).toBe(0);
     const cancelled = await graphql<{ cancelOrder: { id: string; site: string } }>(
-      'mutation($id: ID!) { cancelOrder(id: $id) { id site } }', { id: placed.order!.id }, { url: serviceUrl('orders') });
+      'mutation($id: ID!) { cancelOrder(id: $id) { id site } }', { id: placed.order!.id }, { url: serviceUrl('orders'), headers: await asCustomer('8') });
     expect(cancelled.errors).toBeUndefined();
     expect(await stockAt('dakar', 105)).toBe(before.dakar);
     expect(await stockAt('thies', 105)).toBe(before.thies);
@@ -141,7 +143,7 @@ describe('cancelOrder and moveClient', () => {
     expect(order!.statut).toBe('ANNULEE');
     const [payment] = await sql<{ statut: string }>('dakar', 'SELECT statut FROM paiement WHERE commande_id = $1', [placed.order!.id]);
     expect(payment!.statut).toBe('REMBOURSE');
-    const again = await graphql('mutation($id: ID!) { cancelOrder(id: $id) { id } }', { id: placed.order!.id }, { url: serviceUrl('orders') });
+    const again = await graphql('mutation($id: ID!) { cancelOrder(id: $id) { id } }', { id: placed.order!.id }, { url: serviceUrl('orders'), headers: await asCustomer('8') });
     expect(again.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     await expectStockConserved();
     expect(await preparedTransactions()).toEqual([]);
@@ -158,7 +160,7 @@ describe('cancelOrder and moveClient', () => {
     const from = home[0]!.site;
     expect(from).toBe('dakar');
     const moved = await graphql<{ moveClient: { id: string } }>(
-      'mutation($id: ID!) { moveClient(id: $id, city: "Saint-Louis") { id } }', { id: clientId }, { url: serviceUrl('orders') });
+      'mutation($id: ID!) { moveClient(id: $id, city: "Saint-Louis") { id } }', { id: clientId }, { url: serviceUrl('orders'), headers: await asAdmin() });
     expect(moved.errors).toBeUndefined();
     expect(await sql(from, 'SELECT 1 FROM client WHERE id = $1', [clientId])).toEqual([]);
     expect(await sql(from, 'SELECT 1 FROM commande WHERE client_id = $1', [clientId])).toEqual([]);
@@ -223,7 +225,7 @@ describe('recovery after a coordinator crash (presumed abort, decision at the cl
     if (expected === 'committed') {
       // give the stock back for the next scenario
       const [last] = await sql<{ id: string }>('dakar', 'SELECT id FROM commande WHERE client_id = 1 ORDER BY created_at DESC LIMIT 1');
-      const cancelled = await graphql('mutation($id: ID!) { cancelOrder(id: $id) { id } }', { id: last!.id }, { url: serviceUrl('orders') });
+      const cancelled = await graphql('mutation($id: ID!) { cancelOrder(id: $id) { id } }', { id: last!.id }, { url: serviceUrl('orders'), headers: await asAdmin() });
       expect(cancelled.errors).toBeUndefined();
     }
   });

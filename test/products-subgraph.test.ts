@@ -9,12 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../lib/service/subgraph-server.ts';
 import { createProductsServer } from '../subgraphs/products/server.ts';
 import { graphql, sql, topology, type GraphQLResponse } from './support/cluster.ts';
+import { quietLogger } from './support/quiet-logger.ts';
 
 let server: RunningServer;
 let statements = 0;
 
 beforeAll(async () => {
-  server = await (await createProductsServer({ topology, log: () => void (statements += 1) })).listen(0);
+  server = await (await createProductsServer({ topology, logger: quietLogger('products'), log: () => void (statements += 1) })).listen(0);
 });
 
 afterAll(async () => {

@@ -17,6 +17,8 @@ import type { SiteId } from '../lib/sites.ts';
 import type { RegionContext } from '../subgraphs/region/context.ts';
 import { createRegionServer } from '../subgraphs/region/server.ts';
 import { graphql, sql, topology, type GraphQLResponse } from './support/cluster.ts';
+import { quietLogger } from './support/quiet-logger.ts';
+import { asAdmin, testTokenVerifier } from './support/tokens.ts';
 
 const servers: Partial<Record<SiteId, RunningServer>> = {};
 const statements: Record<SiteId, number> = { dakar: 0, thies: 0, 'saint-louis': 0 };
@@ -26,7 +28,13 @@ const orders = { older: randomUUID(), newer: randomUUID(), other: randomUUID() }
 
 beforeAll(async () => {
   for (const site of ['thies', 'dakar'] as const) {
-    const server = await createRegionServer({ topology, site, log: () => void (statements[site] += 1) });
+    const server = await createRegionServer({
+      topology,
+      site,
+      tokenVerifier: testTokenVerifier(),
+      logger: quietLogger(`region-${site}`),
+      log: () => void (statements[site] += 1),
+    });
     servers[site] = await server.listen(0);
   }
   await sql(
@@ -58,10 +66,14 @@ afterAll(async () => {
   await Promise.all(Object.values(servers).map((s) => s.stop()));
 });
 
-/** Runs one operation on one site's server; returns the response and the SQL statements it caused. */
+/**
+ * Runs one operation on one site's server, as an administrator (who may read every client);
+ * returns the response and the SQL statements it caused.
+ */
 async function run<T = Record<string, any>>(site: SiteId, query: string, variables: Record<string, unknown> = {}) {
+  const headers = await asAdmin();
   statements[site] = 0;
-  const response: GraphQLResponse<T> = await graphql<T>(query, variables, { url: servers[site]!.url });
+  const response: GraphQLResponse<T> = await graphql<T>(query, variables, { url: servers[site]!.url, headers });
   return { ...response, statements: statements[site] };
 }
 
@@ -329,6 +341,7 @@ describe('region subgraph: extension points', () => {
       topology,
       site: 'saint-louis',
       internalSecret: secret,
+      logger: quietLogger('region-saint-louis'),
       extraTypeDefs: parse('extend type Query { servingSite: Site! @inaccessible caller: String @inaccessible internal: Boolean! @inaccessible }'),
       extraResolvers: {
         Query: {

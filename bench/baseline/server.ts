@@ -116,7 +116,8 @@ export async function startBaseline(topology: Topology, clientSites: Map<number,
   const who = serverIdentity();
   const dir = path.join(topology.dataDir, 'baseline');
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(path.dirname(dir), { recursive: true });
+  mkdirSync(dir, { recursive: true });
+  chownTree(who, dir);
   const server = topology.baseline.pg;
   await initTemplate(bins, who, dir, topology.pg.user, topology.pg.database);
   writeServerConfig(topology, server, dir, { synchronous: false });

@@ -5,6 +5,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
 import { httpStatusOf, TerangaError, type ErrorCode } from '../../lib/errors.ts';
+import type { Logger } from '../../lib/service/logger.ts';
 
 export interface RestErrorBody {
   readonly error: { readonly code: string; readonly message: string };
@@ -36,7 +37,7 @@ export function fromGraphQLErrors(errors: readonly GraphQLFormattedError[]): Res
   return new RestError(code(chosen), chosen.message);
 }
 
-export function restErrorHandler(): ErrorRequestHandler {
+export function restErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, _req, res, next) => {
     if (res.headersSent) {
       next(error);
@@ -52,7 +53,7 @@ export function restErrorHandler(): ErrorRequestHandler {
       sendError(res, 'BAD_USER_INPUT', (error as Error).message);
       return;
     }
-    console.error('[gateway] REST request failed', error);
+    logger.error({ err: error }, 'REST request failed');
     sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
   };
 }

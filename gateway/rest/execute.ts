@@ -5,8 +5,9 @@
 import type { ApolloServer } from '@apollo/server';
 import type { Request, Response } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
+import { ANONYMOUS, type Principal } from '../../lib/auth/principal.ts';
+import { requestIdOf } from '../../lib/service/request-context.ts';
 import { gatewayContext, type GatewayContext } from '../context.ts';
-import { requestIdOf } from '../request-id.ts';
 import { fromGraphQLErrors } from './errors.ts';
 
 export interface ExecutionResult<TData> {
@@ -23,7 +24,9 @@ export type Execute = <TData>(
 
 export function executor(apollo: ApolloServer<GatewayContext>): Execute {
   return async <TData>(req: Request, res: Response, query: string, variables: Record<string, unknown>) => {
-    const contextValue = gatewayContext(req.headers, requestIdOf(res));
+    // the principal the authentication middleware verified (the REST API is mounted behind it)
+    const principal = (res.locals.principal as Principal | undefined) ?? ANONYMOUS;
+    const contextValue = gatewayContext(req.headers, requestIdOf(res), principal);
     const response = await apollo.executeOperation<TData>({ query, variables }, { contextValue });
     if (response.body.kind !== 'single') throw new Error('Expected a single GraphQL result');
     const { data, errors } = response.body.singleResult;

@@ -94,7 +94,8 @@ export const OPENAPI_DOCUMENT: OpenApiDocument = {
     description:
       'Read access to the Teranga catalogue and its sites. Every answer is read through the same federated GraphQL ' +
       'pipeline as `/graphql`, so both APIs return the same data. Errors are `{ "error": { "code", "message" } }` ' +
-      'with the codes of the GraphQL API (`extensions.code`).',
+      'with the codes of the GraphQL API (`extensions.code`). The catalogue is public: no token is needed, but a ' +
+      '`Authorization: Bearer` token that is sent must be valid (401 `UNAUTHENTICATED` otherwise).',
   },
   servers: [{ url: '/api', description: 'This gateway' }],
   tags: [
@@ -127,7 +128,7 @@ export const OPENAPI_DOCUMENT: OpenApiDocument = {
               },
             }),
           },
-          ...errorResponses('BAD_USER_INPUT', 'UNKNOWN_CITY', 'SITE_UNAVAILABLE'),
+          ...errorResponses('BAD_USER_INPUT', 'UNKNOWN_CITY', 'UNAUTHENTICATED', 'SITE_UNAVAILABLE'),
         },
       },
     },
@@ -143,7 +144,7 @@ export const OPENAPI_DOCUMENT: OpenApiDocument = {
         ],
         responses: {
           '200': { description: 'The product.', headers: requestIdHeader, content: json(ref('Product')) },
-          ...errorResponses('BAD_USER_INPUT', 'UNKNOWN_CITY', 'NOT_FOUND', 'SITE_UNAVAILABLE'),
+          ...errorResponses('BAD_USER_INPUT', 'UNKNOWN_CITY', 'UNAUTHENTICATED', 'NOT_FOUND', 'SITE_UNAVAILABLE'),
         },
       },
     },
@@ -165,7 +166,7 @@ export const OPENAPI_DOCUMENT: OpenApiDocument = {
               properties: { city: { type: 'string', description: 'The city as asked.' }, site: ref('Site') },
             }),
           },
-          ...errorResponses('BAD_USER_INPUT', 'SITE_UNAVAILABLE'),
+          ...errorResponses('BAD_USER_INPUT', 'UNAUTHENTICATED', 'SITE_UNAVAILABLE'),
         },
       },
     },

@@ -4,6 +4,7 @@
  */
 import type { ApolloServer } from '@apollo/server';
 import express, { type RequestHandler } from 'express';
+import type { Logger } from '../../lib/service/logger.ts';
 import swaggerUi from 'swagger-ui-express';
 import type { GatewayContext } from '../context.ts';
 import { restErrorHandler, sendError } from './errors.ts';
@@ -21,7 +22,7 @@ function docsTrailingSlash(): RequestHandler {
   };
 }
 
-export function restApi(apollo: ApolloServer<GatewayContext>): express.Router {
+export function restApi(apollo: ApolloServer<GatewayContext>, logger: Logger): express.Router {
   const execute = executor(apollo);
   const router = express.Router();
   router.get('/openapi.json', (_req, res) => {
@@ -37,6 +38,6 @@ export function restApi(apollo: ApolloServer<GatewayContext>): express.Router {
   router.use((req, res) => {
     sendError(res, 'NOT_FOUND', `No REST route ${req.method} ${req.originalUrl}`);
   });
-  router.use(restErrorHandler());
+  router.use(restErrorHandler(logger));
   return router;
 }

@@ -1,7 +1,7 @@
 /**
  * Pools and kysely instances for the servers of the topology.
  */
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import pg from 'pg';
 import { connectionString, type PostgresServer, type Topology } from '../topology.ts';
 
@@ -27,6 +27,6 @@ export function createPool(topology: Topology, server: PostgresServer, options: 
   return pool;
 }
 
-export function createKysely<DB>(pool: pg.Pool): Kysely<DB> {
+export function createKysely<DB>(pool: PostgresPool): Kysely<DB> {
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -64,7 +64,7 @@ export interface PaiementTable {
   updated_at: Timestamp;
 }
 
-export type MouvementMotif = 'COMMANDE' | 'ANNULATION' | 'REAPPROVISIONNEMENT';
+export type MouvementMotif = 'COMMANDE' | 'ANNULATION' | 'REAPPROVISIONNEMENT' | 'AJUSTEMENT';
 
 export interface MouvementStockTable {
   id: Generated<number>;
@@ -73,6 +73,11 @@ export interface MouvementStockTable {
   motif: MouvementMotif;
   commande_id: string | null;
   created_at: Timestamp;
+  /** The quantity read under the row lock and the one written (NULL before migration 003). */
+  quantite_avant: number | null;
+  quantite_apres: number | null;
+  /** The stock row version this change produced: orders the writes of one (site, product). */
+  version: number | null;
 }
 
 export interface Decision2pcTable {

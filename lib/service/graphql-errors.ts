@@ -2,26 +2,43 @@
  * Turns expected failures into GraphQL errors with a stable `extensions.code`, and hides the
  * details of unexpected ones outside development.
  */
+import type { Response } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
-import { TerangaError } from '../errors.ts';
+import { httpStatusOf, TerangaError } from '../errors.ts';
 
 export function toGraphQLError(error: TerangaError): GraphQLError {
   return new GraphQLError(error.message, { extensions: { code: error.code, ...error.details } });
 }
 
-const isDevelopment = () => process.env.NODE_ENV !== 'production';
+/** Development unless NODE_ENV is `production`: stack traces in answers only then. */
+export const isDevelopment = () => process.env.NODE_ENV !== 'production';
+
+/** An answer that never reached GraphQL execution, shaped like one that did. */
+export function sendGraphQLError(res: Response, code: string, message: string, status = httpStatusOf(code)): void {
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+}
+
+export type ErrorFormatter = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+
+export function errorFormatter(options: { development: boolean }): ErrorFormatter {
+  return (formatted, error) => {
+    const original = (error as { originalError?: unknown })?.originalError;
+    if (original instanceof TerangaError) {
+      // an unknown city is bad input like any other; the precise reason stays available
+      const code = original.code === 'UNKNOWN_CITY' ? 'BAD_USER_INPUT' : original.code;
+      return { ...formatted, extensions: { ...formatted.extensions, ...original.details, code, reason: original.code } };
+    }
+    if (options.development || !formatted.extensions) return formatted;
+    // errors relayed from a subgraph carry that subgraph's extensions: strip traces from those too
+    const { stacktrace: _trace, exception: _exception, ...extensions } = formatted.extensions;
+    if (extensions.code === 'INTERNAL_SERVER_ERROR' || extensions.code === undefined) {
+      return { ...formatted, message: 'Internal server error', extensions: { ...extensions, code: 'INTERNAL_SERVER_ERROR' } };
+    }
+    return { ...formatted, extensions };
+  };
+}
 
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = (error as { originalError?: unknown })?.originalError;
-  if (original instanceof TerangaError) {
-    // an unknown city is bad input like any other; the precise reason stays available
-    const code = original.code === 'UNKNOWN_CITY' ? 'BAD_USER_INPUT' : original.code;
-    return { ...formatted, extensions: { ...formatted.extensions, ...original.details, code, reason: original.code } };
-  }
-  if (!isDevelopment() && formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
-    const { stacktrace: _hidden, ...extensions } = formatted.extensions;
-    return { ...formatted, message: 'Internal server error', extensions };
-  }
-  return formatted;
+  return errorFormatter({ development: isDevelopment() })(formatted, error);
 }

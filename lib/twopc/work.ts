@@ -15,7 +15,19 @@ export const StockChangeSchema = z.object({
   productId: id,
   /** Negative takes stock (an order), positive returns it (a cancellation). */
   delta: z.number().int().min(-1_000_000).max(1_000_000).refine((d) => d !== 0, 'delta must not be 0'),
+  /**
+   * Timestamp strategy: the row version the coordinator's snapshot saw. The participant votes
+   * CONFLICT if the row changed since, instead of writing over a quantity it did not allocate from.
+   */
+  expectedVersion: z.number().int().nonnegative().optional(),
 });
+
+/**
+ * How the participant takes its stock row locks. WAIT (the default) queues behind a holder for at
+ * most the site's lock timeout; NOWAIT votes CONFLICT at once: an optimistic share whose rows are
+ * held will find their version moved anyway (see subgraphs/orders/concurrency-control.ts).
+ */
+export const LockModeSchema = z.enum(['WAIT', 'NOWAIT']);
 
 export const PaymentMethodSchema = z.enum(['WAVE', 'ORANGE_MONEY', 'CARD', 'CASH_ON_DELIVERY']);
 
@@ -70,6 +82,7 @@ export const ParticipantWorkSchema = z.object({
   orderId: uuid.nullable(),
   motif: z.enum(['COMMANDE', 'ANNULATION']).nullable(),
   stock: z.array(StockChangeSchema).max(1000),
+  lockMode: LockModeSchema.optional(),
   createOrder: OrderRecordSchema.optional(),
   cancelOrder: uuid.optional(),
   insertClient: ClientExportSchema.optional(),
@@ -81,6 +94,7 @@ export type OrderRecord = z.infer<typeof OrderRecordSchema>;
 export type ClientExport = z.infer<typeof ClientExportSchema>;
 export type ParticipantWork = z.infer<typeof ParticipantWorkSchema>;
 export type PaymentMethod = z.infer<typeof PaymentMethodSchema>;
+export type LockMode = z.infer<typeof LockModeSchema>;
 
 /** A participant's answer (mirrors the `ParticipantVote` GraphQL type). */
 export interface ParticipantVote {

@@ -1,5 +1,14 @@
+/**
+ * Runs the orders subgraph (the transaction coordinator) on the topology's `orders` port.
+ * Environment: see topologyFromEnv(), serviceConfigFromEnv() and authConfigFromEnv()
+ * (TERANGA_INTERNAL_SECRET and TERANGA_JWT_PUBLIC_KEY are required), faultsFromEnv(), and
+ * TERANGA_INDOUBT_TIMEOUT_MS, TERANGA_RECOVERY_INTERVAL_MS, TERANGA_CONCURRENCY (`locking` or `timestamp`).
+ */
+import { authConfigFromEnv } from '../../lib/auth/auth-config.ts';
+import { createTokenVerifier } from '../../lib/auth/token-verifier.ts';
 import { serviceConfigFromEnv } from '../../lib/config.ts';
 import { serviceByName, topologyFromEnv } from '../../lib/topology.ts';
+import { concurrencyStrategyFromEnv } from './concurrency-control.ts';
 import { faultsFromEnv } from './faults.ts';
 import { createOrdersServer } from './server.ts';
 
@@ -16,12 +25,14 @@ const self = serviceByName(topology, 'orders');
 const server = await createOrdersServer({
   topology,
   config: serviceConfigFromEnv(),
+  tokenVerifier: createTokenVerifier(authConfigFromEnv()),
   faults: faultsFromEnv(),
   inDoubtTimeoutMs: intEnv('TERANGA_INDOUBT_TIMEOUT_MS'),
   recoveryIntervalMs: intEnv('TERANGA_RECOVERY_INTERVAL_MS'),
+  concurrency: concurrencyStrategyFromEnv(),
 });
 const running = await server.listen(self.port, self.listenHost);
-console.log(JSON.stringify({ service: 'orders', msg: 'ready', url: running.url }));
+server.logger.info({ url: running.url }, 'orders subgraph ready');
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {

@@ -11,9 +11,10 @@ import { placement, warehouseOrderFrom } from '../../lib/placement.ts';
 import { SITE_IDS, SITES, siteByCode, type SiteId } from '../../lib/sites.ts';
 import { ClientExportSchema, makeGid, type ParticipantVote, type ParticipantWork, type PaymentMethod } from '../../lib/twopc/work.ts';
 import { allocate, type Demand } from './allocation.ts';
+import type { ConcurrencyStrategy } from './concurrency-control.ts';
 import { directoryParticipant, emailTaken, nextClientId, sitesOfClients } from './directory.ts';
 import type { PaymentProvider } from './payment-provider.ts';
-import { SiteUnavailableError, type SiteClient } from './site-client.ts';
+import { SiteUnavailableError, type RemoteOrder, type SiteClient } from './site-client.ts';
 import type { Outcome, TwoPhaseCommit } from './two-phase-commit.ts';
 
 export const MAX_ORDER_LINES = 100;
@@ -21,6 +22,8 @@ export const MAX_LINE_QUANTITY = 10_000;
 /** Totals are GraphQL Ints (32-bit): a larger order is refused rather than misreported. */
 export const MAX_ORDER_TOTAL = 2_147_483_647;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+/** Control characters: PostgreSQL refuses NUL in text, and none belongs in a name, an email or a key. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export type OrderErrorCode =
   | 'OUT_OF_STOCK' | 'UNKNOWN_PRODUCT' | 'UNKNOWN_CLIENT' | 'INVALID_QUANTITY' | 'PAYMENT_DECLINED' | 'SITE_UNAVAILABLE' | 'CONFLICT';
@@ -52,8 +55,21 @@ export interface OrderServiceDeps {
   sites: SiteClient;
   tpc: TwoPhaseCommit;
   payments: PaymentProvider;
-  /** Attempts for an order that meets CONFLICT (lock timeouts between concurrent orders). */
+  /** Attempts for an order that meets CONFLICT (a lock not granted, a version that moved). */
   maxAttempts: number;
+  /** `timestamp` sends the snapshot's row versions with the work, to be checked at prepare. */
+  concurrency?: ConcurrencyStrategy;
+}
+
+/** Counters since start, for operators and the concurrency simulator (`/internal/concurrency`). */
+export interface OrderAttemptStats {
+  /** placeOrder calls that got as far as trying to commit. */
+  orders: number;
+  /** Global transactions tried for them: attempts − orders are retries. */
+  attempts: number;
+  /** Attempts a participant refused with CONFLICT. */
+  conflicts: number;
+  committed: number;
 }
 
 const fail = (code: OrderErrorCode, message: string, productId: number | null = null, available: number | null = null): PlaceOrderResult => ({
@@ -71,7 +87,12 @@ function positiveId(raw: string): number | null {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Full jitter: concurrent losers of one conflict spread out instead of colliding again. */
+const backoffMs = (attempt: number) => Math.random() * 20 * 2 ** attempt;
+
 export class OrderService {
+  readonly stats: OrderAttemptStats = { orders: 0, attempts: 0, conflicts: 0, committed: 0 };
+
   constructor(private readonly deps: OrderServiceDeps) {}
 
   private async clientSite(clientId: number): Promise<SiteId | null> {
@@ -101,7 +122,7 @@ export class OrderService {
     const clientId = positiveId(input.clientId);
     if (clientId === null) return fail('UNKNOWN_CLIENT', `Unknown client "${input.clientId}"`);
     const key = input.idempotencyKey ?? null;
-    if (key !== null && (key.length === 0 || key.length > 200)) return fail('INVALID_QUANTITY', 'idempotencyKey must be 1 to 200 characters');
+    if (key !== null && (key.length === 0 || key.length > 200 || CONTROL.test(key))) return fail('INVALID_QUANTITY', 'idempotencyKey must be 1 to 200 printable characters');
     const demands = this.demands(input);
     if (!Array.isArray(demands)) return demands;
     const site = await this.clientSite(clientId);
@@ -117,10 +138,14 @@ export class OrderService {
       const total = demands.reduce((sum, d) => sum + d.quantity * prices.get(d.productId)!.price, 0);
       if (total > MAX_ORDER_TOTAL) return fail('INVALID_QUANTITY', `The order total ${total} FCFA exceeds the ${MAX_ORDER_TOTAL} FCFA limit of one order`);
       const method = input.paymentMethod ?? 'CASH_ON_DELIVERY';
+      this.stats.orders++;
       for (let attempt = 1; ; attempt++) {
+        this.stats.attempts++;
         const result = await this.attemptOrder(clientId, site, demands, prices, total, method, key);
+        if (result.order) this.stats.committed++;
+        if (result.error?.code === 'CONFLICT') this.stats.conflicts++;
         if (result.error?.code !== 'CONFLICT' || attempt >= this.deps.maxAttempts) return result;
-        await sleep(Math.random() * 20 * 2 ** attempt);
+        await sleep(backoffMs(attempt));
       }
     } catch (error) {
       if (error instanceof SiteUnavailableError) return fail('SITE_UNAVAILABLE', error.message);
@@ -140,16 +165,17 @@ export class OrderService {
     const { sites, tpc, payments } = this.deps;
     const warehouses = warehouseOrderFrom(site);
     const ids = demands.map((d) => d.productId);
-    const levels = await Promise.all(warehouses.map((w) => sites.stockAt(w, ids).catch((e: unknown) => {
+    const levels = await Promise.all(warehouses.map((w) => sites.stockSnapshot(w, ids).catch((e: unknown) => {
       // an unreachable warehouse simply contributes nothing, unless it is the client's own site
       if (w === site) throw e;
       return [];
     })));
     const stock = new Map<number, Map<SiteId, number>>();
+    const versions = new Map<string, number>(); // `${site}:${productId}`
     for (const level of levels.flat()) {
-      if (level.quantity === null) continue;
       if (!stock.has(level.productId)) stock.set(level.productId, new Map());
       stock.get(level.productId)!.set(level.site, level.quantity);
+      versions.set(`${level.site}:${level.productId}`, level.version);
     }
     const allocation = allocate(demands, warehouses, stock);
     if (!allocation.ok) {
@@ -163,7 +189,14 @@ export class OrderService {
     const gid = involved.size > 1 ? makeGid('order', orderId, site) : null;
     const works = new Map<SiteId, ParticipantWork>();
     for (const s of involved) works.set(s, { gid, orderId, motif: 'COMMANDE', stock: [] });
-    for (const a of allocation.allocations) works.get(a.site)!.stock.push({ productId: a.productId, delta: -a.quantity });
+    const optimistic = this.deps.concurrency === 'timestamp';
+    for (const a of allocation.allocations) {
+      works.get(a.site)!.stock.push({
+        productId: a.productId,
+        delta: -a.quantity,
+        ...(optimistic ? { expectedVersion: versions.get(`${a.site}:${a.productId}`)! } : {}),
+      });
+    }
     works.get(site)!.createOrder = {
       id: orderId,
       clientId,
@@ -206,11 +239,13 @@ export class OrderService {
     }
   }
 
-  async cancelOrder(orderId: string): Promise<OrderRef> {
+  /** `authorize` sees the order before anything changes, and throws to refuse the cancellation. */
+  async cancelOrder(orderId: string, authorize?: (order: RemoteOrder) => void): Promise<OrderRef> {
     if (!/^[0-9a-f-]{36}$/i.test(orderId)) throw new TerangaError('NOT_FOUND', `No order ${orderId}`);
     const found = (await Promise.all(SITE_IDS.map(async (s) => ({ s, order: await this.deps.sites.order(s, orderId).catch(() => null) })))).find((x) => x.order);
     if (!found?.order) throw new TerangaError('NOT_FOUND', `No order ${orderId}`);
     const { s: site, order } = found;
+    authorize?.(order);
     if (order.status === 'CANCELLED') throw new TerangaError('BAD_USER_INPUT', `Order ${orderId} is already cancelled`);
     const gidId = randomUUID();
     const works = new Map<SiteId, ParticipantWork>();
@@ -224,18 +259,25 @@ export class OrderService {
       if (!warehouse || !line.product) continue;
       workOf(warehouse).stock.push({ productId: Number(line.product.id), delta: line.quantity });
     }
-    const gid = works.size > 1 ? makeGid('cancel', gidId, site) : null;
-    for (const w of works.values()) w.gid = gid;
-    const outcome = await this.deps.tpc.run({ gid, decisionSite: site, works });
-    if (!outcome.committed) throw new TerangaError(('unavailable' in outcome) ? 'SITE_UNAVAILABLE' : 'CONFLICT', 'The cancellation could not be committed; nothing changed');
-    return orderRef(orderId, site);
+    for (let attempt = 1; ; attempt++) {
+      // a fresh gid each attempt: a rollback left to recovery must not meet its retry
+      const gid = works.size > 1 ? makeGid('cancel', attempt === 1 ? gidId : randomUUID(), site) : null;
+      for (const w of works.values()) w.gid = gid;
+      const outcome = await this.deps.tpc.run({ gid, decisionSite: site, works });
+      if (outcome.committed) return orderRef(orderId, site);
+      const conflicted = 'vote' in outcome && outcome.vote.code === 'CONFLICT';
+      if (!conflicted || attempt >= this.deps.maxAttempts) {
+        throw new TerangaError(('unavailable' in outcome) ? 'SITE_UNAVAILABLE' : 'CONFLICT', 'The cancellation could not be committed; nothing changed');
+      }
+      await sleep(backoffMs(attempt));
+    }
   }
 
   async registerClient(input: { name: string; city: string; email: string }): Promise<{ __typename: 'Client'; id: string }> {
     const name = input.name.trim();
     const email = input.email.trim();
-    if (name.length === 0 || name.length > 200) throw new TerangaError('BAD_USER_INPUT', 'name must be 1 to 200 characters');
-    if (email.length > 254 || !EMAIL.test(email)) throw new TerangaError('INVALID_EMAIL', `Malformed email "${email.slice(0, 100)}"`);
+    if (name.length === 0 || name.length > 200 || CONTROL.test(name)) throw new TerangaError('BAD_USER_INPUT', 'name must be 1 to 200 printable characters');
+    if (email.length > 254 || !EMAIL.test(email) || CONTROL.test(email)) throw new TerangaError('INVALID_EMAIL', `Malformed email "${email.slice(0, 100)}"`);
     const { city, site } = placement(input.city);
     if (await emailTaken(this.deps.db, email)) throw new TerangaError('DUPLICATE_EMAIL', 'This email is already registered');
     const id = await nextClientId(this.deps.db);

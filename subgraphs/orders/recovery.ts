@@ -9,6 +9,7 @@ import type { CoordinatorDatabase } from '../../lib/db/tables.ts';
 import { isSiteId, SITE_IDS, type SiteId } from '../../lib/sites.ts';
 import { parseGid } from '../../lib/twopc/work.ts';
 import { finishLocal, localInDoubt } from './directory.ts';
+import { observeRecovery } from './metrics.ts';
 import type { SiteClient } from './site-client.ts';
 
 export interface RecoveryOptions {
@@ -75,7 +76,7 @@ export async function recoverOnce(options: RecoveryOptions, now = Date.now()): P
 export function startRecoveryLoop(options: RecoveryOptions, intervalMs: number): { stop(): void; runNow(): Promise<RecoveryReport> } {
   let running: Promise<RecoveryReport> | null = null;
   const runNow = () => {
-    running ??= recoverOnce(options).finally(() => {
+    running ??= recoverOnce(options).then(observeRecovery).finally(() => {
       running = null;
     });
     return running;

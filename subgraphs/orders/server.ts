@@ -6,12 +6,18 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import express from 'express';
 import { parse } from 'graphql';
+import type { TokenVerifier } from '../../lib/auth/token-verifier.ts';
 import type { ServiceConfig } from '../../lib/config.ts';
-import { createKysely, createPool } from '../../lib/db/connect.ts';
+import { createKysely } from '../../lib/db/connect.ts';
+import { FollowingPool } from '../../lib/db/following-pool.ts';
 import type { CoordinatorDatabase } from '../../lib/db/tables.ts';
+import { principalOf } from '../../lib/service/caller.ts';
 import { isInternalCaller } from '../../lib/service/internal-auth.ts';
+import { createLogger } from '../../lib/service/logger.ts';
+import { replicationMetrics } from '../../lib/service/replication-metrics.ts';
 import { createSubgraphServer, type SubgraphServer } from '../../lib/service/subgraph-server.ts';
-import { primaryOf, type Topology } from '../../lib/topology.ts';
+import type { Topology } from '../../lib/topology.ts';
+import type { ConcurrencyStrategy } from './concurrency-control.ts';
 import { sitesOfClients } from './directory.ts';
 import type { Faults } from './faults.ts';
 import { OrderService } from './order-service.ts';
@@ -31,24 +37,34 @@ export interface OrdersServerOptions {
   recoveryIntervalMs?: number;
   participantTimeoutMs?: number;
   maxAttempts?: number;
+  /** How orders take their stock locks (default `locking`; see concurrency-control.ts). */
+  concurrency?: ConcurrencyStrategy;
   log?: (message: string, fields?: Record<string, unknown>) => void;
+  /** Verifies the callers' bearer tokens; without it any bearer token is refused. */
+  tokenVerifier?: TokenVerifier;
 }
 
 export async function createOrdersServer(options: OrdersServerOptions): Promise<SubgraphServer & { recovery: ReturnType<typeof startRecoveryLoop> }> {
   const { topology } = options;
-  const log = options.log ?? ((message, fields) => console.log(JSON.stringify({ service: 'orders', msg: message, ...fields })));
-  const pool = createPool(topology, primaryOf(topology, 'coordinator'), { applicationName: 'teranga-orders', max: 20 });
+  const logger = createLogger('orders');
+  const log = options.log ?? ((message, fields) => logger.info(fields ?? {}, message));
+  // follows the coordinator database to its standby when that is promoted
+  const pool = new FollowingPool(topology, 'coordinator', { target: 'primary', applicationName: 'teranga-orders', max: 20 });
   const db = createKysely<CoordinatorDatabase>(pool);
   const sites = new SiteClient({ topology, secret: options.config.internalSecret, timeoutMs: options.participantTimeoutMs ?? 10_000 });
-  const tpc = new TwoPhaseCommit({ sites, faults: options.faults, log });
-  const orders = new OrderService({ db, sites, tpc, payments: options.payments ?? new SimulatedPaymentProvider(), maxAttempts: options.maxAttempts ?? 5 });
+  const concurrency = options.concurrency ?? 'locking';
+  const tpc = new TwoPhaseCommit({ sites, faults: options.faults, log, concurrency });
+  const orders = new OrderService({ db, sites, tpc, payments: options.payments ?? new SimulatedPaymentProvider(), maxAttempts: options.maxAttempts ?? 5, concurrency });
   const recovery = startRecoveryLoop({ sites, db, timeoutMs: options.inDoubtTimeoutMs ?? 10_000, log }, options.recoveryIntervalMs ?? 5_000);
 
   const server = await createSubgraphServer<OrdersContext>({
     name: 'orders',
     typeDefs: parse(readFileSync(path.join(topology.root, 'schema', 'orders.graphql'), 'utf8')),
     resolvers: ordersResolvers,
-    context: async () => ({ orders }),
+    context: async ({ res }) => ({ orders, principal: principalOf(res) }),
+    auth: { tokenVerifier: options.tokenVerifier, internalSecret: options.config.internalSecret },
+    logger,
+    metrics: replicationMetrics(db, 'coordinator'),
     ready: async () => {
       await pool.query('SELECT 1');
     },
@@ -73,6 +89,13 @@ export async function createOrdersServer(options: OrdersServerOptions): Promise<
           return;
         }
         res.json(await recovery.runNow());
+      });
+      app.get('/internal/concurrency', (req, res) => {
+        if (!isInternalCaller(req.headers, options.config.internalSecret)) {
+          res.status(403).json({ error: { code: 'FORBIDDEN', message: 'internal endpoint' } });
+          return;
+        }
+        res.json({ strategy: concurrency, ...orders.stats });
       });
     },
     onStop: async () => {

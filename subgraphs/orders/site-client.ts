@@ -5,6 +5,7 @@
  * time surfaces as SiteUnavailableError.
  */
 import { INTERNAL_SECRET_HEADER } from '../../lib/config.ts';
+import { currentRequestId, REQUEST_ID_HEADER } from '../../lib/service/request-context.ts';
 import { regionService, serviceByName, type Topology } from '../../lib/topology.ts';
 import { SITES, type SiteId } from '../../lib/sites.ts';
 import type { ParticipantVote, ParticipantWork } from '../../lib/twopc/work.ts';
@@ -26,6 +27,13 @@ export interface StockQuantity {
   productId: number;
   site: SiteId;
   quantity: number | null;
+}
+
+export interface StockSnapshotRow {
+  productId: number;
+  site: SiteId;
+  quantity: number;
+  version: number;
 }
 
 export interface ProductPrice {
@@ -54,7 +62,9 @@ const VOTE_FIELDS = 'gid ok code message productId available existingOrderId';
 export class SiteClient {
   constructor(private readonly options: SiteClientOptions) {}
 
-  private async call<T>(target: string, url: string, query: string, variables: Record<string, unknown>, requestId?: string): Promise<T> {
+  private async call<T>(target: string, url: string, query: string, variables: Record<string, unknown>, explicitRequestId?: string): Promise<T> {
+    // the request being served, when there is one: one id across the gateway, this service and the sites
+    const requestId = explicitRequestId ?? currentRequestId();
     let response: Response;
     try {
       response = await fetch(url, {
@@ -62,7 +72,7 @@ export class SiteClient {
         headers: {
           'content-type': 'application/json',
           [INTERNAL_SECRET_HEADER]: this.options.secret,
-          ...(requestId ? { 'x-request-id': requestId } : {}),
+          ...(requestId ? { [REQUEST_ID_HEADER]: requestId } : {}),
         },
         body: JSON.stringify({ query, variables }),
         signal: AbortSignal.timeout(this.options.timeoutMs),
@@ -132,6 +142,13 @@ export class SiteClient {
       requestId,
     );
     return productIds.map((productId, i) => ({ productId, site, quantity: data._entities[i]?.quantity ?? null }));
+  }
+
+  /** Quantities and row versions at one warehouse, read without locks (internal, one SQL statement). */
+  async stockSnapshot(site: SiteId, productIds: number[], requestId?: string): Promise<StockSnapshotRow[]> {
+    const data = await this.region<{ _stockSnapshot: { productId: string; quantity: number; version: number }[] }>(
+      site, 'query($ids: [ID!]!) { _stockSnapshot(productIds: $ids) { productId quantity version } }', { ids: productIds.map(String) }, requestId);
+    return data._stockSnapshot.map((row) => ({ productId: Number(row.productId), site, quantity: row.quantity, version: row.version }));
   }
 
   /** An order as its site holds it, or null. */

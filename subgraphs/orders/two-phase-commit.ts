@@ -1,7 +1,9 @@
 /**
  * Runs one global transaction across sites.
  *
- * Phase 1: every participant except the decision site does its work and PREPAREs it, in parallel.
+ * Phase 1: every participant except the decision site does its work and PREPAREs it — in parallel,
+ * or in rounds when the concurrency strategy orders the sites' locks (concurrency-control.ts); the
+ * rounds may include the decision site's stock change, prepared apart from the rest of its work.
  * Decision: the decision site (the client's site) does its own work and commits it in one local
  * transaction together with the COMMIT decision row — one-phase for that site, and the moment the
  * global transaction commits. Any no vote, error or timeout before that: ROLLBACK PREPARED
@@ -11,7 +13,9 @@
  */
 import type { SiteId } from '../../lib/sites.ts';
 import type { ParticipantVote, ParticipantWork } from '../../lib/twopc/work.ts';
+import { lockPlan, type ConcurrencyStrategy } from './concurrency-control.ts';
 import type { Faults } from './faults.ts';
+import { timePhase, timed } from './metrics.ts';
 import { SiteUnavailableError, type SiteClient } from './site-client.ts';
 
 /** A participant outside the regions: the coordinator's own database (client directory changes). */
@@ -39,6 +43,8 @@ export interface TwoPhaseCommitOptions {
   log: (message: string, fields?: Record<string, unknown>) => void;
   /** Phase 2 retries before leaving the rest to recovery. */
   commitRetries?: number;
+  /** How shares take their stock locks (default `locking`). */
+  concurrency?: ConcurrencyStrategy;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -46,10 +52,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class TwoPhaseCommit {
   constructor(private readonly options: TwoPhaseCommitOptions) {}
 
-  async run(tx: GlobalTransaction): Promise<Outcome> {
+  async run(unplanned: GlobalTransaction): Promise<Outcome> {
     const { sites } = this.options;
-    const decisionWork = tx.works.get(tx.decisionSite);
-    if (!decisionWork) throw new Error('the decision site has no work');
+    if (!unplanned.works.has(unplanned.decisionSite)) throw new Error('the decision site has no work');
+    const plan = lockPlan(this.options.concurrency ?? 'locking', unplanned.decisionSite, unplanned.works);
+    const planned = (site: SiteId, work: ParticipantWork): ParticipantWork => ({ ...work, lockMode: plan.lockModes.get(site) ?? work.lockMode });
+    // the plan may move the decision site's stock change into the rounds: it is then prepared
+    // there on its own, and the decision step keeps the rest of the site's work
+    const split = plan.prepareRounds.some((round) => round.includes(unplanned.decisionSite));
+    const tx: GlobalTransaction = {
+      ...unplanned,
+      works: new Map([...unplanned.works].map(([site, work]) => [site, planned(site, split && site === unplanned.decisionSite ? { ...work, stock: [] } : work)])),
+    };
+    const shareOf = (site: SiteId): ParticipantWork => {
+      if (site !== tx.decisionSite) return tx.works.get(site)!;
+      const { gid, orderId, motif, stock } = unplanned.works.get(site)!;
+      return planned(site, { gid, orderId, motif, stock });
+    };
     const others = [...tx.works].filter(([site]) => site !== tx.decisionSite);
 
     if (others.length === 0 && !tx.local) {
@@ -71,25 +90,31 @@ export class TwoPhaseCommit {
       return { committed: false, site: 'coordinator', vote: { gid, ok: false, code: 'CONFLICT', message: (error as Error).message, productId: null, available: null, existingOrderId: null } };
     }
     let yes = 0;
-    await Promise.all(
-      others.map(async ([site, work]) => {
-        try {
-          const vote = await sites.prepare(site, work);
-          if (vote.ok) {
+    const preparing = timePhase('prepare');
+    for (const round of plan.prepareRounds) {
+      if (refusal) break;
+      await Promise.all(
+        round.map(async (site) => {
+          const work = shareOf(site);
+          try {
+            const vote = await sites.prepare(site, work);
+            if (vote.ok) {
+              prepared.push(site);
+              this.options.faults.reached('after-prepare', ++yes);
+            } else {
+              refusal ??= { committed: false, vote, site };
+            }
+          } catch (error) {
+            // a timeout may hide a prepare that succeeded: roll back there too
             prepared.push(site);
-            this.options.faults.reached('after-prepare', ++yes);
-          } else {
-            refusal ??= { committed: false, vote, site };
+            refusal ??= error instanceof SiteUnavailableError
+              ? { committed: false, unavailable: site, inDoubt: false }
+              : { committed: false, site, vote: { gid, ok: false, code: 'CONFLICT', message: (error as Error).message, productId: null, available: null, existingOrderId: null } };
           }
-        } catch (error) {
-          // a timeout may hide a prepare that succeeded: roll back there too
-          prepared.push(site);
-          refusal ??= error instanceof SiteUnavailableError
-            ? { committed: false, unavailable: site, inDoubt: false }
-            : { committed: false, site, vote: { gid, ok: false, code: 'CONFLICT', message: (error as Error).message, productId: null, available: null, existingOrderId: null } };
-        }
-      }),
-    );
+        }),
+      );
+    }
+    preparing();
     if (refusal) {
       await this.rollbackAll(gid, prepared, localPrepared ? tx.local : undefined);
       return refusal;
@@ -102,7 +127,7 @@ export class TwoPhaseCommit {
     const gid = tx.gid;
     let vote: ParticipantVote;
     try {
-      vote = await sites.commitLocal(tx.decisionSite, tx.works.get(tx.decisionSite)!);
+      vote = await timed('decision', () => sites.commitLocal(tx.decisionSite, tx.works.get(tx.decisionSite)!));
     } catch (error) {
       if (!gid || prepared.length + (localPrepared ? 1 : 0) === 0) {
         if (error instanceof SiteUnavailableError) return { committed: false, unavailable: tx.decisionSite, inDoubt: false };
@@ -148,12 +173,12 @@ export class TwoPhaseCommit {
       ...(local ? [['coordinator', () => local.commitPrepared(gid)] as [string, () => Promise<void>]] : []),
     ];
     let done = 0;
-    await Promise.all(
+    await timed('commit', () => Promise.all(
       steps.map(async ([what, commit]) => {
         await commitOne(commit, what);
         if (++done === 1) this.options.faults.reached('between-commits');
       }),
-    );
+    ));
     if (recovered) this.options.log('decision found COMMIT after an unclear answer', { gid });
     return { committed: true, twoPhase: true };
   }

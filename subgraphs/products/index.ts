@@ -1,32 +1,39 @@
 /**
- * Runs the products subgraph on the topology's `products` port. Environment: see topologyFromEnv().
+ * Runs the products subgraph on the topology's `products` port. Environment: see topologyFromEnv()
+ * and authConfigFromEnv() (TERANGA_JWT_PUBLIC_KEY is required).
  */
+import { authConfigFromEnv } from '../../lib/auth/auth-config.ts';
+import { createTokenVerifier } from '../../lib/auth/token-verifier.ts';
+import { createLogger } from '../../lib/service/logger.ts';
 import { serviceByName, topologyFromEnv } from '../../lib/topology.ts';
 import { createProductsServer } from './server.ts';
+
+const logger = createLogger('products');
 
 try {
   const topology = topologyFromEnv();
   const service = serviceByName(topology, 'products-subgraph');
-  const server = await createProductsServer({ topology });
+  const tokenVerifier = createTokenVerifier(authConfigFromEnv());
+  const server = await createProductsServer({ topology, tokenVerifier });
   const running = await server.listen(service.port, service.listenHost);
-  console.log(`products subgraph ready at ${running.url}`);
+  logger.info({ url: running.url }, 'products subgraph ready');
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    console.log(`products subgraph: ${signal} received, stopping`);
+    logger.info({ signal }, 'stopping');
     try {
       await running.stop();
       process.exit(0);
     } catch (error) {
-      console.error('products subgraph: unclean stop', error);
+      logger.error({ err: error }, 'unclean stop');
       process.exit(1);
     }
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 } catch (error) {
-  console.error(`products subgraph failed to start: ${(error as Error).message}`);
+  logger.fatal({ err: error }, `products subgraph failed to start: ${(error as Error).message}`);
   process.exit(1);
 }

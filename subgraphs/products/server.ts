@@ -6,10 +6,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
 import { Kysely, PostgresDialect, sql, type Logger } from 'kysely';
-import { createPool } from '../../lib/db/connect.ts';
+import type { TokenVerifier } from '../../lib/auth/token-verifier.ts';
+import { createDatabasePools } from '../../lib/db/database-pools.ts';
 import type { ProductsDatabase } from '../../lib/db/tables.ts';
+import type { Logger as ServiceLogger } from '../../lib/service/logger.ts';
+import { replicationMetrics } from '../../lib/service/replication-metrics.ts';
 import { createSubgraphServer, type SubgraphServer } from '../../lib/service/subgraph-server.ts';
-import { primaryOf, type Topology } from '../../lib/topology.ts';
+import type { Topology } from '../../lib/topology.ts';
 import type { ProductsContext } from './context.ts';
 import { createProductsLoaders } from './loaders.ts';
 import { productsResolvers } from './resolvers.ts';
@@ -21,6 +24,13 @@ export interface ProductsServerOptions {
    * included): tests count statements with it, operators can log slow queries.
    */
   readonly log?: Logger;
+  /**
+   * Verifies the callers' bearer tokens. The catalogue is public, but a token that does not verify
+   * is refused here as everywhere; without a verifier any bearer token is refused.
+   */
+  readonly tokenVerifier?: TokenVerifier;
+  /** Where the service's own log lines go (default: stdout, named after the service). */
+  readonly logger?: ServiceLogger;
 }
 
 /**
@@ -31,21 +41,27 @@ export interface ProductsServerOptions {
 export async function createProductsServer(options: ProductsServerOptions): Promise<SubgraphServer> {
   const { topology } = options;
   const typeDefs = parse(readFileSync(path.join(topology.root, 'schema', 'products.graphql'), 'utf8'));
-  const pool = createPool(topology, primaryOf(topology, 'products'), { applicationName: 'teranga-products' });
-  const db = new Kysely<ProductsDatabase>({ dialect: new PostgresDialect({ pool }), log: options.log });
+  // product information changes rarely and only through migrations: the standby serves it
+  const pools = createDatabasePools(topology, 'products', { applicationName: 'teranga-products' });
+  const db = new Kysely<ProductsDatabase>({ dialect: new PostgresDialect({ pool: pools.replica }), log: options.log });
+  const primaryDb = new Kysely<ProductsDatabase>({ dialect: new PostgresDialect({ pool: pools.primary }) });
+  const destroy = () => Promise.all([db.destroy(), primaryDb.destroy()]).then(() => {});
   try {
     return await createSubgraphServer<ProductsContext>({
       name: 'products',
       typeDefs,
       resolvers: productsResolvers,
       context: async () => ({ db, loaders: createProductsLoaders(db) }),
+      logger: options.logger,
+      auth: { tokenVerifier: options.tokenVerifier },
+      metrics: replicationMetrics(primaryDb, 'products'),
       ready: async () => {
         await sql`SELECT 1`.execute(db);
       },
-      onStop: () => db.destroy(),
+      onStop: destroy,
     });
   } catch (error) {
-    await db.destroy();
+    await destroy();
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Kysely } from 'kysely';
+import type { Principal } from '../../lib/auth/principal.ts';
 import type { SiteDatabase } from '../../lib/db/tables.ts';
 import type { SiteId } from '../../lib/sites.ts';
 import type { RegionLoaders } from './loaders.ts';
@@ -12,6 +13,8 @@ export interface RegionContext {
   readonly loaders: RegionLoaders;
   /** The HTTP request's headers, for resolvers that authenticate internal callers. */
   readonly headers: IncomingHttpHeaders;
+  /** Who is calling, as their credentials prove (see lib/auth/access.ts for what each may do). */
+  readonly principal: Principal;
   /** The request presented the internal secret (see RegionServerOptions.internalSecret). */
   readonly internalCaller: boolean;
 }

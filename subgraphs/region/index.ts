@@ -1,11 +1,17 @@
 /**
  * Runs the regional subgraph of the site named by `SITE` (dakar, thies or saint-louis) on that
- * site's port. Other environment: see topologyFromEnv().
+ * site's port. Other environment: see topologyFromEnv(), serviceConfigFromEnv() and
+ * authConfigFromEnv() (TERANGA_INTERNAL_SECRET and TERANGA_JWT_PUBLIC_KEY are required).
  */
+import { authConfigFromEnv } from '../../lib/auth/auth-config.ts';
+import { createTokenVerifier } from '../../lib/auth/token-verifier.ts';
 import { serviceConfigFromEnv } from '../../lib/config.ts';
+import { createLogger } from '../../lib/service/logger.ts';
 import { isSiteId, SITE_IDS } from '../../lib/sites.ts';
 import { regionService, topologyFromEnv } from '../../lib/topology.ts';
 import { createRegionServer } from './server.ts';
+
+const logger = createLogger(`region-${process.env.SITE ?? 'unknown'}`);
 
 try {
   const site = process.env.SITE;
@@ -18,26 +24,27 @@ try {
     throw new Error('TERANGA_LOCK_TIMEOUT_MS must be a positive integer');
   }
   const { internalSecret } = serviceConfigFromEnv();
-  const server = await createRegionServer({ topology, site, internalSecret, lockTimeoutMs });
+  const tokenVerifier = createTokenVerifier(authConfigFromEnv());
+  const server = await createRegionServer({ topology, site, internalSecret, tokenVerifier, lockTimeoutMs });
   const running = await server.listen(service.port, service.listenHost);
-  console.log(`region subgraph of ${site} ready at ${running.url}`);
+  logger.info({ url: running.url }, `region subgraph of ${site} ready`);
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    console.log(`region subgraph of ${site}: ${signal} received, stopping`);
+    logger.info({ signal }, 'stopping');
     try {
       await running.stop();
       process.exit(0);
     } catch (error) {
-      console.error(`region subgraph of ${site}: unclean stop`, error);
+      logger.error({ err: error }, 'unclean stop');
       process.exit(1);
     }
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 } catch (error) {
-  console.error(`region subgraph failed to start: ${(error as Error).message}`);
+  logger.fatal({ err: error }, `region subgraph failed to start: ${(error as Error).message}`);
   process.exit(1);
 }

@@ -43,10 +43,15 @@ function groupByKey<K, V>(keys: readonly K[], items: readonly V[], keyOf: (item:
   return keys.map((key) => groups.get(key) ?? []);
 }
 
-export function createRegionLoaders(db: Kysely<SiteDatabase>, site: SiteId): RegionLoaders {
+/**
+ * @param stockDb serves the stock shown to clients and the coordinator's allocation snapshot,
+ *   where some lag is acceptable (participants re-check under row locks): a standby may answer
+ *   (lib/db/replica-pool.ts). Everything else reads `db`, the primary.
+ */
+export function createRegionLoaders(db: Kysely<SiteDatabase>, site: SiteId, stockDb: Kysely<SiteDatabase> = db): RegionLoaders {
   return {
     client: new DataLoader(async (ids) => byKey(ids, await findClientsByIds(db, site, ids), (c) => c.id)),
-    stock: new DataLoader(async (ids) => byKey(ids, await findStockByProductIds(db, site, ids), (s) => s.productId)),
+    stock: new DataLoader(async (ids) => byKey(ids, await findStockByProductIds(stockDb, site, ids), (s) => s.productId)),
     order: new DataLoader(async (ids) => byKey(ids, await findOrdersByIds(db, site, ids), (o) => o.id)),
     ordersOfClient: new DataLoader(async (ids) => groupByKey(ids, await findOrdersByClientIds(db, site, ids), (o) => o.clientId)),
     linesOfOrder: new DataLoader(async (ids) => groupByKey(ids, await findLinesByOrderIds(db, ids), (l) => l.orderId)),

@@ -5,6 +5,8 @@
  * that holds the data.
  */
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { requireAdmin, requireAuthenticated, requireClientAccess } from '../../lib/auth/access.ts';
+import type { Principal } from '../../lib/auth/principal.ts';
 import { parseIntegerId, parseUuid } from '../../lib/domain/identifiers.ts';
 import { SITE_ENUM_VALUES, siteIdOfCode } from '../../lib/domain/mapping.ts';
 import type { Client, Order, OrderLine, StockLevel } from '../../lib/domain/model.ts';
@@ -42,16 +44,24 @@ interface OrderReference {
   readonly site: unknown;
 }
 
+/** An order is its client's: whoever may act for the client may read it. */
+function ownOrder(order: Order | null, principal: Principal): Order | null {
+  if (order) requireClientAccess(principal, order.clientId);
+  return order;
+}
+
 export const regionResolvers: GraphQLResolverMap<RegionContext> = {
   Site: SITE_ENUM_VALUES,
 
   Query: {
-    client(_parent: unknown, args: { id: string }, { loaders }: RegionContext) {
+    client(_parent: unknown, args: { id: string }, { loaders, principal }: RegionContext) {
+      requireClientAccess(principal, args.id);
       const id = parseIntegerId(args.id);
       return id === null ? null : loaders.client.load(id);
     },
 
-    async clients(_parent: unknown, args: { city?: string | null; site?: SiteId | null }, { db, loaders, site }: RegionContext) {
+    async clients(_parent: unknown, args: { city?: string | null; site?: SiteId | null }, { db, loaders, site, principal }: RegionContext) {
+      requireAdmin(principal, 'Listing clients');
       // validated even when the site filter already excludes this site, so the error does not depend on routing
       const city = args.city == null ? undefined : placeCity(args.city);
       if (args.site != null && args.site !== site) return [];
@@ -66,9 +76,11 @@ export const regionResolvers: GraphQLResolverMap<RegionContext> = {
       return placeCity(args.city).site;
     },
 
-    order(_parent: unknown, args: { id: string }, { loaders }: RegionContext) {
+    async order(_parent: unknown, args: { id: string }, { loaders, principal }: RegionContext) {
+      // before the lookup, so that an anonymous caller learns nothing about which ids exist
+      requireAuthenticated(principal);
       const id = parseUuid(args.id);
-      return id === null ? null : loaders.order.load(id);
+      return id === null ? null : ownOrder(await loaders.order.load(id), principal);
     },
   },
 
@@ -76,8 +88,9 @@ export const regionResolvers: GraphQLResolverMap<RegionContext> = {
     async restock(
       _parent: unknown,
       args: { productId: string; site: SiteId; quantity: number },
-      { db, loaders, site }: RegionContext,
+      { db, loaders, site, principal }: RegionContext,
     ): Promise<StockLevel> {
+      requireAdmin(principal, 'Restocking');
       const { quantity } = args;
       if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_RESTOCK_QUANTITY) {
         throw new TerangaError('BAD_USER_INPUT', `quantity must be a whole number from 1 to ${MAX_RESTOCK_QUANTITY}, got ${quantity}`, {
@@ -103,11 +116,15 @@ export const regionResolvers: GraphQLResolverMap<RegionContext> = {
   },
 
   Client: {
-    __resolveReference(reference: { id: unknown }, { loaders }: RegionContext) {
+    // async, so a refusal fails this entity only and not the whole batch it came in
+    async __resolveReference(reference: { id: unknown }, { loaders, principal }: RegionContext) {
+      requireClientAccess(principal, String(reference.id));
       const id = parseIntegerId(reference.id);
       return id === null ? null : loaders.client.load(id);
     },
-    orders(client: Client, _args: unknown, { loaders }: RegionContext) {
+    orders(client: Client, _args: unknown, { loaders, principal }: RegionContext) {
+      // every way to a Client is checked already; this keeps a future one from leaking orders
+      requireClientAccess(principal, client.id);
       return loaders.ordersOfClient.load(client.id);
     },
   },
@@ -122,10 +139,11 @@ export const regionResolvers: GraphQLResolverMap<RegionContext> = {
   },
 
   Order: {
-    __resolveReference(reference: OrderReference, { loaders, site }: RegionContext) {
+    async __resolveReference(reference: OrderReference, { loaders, site, principal }: RegionContext) {
+      requireAuthenticated(principal);
       if (siteIdOfCode(reference.site) !== site) return null;
       const id = parseUuid(reference.id);
-      return id === null ? null : loaders.order.load(id);
+      return id === null ? null : ownOrder(await loaders.order.load(id), principal);
     },
     client(order: Order, _args: unknown, { loaders }: RegionContext) {
       return loaders.client.load(order.clientId);

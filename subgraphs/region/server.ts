@@ -8,12 +8,15 @@ import path from 'node:path';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse, type DocumentNode } from 'graphql';
 import { Kysely, PostgresDialect, sql, type Logger } from 'kysely';
-import { createPool } from '../../lib/db/connect.ts';
+import type { TokenVerifier } from '../../lib/auth/token-verifier.ts';
+import { createDatabasePools } from '../../lib/db/database-pools.ts';
 import type { SiteDatabase } from '../../lib/db/tables.ts';
-import { isInternalCaller } from '../../lib/service/internal-auth.ts';
+import { principalOf } from '../../lib/service/caller.ts';
+import type { Logger as ServiceLogger } from '../../lib/service/logger.ts';
+import { replicationMetrics } from '../../lib/service/replication-metrics.ts';
 import { createSubgraphServer, type SubgraphServer } from '../../lib/service/subgraph-server.ts';
 import type { SiteId } from '../../lib/sites.ts';
-import { primaryOf, type Topology } from '../../lib/topology.ts';
+import type { Topology } from '../../lib/topology.ts';
 import type { RegionContext } from './context.ts';
 import { createRegionLoaders } from './loaders.ts';
 import { participantResolvers } from './participant/resolvers.ts';
@@ -35,6 +38,13 @@ export interface RegionServerOptions {
    * `internalCaller` in the context. Without it no request counts as internal.
    */
   readonly internalSecret?: string;
+  /**
+   * Verifies the bearer token the gateway forwards (the caller's own): whose client record and
+   * orders a request may read follows from it. Without it any bearer token is refused.
+   */
+  readonly tokenVerifier?: TokenVerifier;
+  /** Where the service's own log lines go (default: stdout, named after the service). */
+  readonly logger?: ServiceLogger;
   /** Longest wait of a 2PC participant for a stock row lock (default 2000 ms). */
   readonly lockTimeoutMs?: number;
   /**
@@ -67,8 +77,11 @@ function mergeResolvers(
 export async function createRegionServer(options: RegionServerOptions): Promise<SubgraphServer> {
   const { topology, site } = options;
   const typeDefs = parse(readFileSync(path.join(topology.root, 'schema', 'regions.graphql'), 'utf8'));
-  const pool = createPool(topology, primaryOf(topology, site), { applicationName: `teranga-region-${site}` });
-  const db = new Kysely<SiteDatabase>({ dialect: new PostgresDialect({ pool }), log: options.log });
+  // the order path reads and writes the primary; the stock display may read the standby
+  const pools = createDatabasePools(topology, site, { applicationName: `teranga-region-${site}` });
+  const db = new Kysely<SiteDatabase>({ dialect: new PostgresDialect({ pool: pools.primary }), log: options.log });
+  const stockDb = new Kysely<SiteDatabase>({ dialect: new PostgresDialect({ pool: pools.replica }), log: options.log });
+  const destroy = () => Promise.all([stockDb.destroy(), db.destroy()]).then(() => {});
   try {
     return await createSubgraphServer<RegionContext>({
       name: `region-${site}`,
@@ -77,20 +90,20 @@ export async function createRegionServer(options: RegionServerOptions): Promise<
         mergeResolvers(regionResolvers, participantResolvers({ lockTimeoutMs: options.lockTimeoutMs ?? 2_000 }) as GraphQLResolverMap<RegionContext>),
         options.extraResolvers,
       ),
-      context: async ({ req }) => ({
-        site,
-        db,
-        loaders: createRegionLoaders(db, site),
-        headers: req.headers,
-        internalCaller: options.internalSecret !== undefined && isInternalCaller(req.headers, options.internalSecret),
-      }),
+      context: async ({ req, res }) => {
+        const principal = principalOf(res);
+        return { site, db, loaders: createRegionLoaders(db, site, stockDb), headers: req.headers, principal, internalCaller: principal.kind === 'internal' };
+      },
+      logger: options.logger,
+      auth: { tokenVerifier: options.tokenVerifier, internalSecret: options.internalSecret },
+      metrics: replicationMetrics(db, site),
       ready: async () => {
         await sql`SELECT 1`.execute(db);
       },
-      onStop: () => db.destroy(),
+      onStop: destroy,
     });
   } catch (error) {
-    await db.destroy();
+    await destroy();
     throw error;
   }
 }

@@ -2,21 +2,32 @@
  * Access to the test cluster from tests: SQL on any server, GraphQL and HTTP calls to the services.
  */
 import pg from 'pg';
-import { connectionString, serverByName, serviceByName, topologyFromEnv, type ServiceName } from '../../lib/topology.ts';
+import { connectionString, DATABASE_ROLES, serverByName, serviceByName, topologyFromEnv, type DatabaseRole, type PostgresServer, type ServiceName } from '../../lib/topology.ts';
 import { INTERNAL_SECRET_HEADER } from '../../lib/config.ts';
+import { currentPrimary } from '../../cluster/running-topology.ts';
 import { localSecrets } from '../../cluster/secrets.ts';
+import { readState } from '../../cluster/state.ts';
 // the same type parsers as the services (bigint as number)
 import '../../lib/db/connect.ts';
 
 export const topology = topologyFromEnv();
 
-/** Runs SQL on one server of the topology (`dakar`, `thies-standby`, `coordinator`, …). */
+/**
+ * The server `name` designates: a database's name (`dakar`) means the server that is its primary
+ * now, which a failover test may have moved to its standby; any other name is that server.
+ */
+export function serverNamed(name: string): PostgresServer {
+  if ((DATABASE_ROLES as readonly string[]).includes(name)) return currentPrimary(topology, readState(topology), name as DatabaseRole);
+  return serverByName(topology, name);
+}
+
+/** Runs SQL on one server of the topology (`dakar`, `thies-standby`, `coordinator`, …; see serverNamed). */
 export async function sql<T extends pg.QueryResultRow = Record<string, unknown>>(
   server: string,
   text: string,
   params: unknown[] = [],
 ): Promise<T[]> {
-  const client = new pg.Client({ connectionString: connectionString(topology, serverByName(topology, server)) });
+  const client = new pg.Client({ connectionString: connectionString(topology, serverNamed(server)) });
   await client.connect();
   try {
     return (await client.query<T>(text, params)).rows;

@@ -77,11 +77,18 @@ export async function fingerprint(): Promise<string> {
          (SELECT count(*) FROM commande), (SELECT md5(string_agg(id || statut, ',' ORDER BY id)) FROM commande),
          (SELECT count(*) FROM ligne_commande), (SELECT count(*) FROM paiement),
          (SELECT md5(string_agg(commande_id || statut, ',' ORDER BY commande_id)) FROM paiement),
-         (SELECT count(*) FROM mouvement_stock), (SELECT count(*) FROM pg_prepared_xacts)) AS f`,
+         (SELECT count(*) FROM mouvement_stock), (SELECT count(*) FROM decision_2pc), (SELECT count(*) FROM pg_prepared_xacts)) AS f`,
     );
     parts.push(`${site}=${row!.f}`);
   }
   const [dir] = await sql<{ f: string }>('coordinator', `SELECT concat_ws('|', count(*), md5(string_agg(client_id || site || email, ',' ORDER BY client_id))) AS f FROM client_site`);
   parts.push(`directory=${dir!.f}`);
+  const [coordinator] = await sql<{ f: string }>('coordinator', 'SELECT count(*)::text AS f FROM pg_prepared_xacts');
+  parts.push(`coordinator-prepared=${coordinator!.f}`);
+  const [products] = await sql<{ f: string }>(
+    'products',
+    `SELECT concat_ws('|', count(*), md5(string_agg(id || nom || coalesce(description, '') || prix, ',' ORDER BY id))) AS f FROM produit`,
+  );
+  parts.push(`products=${products!.f}`);
   return parts.join('\n');
 }

@@ -7,7 +7,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { SiteDatabase } from '../../../lib/db/tables.ts';
 import type { SiteId } from '../../../lib/sites.ts';
-import type { ParticipantWork } from '../../../lib/twopc/work.ts';
+import type { LockMode, ParticipantWork } from '../../../lib/twopc/work.ts';
 
 export interface Refusal {
   code: 'OUT_OF_STOCK' | 'UNKNOWN_PRODUCT' | 'UNKNOWN_CLIENT' | 'DUPLICATE' | 'NOT_FOUND' | 'CONFLICT' | 'ABORTED';
@@ -17,43 +17,73 @@ export interface Refusal {
   existingOrderId?: string;
 }
 
-/** Stock rows are always locked in product-id order, so two transactions at one site never deadlock. */
-export async function lockStock(db: Kysely<SiteDatabase>, productIds: number[]) {
-  if (productIds.length === 0) return new Map<number, number>();
-  const rows = await db
+export interface LockedStock {
+  quantite: number;
+  version: number;
+}
+
+/**
+ * Stock rows are always locked in product-id order, so two transactions at one site never
+ * deadlock; across sites the coordinator orders the sites (concurrency-control.ts). NOWAIT fails
+ * with lock_not_available at once instead of queueing behind the holder.
+ */
+export async function lockStock(db: Kysely<SiteDatabase>, productIds: number[], mode: LockMode = 'WAIT') {
+  if (productIds.length === 0) return new Map<number, LockedStock>();
+  const query = db
     .selectFrom('stock')
-    .select(['produit_id', 'quantite'])
+    .select(['produit_id', 'quantite', 'version'])
     .where('produit_id', 'in', productIds)
     .orderBy('produit_id')
-    .forUpdate()
-    .execute();
-  return new Map(rows.map((r) => [r.produit_id, r.quantite]));
+    .forUpdate();
+  const rows = await (mode === 'NOWAIT' ? query.noWait() : query).execute();
+  // Number(): bigint arrives as text unless the process installed lib/db/connect.ts's parser
+  return new Map(rows.map((r): [number, LockedStock] => [r.produit_id, { quantite: r.quantite, version: Number(r.version) }]));
 }
 
 async function applyStock(db: Kysely<SiteDatabase>, work: ParticipantWork): Promise<Refusal | null> {
   // one change per product: a work item may name a product twice (a split line)
   const deltas = new Map<number, number>();
-  for (const change of work.stock) deltas.set(change.productId, (deltas.get(change.productId) ?? 0) + change.delta);
+  const expected = new Map<number, number>();
+  for (const change of work.stock) {
+    deltas.set(change.productId, (deltas.get(change.productId) ?? 0) + change.delta);
+    if (change.expectedVersion !== undefined) expected.set(change.productId, change.expectedVersion);
+  }
   const ids = [...deltas.keys()].sort((a, b) => a - b);
-  const current = await lockStock(db, ids);
+  const current = await lockStock(db, ids, work.lockMode);
   for (const id of ids) {
-    const quantity = current.get(id);
-    if (quantity === undefined) return { code: 'UNKNOWN_PRODUCT', message: `Product ${id} is not stocked here`, productId: id };
-    if (quantity + deltas.get(id)! < 0) {
-      return { code: 'OUT_OF_STOCK', message: `Only ${quantity} of product ${id} left at this warehouse`, productId: id, available: quantity };
+    const row = current.get(id);
+    if (row === undefined) return { code: 'UNKNOWN_PRODUCT', message: `Product ${id} is not stocked here`, productId: id };
+    const seen = expected.get(id);
+    // checked before the quantity: a stale snapshot may have allocated from the wrong warehouse
+    if (seen !== undefined && row.version !== seen) {
+      return { code: 'CONFLICT', message: `The stock of product ${id} changed since it was read (version ${seen}, now ${row.version}); retry`, productId: id };
+    }
+    if (row.quantite + deltas.get(id)! < 0) {
+      return { code: 'OUT_OF_STOCK', message: `Only ${row.quantite} of product ${id} left at this warehouse`, productId: id, available: row.quantite };
     }
   }
   if (ids.length === 0) return null;
   const values = sql.join(ids.map((id) => sql`(${id}::integer, ${deltas.get(id)!}::integer)`));
-  await sql`UPDATE stock SET quantite = stock.quantite + c.delta
-            FROM (VALUES ${values}) AS c(produit_id, delta)
-            WHERE stock.produit_id = c.produit_id`.execute(db);
+  const { rows: written } = await sql<{ produit_id: number; quantite: number; version: number }>`
+    UPDATE stock SET quantite = stock.quantite + c.delta
+    FROM (VALUES ${values}) AS c(produit_id, delta)
+    WHERE stock.produit_id = c.produit_id
+    RETURNING stock.produit_id, stock.quantite, stock.version`.execute(db);
+  const after = new Map(written.map((r) => [r.produit_id, { quantite: r.quantite, version: Number(r.version) }]));
   await db
     .insertInto('mouvement_stock')
     .values(
       ids
         .filter((id) => deltas.get(id) !== 0)
-        .map((id) => ({ produit_id: id, delta: deltas.get(id)!, motif: work.motif ?? 'COMMANDE', commande_id: work.orderId })),
+        .map((id) => ({
+          produit_id: id,
+          delta: deltas.get(id)!,
+          motif: work.motif ?? 'COMMANDE',
+          commande_id: work.orderId,
+          quantite_avant: current.get(id)!.quantite,
+          quantite_apres: after.get(id)!.quantite,
+          version: after.get(id)!.version,
+        })),
     )
     .execute();
   return null;

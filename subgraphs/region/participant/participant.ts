@@ -10,10 +10,13 @@ import type { SiteId } from '../../../lib/sites.ts';
 import type { Decision } from '../../../lib/db/tables.ts';
 import type { ParticipantVote, ParticipantWork } from '../../../lib/twopc/work.ts';
 import { applyWork, type Refusal } from './apply-work.ts';
+import type { WorkSlots } from './work-slots.ts';
 
 export interface ParticipantOptions {
   /** Longest wait for a row lock; past it the participant votes CONFLICT (breaks distributed deadlocks). */
   lockTimeoutMs: number;
+  /** Shares run at once (see work-slots.ts); waiting for one counts against the lock timeout. */
+  slots?: WorkSlots;
 }
 
 const LOCK_NOT_AVAILABLE = '55P03';
@@ -55,6 +58,22 @@ function refusalFromError(error: unknown): Refusal | null {
  * kysely's transaction helper would COMMIT itself, which PREPARE TRANSACTION forbids.
  */
 async function runWork(
+  db: Kysely<SiteDatabase>,
+  site: SiteId,
+  work: ParticipantWork,
+  options: ParticipantOptions,
+  finish: (conn: Kysely<SiteDatabase>) => Promise<void>,
+): Promise<ParticipantVote> {
+  const release = options.slots ? await options.slots.acquire(options.lockTimeoutMs) : () => {};
+  if (!release) return vote(work.gid, { code: 'CONFLICT', message: 'The site is busy with concurrent orders on the same stock; retry' });
+  try {
+    return await runWorkOnConnection(db, site, work, options, finish);
+  } finally {
+    release();
+  }
+}
+
+function runWorkOnConnection(
   db: Kysely<SiteDatabase>,
   site: SiteId,
   work: ParticipantWork,
@@ -125,6 +144,16 @@ export async function decide(db: Kysely<SiteDatabase>, gid: string, decision: De
   await db.insertInto('decision_2pc').values({ gid, decision }).onConflict((oc) => oc.column('gid').doNothing()).execute();
   const row = await db.selectFrom('decision_2pc').select('decision').where('gid', '=', gid).executeTakeFirstOrThrow();
   return row.decision as Decision;
+}
+
+/**
+ * The coordinator's snapshot of this warehouse before it allocates: quantities and row versions,
+ * read without locks. The timestamp strategy sends the versions back with the work to be checked.
+ */
+export async function stockSnapshot(db: Kysely<SiteDatabase>, productIds: number[]): Promise<{ productId: number; quantity: number; version: number }[]> {
+  if (productIds.length === 0) return [];
+  const rows = await db.selectFrom('stock').select(['produit_id', 'quantite', 'version']).where('produit_id', 'in', productIds).execute();
+  return rows.map((r) => ({ productId: r.produit_id, quantity: r.quantite, version: Number(r.version) }));
 }
 
 export async function inDoubt(db: Kysely<SiteDatabase>): Promise<{ gid: string; preparedAt: string }[]> {

@@ -7,7 +7,8 @@ import type { Decision, SiteDatabase } from '../../../lib/db/tables.ts';
 import { TerangaError } from '../../../lib/errors.ts';
 import type { SiteId } from '../../../lib/sites.ts';
 import { ParticipantWorkSchema, type ParticipantWork } from '../../../lib/twopc/work.ts';
-import { commitLocal, commitPrepared, decide, exportClient, inDoubt, prepare, rollbackPrepared, type ParticipantOptions } from './participant.ts';
+import { commitLocal, commitPrepared, decide, exportClient, inDoubt, prepare, rollbackPrepared, stockSnapshot, type ParticipantOptions } from './participant.ts';
+import { WorkSlots } from './work-slots.ts';
 
 export interface ParticipantContext {
   db: Kysely<SiteDatabase>;
@@ -41,12 +42,22 @@ function checkGid(gid: string): string {
   return gid;
 }
 
-export function participantResolvers(options: ParticipantOptions) {
+/** Below the primary pool's 10 connections: phase 2 and reads keep some (see work-slots.ts). */
+export const DEFAULT_CONCURRENT_SHARES = 6;
+
+export function participantResolvers(configured: ParticipantOptions) {
+  const options: ParticipantOptions = { ...configured, slots: configured.slots ?? new WorkSlots(DEFAULT_CONCURRENT_SHARES) };
   return {
     Query: {
       _inDoubt: async (_: unknown, __: unknown, context: ParticipantContext) => {
         requireInternal(context);
         return inDoubt(context.db);
+      },
+      _stockSnapshot: async (_: unknown, args: { productIds: string[] }, context: ParticipantContext) => {
+        requireInternal(context);
+        if (args.productIds.length > 1000) throw new TerangaError('BAD_USER_INPUT', 'At most 1000 products per snapshot');
+        const ids = args.productIds.map(Number).filter((id) => Number.isInteger(id) && id > 0 && id <= 2_147_483_647);
+        return (await stockSnapshot(context.db, ids)).map((s) => ({ ...s, productId: String(s.productId) }));
       },
       _exportClient: async (_: unknown, args: { id: string }, context: ParticipantContext) => {
         requireInternal(context);

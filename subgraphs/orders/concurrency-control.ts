@@ -1,0 +1,63 @@
+/**
+ * How a global transaction takes its stock row locks, under the strategy the coordinator runs
+ * with (`TERANGA_CONCURRENCY`, read once at start):
+ *
+ * - `locking` (default): pessimistic. Every share locks its rows with SELECT … FOR UPDATE in
+ *   product-id order and waits for them (for at most the site's lock timeout). Deadlocks are
+ *   prevented by one global order of (site, product): the shares that take stock are prepared one
+ *   after another in SITE_IDS order, so a transaction only ever waits for a row that comes after
+ *   every row it holds, and a cycle of waits — within a site or across sites — cannot form. The
+ *   decision site's share runs last (its local commit is the decision); when its stock rows come
+ *   before another share's in the global order, its stock change is taken out of it and prepared
+ *   in its place in the order like any other share, and the decision step locks no stock. The
+ *   lock timeout stays as the backstop (a coordinator that crashed holding prepared rows).
+ * - `timestamp`: optimistic. The coordinator reads each row's version with its snapshot; every
+ *   share, prepared in parallel, locks NOWAIT and votes CONFLICT if a version moved since. Nothing
+ *   ever waits, so no deadlock of any kind; conflicts cost a retry instead of a wait.
+ *
+ * Pure: the plan is computed from the works alone and tested without a cluster.
+ */
+import { SITE_IDS, type SiteId } from '../../lib/sites.ts';
+import type { LockMode, ParticipantWork } from '../../lib/twopc/work.ts';
+
+export const CONCURRENCY_STRATEGIES = ['locking', 'timestamp'] as const;
+export type ConcurrencyStrategy = (typeof CONCURRENCY_STRATEGIES)[number];
+
+/** `TERANGA_CONCURRENCY`: `locking` when unset; anything else than the two names fails at start. */
+export function concurrencyStrategyFromEnv(env: NodeJS.ProcessEnv = process.env): ConcurrencyStrategy {
+  const raw = env.TERANGA_CONCURRENCY;
+  if (raw === undefined || raw === '') return 'locking';
+  if (!(CONCURRENCY_STRATEGIES as readonly string[]).includes(raw)) {
+    throw new Error(`TERANGA_CONCURRENCY must be one of ${CONCURRENCY_STRATEGIES.join(', ')}, got "${raw}"`);
+  }
+  return raw as ConcurrencyStrategy;
+}
+
+export interface LockPlan {
+  /**
+   * Shares to prepare, in rounds: a round starts once the previous one voted yes. The decision
+   * site appears here when its stock change must be prepared in its place in the global order;
+   * the rest of its work stays in the decision step.
+   */
+  readonly prepareRounds: readonly (readonly SiteId[])[];
+  /** How each site's share (the decision site's included) takes its stock row locks. */
+  readonly lockModes: ReadonlyMap<SiteId, LockMode>;
+}
+
+const rank = (site: SiteId) => SITE_IDS.indexOf(site);
+
+export function lockPlan(strategy: ConcurrencyStrategy, decisionSite: SiteId, works: ReadonlyMap<SiteId, ParticipantWork>): LockPlan {
+  const others = [...works.keys()].filter((site) => site !== decisionSite).sort((a, b) => rank(a) - rank(b));
+  const lockModes = new Map([...works.keys()].map((site): [SiteId, LockMode] => [site, strategy === 'timestamp' ? 'NOWAIT' : 'WAIT']));
+  if (strategy === 'timestamp') return { prepareRounds: others.length > 0 ? [others] : [], lockModes };
+  const takesStock = (site: SiteId) => (works.get(site)?.stock.length ?? 0) > 0;
+  const stockSites = others.filter(takesStock);
+  const decisionInOrder = !takesStock(decisionSite) || stockSites.every((site) => rank(site) < rank(decisionSite));
+  const ordered = (decisionInOrder ? stockSites : [...stockSites, decisionSite]).sort((a, b) => rank(a) - rank(b));
+  // shares without stock rows lock nothing the global order covers: they go with the first round
+  const rounds: SiteId[][] = ordered.map((site) => [site]);
+  const free = others.filter((site) => !takesStock(site));
+  if (rounds.length === 0 && free.length > 0) rounds.push([]);
+  rounds[0]?.push(...free);
+  return { prepareRounds: rounds, lockModes };
+}

@@ -1,0 +1,225 @@
+/**
+ * Concurrency control on the real cluster: distributed deadlocks between two multi-site orders
+ * that lock two sites in opposite orders, and the concurrency simulator's verdict on each strategy
+ * (hundreds of concurrent orders through the coordinator, or the unsafe `none` mode).
+ */
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { localSecrets } from '../cluster/secrets.ts';
+import type { SiteId } from '../lib/sites.ts';
+import { makeGid, type ParticipantVote, type ParticipantWork } from '../lib/twopc/work.ts';
+import { simulate } from '../sim/simulator.ts';
+import type { ConcurrencyStrategy } from '../subgraphs/orders/concurrency-control.ts';
+import { SiteClient } from '../subgraphs/orders/site-client.ts';
+import { TwoPhaseCommit } from '../subgraphs/orders/two-phase-commit.ts';
+import { graphql, internalHeaders, serviceUrl, sql, topology } from './support/cluster.ts';
+import { expectOrdersAtomic, expectStockConserved, preparedTransactions, stockAt } from './support/invariants.ts';
+
+const VOTE = 'ok code message';
+
+async function participant(site: SiteId, field: '_prepare' | '_commitLocal', work: ParticipantWork): Promise<ParticipantVote> {
+  const response = await graphql<Record<string, ParticipantVote>>(
+    `mutation($w: String!) { ${field}(work: $w) { ${VOTE} } }`, { w: JSON.stringify(work) }, { url: serviceUrl(`region-${site}`), headers: internalHeaders() });
+  expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
+  return response.data![field]!;
+}
+
+async function finishPrepared(site: SiteId, verb: 'commit' | 'rollback', gid: string): Promise<void> {
+  const field = verb === 'commit' ? '_commitPrepared' : '_rollbackPrepared';
+  const response = await graphql(`mutation($g: String!) { ${field}(gid: $g) }`, { g: gid }, { url: serviceUrl(`region-${site}`), headers: internalHeaders() });
+  expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
+}
+
+/**
+ * Fails instead of hanging: a distributed deadlock is two requests that never answer, and no
+ * site's deadlock detector would end them. The bound is far above any lock timeout.
+ */
+async function bothAnswer<T>(calls: [Promise<T>, Promise<T>]): Promise<[T, T]> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('still waiting after 30 s: the two orders wait on each other (distributed deadlock)')), 30_000);
+  });
+  try {
+    return await Promise.race([Promise.all(calls), hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** The coordinator's real calls to the sites, with hooks around each prepare and local commit. */
+class ScriptedSites extends SiteClient {
+  constructor(private readonly hooks: { before: (gid: string | null, call: 'prepare' | 'commitLocal') => Promise<void>; after: (gid: string | null) => void }) {
+    super({ topology, secret: localSecrets(topology).TERANGA_INTERNAL_SECRET, timeoutMs: 60_000 });
+  }
+
+  override async prepare(site: SiteId, work: ParticipantWork, requestId?: string): Promise<ParticipantVote> {
+    await this.hooks.before(work.gid, 'prepare');
+    try {
+      return await super.prepare(site, work, requestId);
+    } finally {
+      this.hooks.after(work.gid);
+    }
+  }
+
+  override async commitLocal(site: SiteId, work: ParticipantWork, requestId?: string): Promise<ParticipantVote> {
+    await this.hooks.before(work.gid, 'commitLocal');
+    try {
+      return await super.commitLocal(site, work, requestId);
+    } finally {
+      this.hooks.after(work.gid);
+    }
+  }
+}
+
+// Products the other suites do not assert on: A is taken at Dakar, B at Thiès.
+const A = 157;
+const B = 160;
+const CLIENTS = { thies: 43, dakar: 41 } as const;
+
+/**
+ * Two orders, each taking one unit of A at Dakar and one of B at Thiès. X belongs to a Thiès client
+ * (decision at Thiès: it locks Dakar first), Y to a Dakar client (decision at Dakar: it locks Thiès
+ * first). Each first share is prepared, then both decision steps run at once: X waits for B, which
+ * Y's prepared share holds, and Y wants A, which X's prepared share holds.
+ */
+function opposingOrders() {
+  const x = { id: randomUUID(), decisionSite: 'thies' as SiteId };
+  const y = { id: randomUUID(), decisionSite: 'dakar' as SiteId };
+  const share = (orderId: string, gid: string, productId: number): ParticipantWork => ({ gid, orderId, motif: 'COMMANDE', stock: [{ productId, delta: -1 }] });
+  // real orders: whichever commits leaves ledger lines that match its order lines
+  const record = (id: string, clientId: number): ParticipantWork['createOrder'] => ({
+    id, clientId, total: 30_000, idempotencyKey: null,
+    payment: { method: 'CASH_ON_DELIVERY', reference: `test-deadlock-${id}`, amount: 30_000 },
+    lines: [{ productId: A, quantity: 1, unitPrice: 15_000, site: 'dakar' }, { productId: B, quantity: 1, unitPrice: 15_000, site: 'thies' }],
+  });
+  const order = (o: { id: string; decisionSite: SiteId }, clientId: number) => {
+    const gid = makeGid('order', o.id, o.decisionSite);
+    const works = new Map<SiteId, ParticipantWork>([['dakar', share(o.id, gid, A)], ['thies', share(o.id, gid, B)]]);
+    works.get(o.decisionSite)!.createOrder = record(o.id, clientId);
+    return { ...o, gid, works };
+  };
+  return { x: order(x, CLIENTS.thies), y: order(y, CLIENTS.dakar) };
+}
+
+async function stockOfAB() {
+  return { a: await stockAt('dakar', A), b: await stockAt('thies', B) };
+}
+
+describe('distributed deadlock: two orders locking Dakar and Thiès in opposite orders', () => {
+  it('without any ordering both wait on each other, and the lock timeout ends both waits: both abort, nothing stays prepared', async () => {
+    const before = await stockOfAB();
+    const { x, y } = opposingOrders();
+    const wait = (work: ParticipantWork): ParticipantWork => ({ ...work, lockMode: 'WAIT' });
+    expect(await participant('dakar', '_prepare', wait(x.works.get('dakar')!))).toMatchObject({ ok: true });
+    expect(await participant('thies', '_prepare', wait(y.works.get('thies')!))).toMatchObject({ ok: true });
+    // the second shares, as prepares so that neither writes a decision: a cycle of waits across two sites
+    const [xSecond, ySecond] = await bothAnswer([
+      participant('thies', '_prepare', wait({ ...x.works.get('thies')!, createOrder: undefined })),
+      participant('dakar', '_prepare', wait({ ...y.works.get('dakar')!, createOrder: undefined })),
+    ]);
+    expect([xSecond.code, ySecond.code]).toEqual(['CONFLICT', 'CONFLICT']);
+    await finishPrepared('dakar', 'rollback', x.gid);
+    await finishPrepared('thies', 'rollback', y.gid);
+    expect(await preparedTransactions()).toEqual([]);
+    expect(await stockOfAB()).toEqual(before);
+  });
+
+  // The same two orders through the coordinator's own two-phase commit, scripted into the
+  // interleaving that deadlocks: Y starts once X holds A, and X's decision step (which wants B)
+  // goes ahead only once Y's first call has answered, or has been waiting for a while.
+  it.each<[ConcurrencyStrategy, string]>([
+    ['locking', 'Y locks A first too, so it queues behind X instead of holding B: both commit, one after the other'],
+    ['timestamp', 'nothing waits: each either commits or is refused CONFLICT at once, at most one commits'],
+  ])('with the coordinator’s %s plan neither waits on the other forever: %s', async (strategy) => {
+    const before = await stockOfAB();
+    const { x, y } = opposingOrders();
+    const xHoldsA = deferred();
+    const yFirstCallAnswered = deferred();
+    const sites = new ScriptedSites({
+      before: async (gid, call) => {
+        if (gid === x.gid && call === 'commitLocal') {
+          xHoldsA.resolve();
+          await Promise.race([yFirstCallAnswered.promise, sleep(500)]);
+        }
+      },
+      after: (gid) => {
+        if (gid === y.gid) yFirstCallAnswered.resolve();
+      },
+    });
+    const tpc = new TwoPhaseCommit({ sites, faults: { reached: () => {} }, log: () => {}, concurrency: strategy });
+    const xRun = tpc.run({ gid: x.gid, decisionSite: x.decisionSite, works: x.works });
+    await xHoldsA.promise;
+    const yRun = tpc.run({ gid: y.gid, decisionSite: y.decisionSite, works: y.works });
+    const outcomes = await bothAnswer([xRun, yRun]);
+
+    const winners = [x, y].filter((_, i) => outcomes[i]!.committed);
+    for (const outcome of outcomes) if (!outcome.committed) expect(outcome).toMatchObject({ vote: { code: 'CONFLICT' } });
+    const names = winners.map((o) => (o === x ? 'X' : 'Y'));
+    if (strategy === 'locking') expect(names).toEqual(['X', 'Y']);
+    else expect(names.length).toBeLessThanOrEqual(1);
+    expect(await preparedTransactions()).toEqual([]);
+    expect(await stockOfAB()).toEqual({ a: before.a - winners.length, b: before.b - winners.length });
+    for (const o of [x, y]) {
+      const won = winners.includes(o);
+      expect(await sql(o.decisionSite, 'SELECT 1 FROM commande WHERE id = $1', [o.id])).toHaveLength(won ? 1 : 0);
+      expect(await sql('dakar', 'SELECT 1 FROM mouvement_stock WHERE commande_id = $1', [o.id])).toHaveLength(won ? 1 : 0);
+    }
+    await expectOrdersAtomic();
+    await expectStockConserved();
+    for (const o of winners) {
+      const cancelled = await graphql('mutation($id: ID!) { cancelOrder(id: $id) { id } }', { id: o.id }, { url: serviceUrl('orders'), headers: internalHeaders() });
+      expect(cancelled.errors).toBeUndefined();
+    }
+    expect(await stockOfAB()).toEqual(before);
+  });
+});
+
+describe('concurrency simulator on the real cluster', () => {
+  it('catches the lost updates of the unsafe mode: a cycle in the precedence graph, stock not conserved', async () => {
+    const report = await simulate({ topology, strategy: 'none', orders: 60, concurrency: 8, hotProducts: 1, stock: 50, seed: 7, writeDelayMs: 5 });
+    expect(report.serializability.serializable).toBe(false);
+    if (!report.serializability.serializable) {
+      const cycle = report.serializability.cycle;
+      expect(cycle.length).toBeGreaterThanOrEqual(2);
+      expect(cycle.at(-1)!.to).toBe(cycle[0]!.from);
+    }
+    expect(report.violations.map((v) => v.kind)).toContain('NOT_CONSERVED');
+    // the simulator put the stock back, with ledger lines that explain it again
+    await expectStockConserved();
+  });
+
+  it.each<ConcurrencyStrategy>(['locking', 'timestamp'])(
+    '%s: 500 concurrent orders on 3 hot products, scarce stock: serializable, conserved, every answer clear',
+    async (strategy) => {
+      const hot = [141, 142, 121];
+      const stockBefore = await Promise.all(hot.map(async (p) => [await stockAt('dakar', p), await stockAt('thies', p), await stockAt('saint-louis', p)]));
+      // about half the units the orders ask for: they contend for the stock, then run out of it
+      const report = await simulate({ topology, strategy, orders: 500, concurrency: 8, hotProducts: 3, stock: 200, seed: 11 });
+      expect(report.hotProducts).toEqual(hot);
+      expect(Object.keys(report.outcomes).filter((code) => !['CONFIRMED', 'CONFLICT', 'OUT_OF_STOCK'].includes(code))).toEqual([]);
+      expect(report.outcomes.CONFIRMED ?? 0).toBeGreaterThan(50);
+      // scarce stock: the last orders find none left (optimistic orders may lose to conflicts first)
+      if (strategy === 'locking') expect(report.outcomes.OUT_OF_STOCK ?? 0).toBeGreaterThan(0);
+      expect(report.serializability.serializable, JSON.stringify(report.serializability.serializable ? null : report.serializability.cycle.slice(0, 4))).toBe(true);
+      // every confirmed order is a committed transaction of the recorded history, and nothing else is
+      if (report.serializability.serializable) expect(report.serializability.serialOrder).toHaveLength(report.outcomes.CONFIRMED!);
+      expect(report.violations).toEqual([]);
+      expect(await preparedTransactions()).toEqual([]);
+      await expectOrdersAtomic();
+      await expectStockConserved();
+      expect(await Promise.all(hot.map(async (p) => [await stockAt('dakar', p), await stockAt('thies', p), await stockAt('saint-louis', p)]))).toEqual(stockBefore);
+      const strategyNow = await fetch(serviceUrl('orders').replace('/graphql', '/internal/concurrency'), { headers: internalHeaders() });
+      expect(((await strategyNow.json()) as { strategy: string }).strategy).toBe('locking');
+    },
+    // a bound for a loaded machine, far above what the run takes on an idle one
+    600_000,
+  );
+});
