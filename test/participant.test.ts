@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { serverDataDir, up } from '../cluster/cluster.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { serverDataDir, stopService, up } from '../cluster/cluster.ts';
 import { postmasterPid } from '../cluster/postgres-server.ts';
 import { readState } from '../cluster/state.ts';
 import { INTERNAL_SECRET_HEADER } from '../lib/config.ts';
@@ -68,6 +68,13 @@ describe('participant API access', () => {
 });
 
 describe('prepared transactions across a crash of their server (kill -9)', () => {
+  // The share must survive until the test has seen it: recovery with its default in-doubt timeout,
+  // not the short one an earlier suite may have left the coordinator running with.
+  beforeAll(async () => {
+    await stopService(topology, 'orders');
+    await up(topology);
+  });
+
   it.each([
     ['COMMIT', -2],
     ['ABORT', 0],
