@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { SiteId } from '../lib/sites.ts';
 import type { ParticipantWork } from '../lib/twopc/work.ts';
-import { concurrencyStrategyFromEnv, lockPlan } from '../subgraphs/orders/concurrency-control.ts';
+import { BRIEF_LOCK_WAIT_MS, concurrencyStrategyFromEnv, lockPlan } from '../subgraphs/orders/concurrency-control.ts';
 
 const orderId = randomUUID();
 const share = (withStock: boolean): ParticipantWork => ({
@@ -22,12 +22,15 @@ describe('lock plan, locking strategy: one global order of (site, product)', () 
     const plan = lockPlan('locking', 'saint-louis', works([['saint-louis', false], ['thies', true], ['dakar', true]]));
     expect(plan.prepareRounds).toEqual([['dakar'], ['thies']]);
     expect(Object.fromEntries(plan.lockModes)).toEqual({ dakar: 'WAIT', thies: 'WAIT', 'saint-louis': 'WAIT' });
+    // Thiès locks while the transaction already holds Dakar's rows: it waits only briefly
+    expect(Object.fromEntries(plan.lockWaitsMs)).toEqual({ thies: BRIEF_LOCK_WAIT_MS });
   });
 
   it('lets the decision site wait when its rows come after every other share’s', () => {
     const plan = lockPlan('locking', 'thies', works([['thies', true], ['dakar', true]]));
     expect(plan.prepareRounds).toEqual([['dakar']]);
     expect(plan.lockModes.get('thies')).toBe('WAIT');
+    expect(Object.fromEntries(plan.lockWaitsMs)).toEqual({ thies: BRIEF_LOCK_WAIT_MS });
   });
 
   it('prepares the decision site’s stock in its place in the order when it comes before another share’s', () => {
@@ -35,9 +38,10 @@ describe('lock plan, locking strategy: one global order of (site, product)', () 
     const plan = lockPlan('locking', 'dakar', works([['dakar', true], ['thies', true]]));
     expect(plan.prepareRounds).toEqual([['dakar'], ['thies']]);
     expect(Object.fromEntries(plan.lockModes)).toEqual({ dakar: 'WAIT', thies: 'WAIT' });
+    expect(Object.fromEntries(plan.lockWaitsMs)).toEqual({ thies: BRIEF_LOCK_WAIT_MS });
   });
 
-  it('never lets a share wait while it holds rows that come after the ones it wants', () => {
+  it('never lets a share wait while it holds rows that come after the ones it wants, nor long while it holds any', () => {
     const sites: SiteId[] = ['dakar', 'thies', 'saint-louis'];
     for (const decision of sites) {
       for (let mask = 1; mask < 8; mask++) {
@@ -49,6 +53,8 @@ describe('lock plan, locking strategy: one global order of (site, product)', () 
         expect(order, `decision ${decision}, stock at ${stockAt.join('+')}`).toEqual(sites.filter((s) => stockAt.includes(s)));
         expect(plan.prepareRounds.every((round) => round.filter((s) => stockAt.includes(s)).length <= 1)).toBe(true);
         expect([...plan.lockModes.values()].every((mode) => mode === 'WAIT')).toBe(true);
+        // only the first stock step waits the full lock timeout: every later one holds rows already
+        expect([...plan.lockWaitsMs.keys()], `decision ${decision}, stock at ${stockAt.join('+')}`).toEqual(order.slice(1));
       }
     }
   });
@@ -63,6 +69,7 @@ describe('lock plan, locking strategy: one global order of (site, product)', () 
     const plan = lockPlan('locking', 'thies', works([['thies', true]]));
     expect(plan.prepareRounds).toEqual([]);
     expect(Object.fromEntries(plan.lockModes)).toEqual({ thies: 'WAIT' });
+    expect(plan.lockWaitsMs.size).toBe(0);
   });
 });
 
@@ -71,6 +78,7 @@ describe('lock plan, timestamp strategy: optimistic, nothing waits', () => {
     const plan = lockPlan('timestamp', 'dakar', works([['dakar', true], ['thies', true], ['saint-louis', true]]));
     expect(plan.prepareRounds).toEqual([['thies', 'saint-louis']]);
     expect(Object.fromEntries(plan.lockModes)).toEqual({ dakar: 'NOWAIT', thies: 'NOWAIT', 'saint-louis': 'NOWAIT' });
+    expect(plan.lockWaitsMs.size).toBe(0);
   });
 });
 

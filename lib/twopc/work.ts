@@ -83,6 +83,8 @@ export const ParticipantWorkSchema = z.object({
   motif: z.enum(['COMMANDE', 'ANNULATION']).nullable(),
   stock: z.array(StockChangeSchema).max(1000),
   lockMode: LockModeSchema.optional(),
+  /** WAIT only: the longest wait for a row lock, when shorter than the site's lock timeout. */
+  lockWaitMs: z.number().int().positive().max(60_000).optional(),
   createOrder: OrderRecordSchema.optional(),
   cancelOrder: uuid.optional(),
   insertClient: ClientExportSchema.optional(),

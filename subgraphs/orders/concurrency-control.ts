@@ -9,8 +9,10 @@
  *   every row it holds, and a cycle of waits — within a site or across sites — cannot form. The
  *   decision site's share runs last (its local commit is the decision); when its stock rows come
  *   before another share's in the global order, its stock change is taken out of it and prepared
- *   in its place in the order like any other share, and the decision step locks no stock. The
- *   lock timeout stays as the backstop (a coordinator that crashed holding prepared rows).
+ *   in its place in the order like any other share, and the decision step locks no stock. Only
+ *   the first stock step waits the site's full lock timeout: a later one, whose transaction holds
+ *   rows already, waits BRIEF_LOCK_WAIT_MS at most, so waits do not chain into convoys. The lock
+ *   timeout stays as the backstop (a coordinator that crashed holding prepared rows).
  * - `timestamp`: optimistic. The coordinator reads each row's version with its snapshot; every
  *   share, prepared in parallel, locks NOWAIT and votes CONFLICT if a version moved since. Nothing
  *   ever waits, so no deadlock of any kind; conflicts cost a retry instead of a wait.
@@ -42,14 +44,24 @@ export interface LockPlan {
   readonly prepareRounds: readonly (readonly SiteId[])[];
   /** How each site's share (the decision site's included) takes its stock row locks. */
   readonly lockModes: ReadonlyMap<SiteId, LockMode>;
+  /** Shares that may wait only briefly: they would wait while their transaction holds rows elsewhere. */
+  readonly lockWaitsMs: ReadonlyMap<SiteId, number>;
 }
+
+/**
+ * The longest wait of a share whose transaction already holds stock rows at another site. Waiting
+ * while holding makes chains: each holder's rows stay locked for as long as it waits in turn, and
+ * at moderate contention those convoys cost more than a retry. Long enough to outlast a one-site
+ * order's hold of a row, short enough that no chain grows.
+ */
+export const BRIEF_LOCK_WAIT_MS = 100;
 
 const rank = (site: SiteId) => SITE_IDS.indexOf(site);
 
 export function lockPlan(strategy: ConcurrencyStrategy, decisionSite: SiteId, works: ReadonlyMap<SiteId, ParticipantWork>): LockPlan {
   const others = [...works.keys()].filter((site) => site !== decisionSite).sort((a, b) => rank(a) - rank(b));
   const lockModes = new Map([...works.keys()].map((site): [SiteId, LockMode] => [site, strategy === 'timestamp' ? 'NOWAIT' : 'WAIT']));
-  if (strategy === 'timestamp') return { prepareRounds: others.length > 0 ? [others] : [], lockModes };
+  if (strategy === 'timestamp') return { prepareRounds: others.length > 0 ? [others] : [], lockModes, lockWaitsMs: new Map() };
   const takesStock = (site: SiteId) => (works.get(site)?.stock.length ?? 0) > 0;
   const stockSites = others.filter(takesStock);
   const decisionInOrder = !takesStock(decisionSite) || stockSites.every((site) => rank(site) < rank(decisionSite));
@@ -59,5 +71,8 @@ export function lockPlan(strategy: ConcurrencyStrategy, decisionSite: SiteId, wo
   const free = others.filter((site) => !takesStock(site));
   if (rounds.length === 0 && free.length > 0) rounds.push([]);
   rounds[0]?.push(...free);
-  return { prepareRounds: rounds, lockModes };
+  // the first stock step waits the site's full lock timeout; every later one holds rows already
+  const lockers = takesStock(decisionSite) && decisionInOrder ? [...ordered, decisionSite] : ordered;
+  const lockWaitsMs = new Map(lockers.slice(1).map((site): [SiteId, number] => [site, BRIEF_LOCK_WAIT_MS]));
+  return { prepareRounds: rounds, lockModes, lockWaitsMs };
 }

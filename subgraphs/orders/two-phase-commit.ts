@@ -56,7 +56,11 @@ export class TwoPhaseCommit {
     const { sites } = this.options;
     if (!unplanned.works.has(unplanned.decisionSite)) throw new Error('the decision site has no work');
     const plan = lockPlan(this.options.concurrency ?? 'locking', unplanned.decisionSite, unplanned.works);
-    const planned = (site: SiteId, work: ParticipantWork): ParticipantWork => ({ ...work, lockMode: plan.lockModes.get(site) ?? work.lockMode });
+    const planned = (site: SiteId, work: ParticipantWork): ParticipantWork => ({
+      ...work,
+      lockMode: plan.lockModes.get(site) ?? work.lockMode,
+      lockWaitMs: plan.lockWaitsMs.get(site) ?? work.lockWaitMs,
+    });
     // the plan may move the decision site's stock change into the rounds: it is then prepared
     // there on its own, and the decision step keeps the rest of the site's work
     const split = plan.prepareRounds.some((round) => round.includes(unplanned.decisionSite));

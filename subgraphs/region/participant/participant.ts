@@ -83,7 +83,8 @@ function runWorkOnConnection(
   return db.connection().execute(async (conn) => {
     await sql`BEGIN`.execute(conn);
     try {
-      await sql`SELECT set_config('lock_timeout', ${`${options.lockTimeoutMs}ms`}, true)`.execute(conn);
+      const lockTimeoutMs = Math.min(options.lockTimeoutMs, work.lockWaitMs ?? Infinity);
+      await sql`SELECT set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, true)`.execute(conn);
       const refusal = await applyWork(conn, site, work);
       if (refusal) {
         await sql`ROLLBACK`.execute(conn);
