@@ -3,16 +3,21 @@
  * with (`TERANGA_CONCURRENCY`, read once at start):
  *
  * - `locking` (default): pessimistic. Every share locks its rows with SELECT … FOR UPDATE in
- *   product-id order and waits for them (for at most the site's lock timeout). Deadlocks are
- *   prevented by one global order of (site, product): the shares that take stock are prepared one
- *   after another in SITE_IDS order, so a transaction only ever waits for a row that comes after
- *   every row it holds, and a cycle of waits — within a site or across sites — cannot form. The
- *   decision site's share runs last (its local commit is the decision); when its stock rows come
- *   before another share's in the global order, its stock change is taken out of it and prepared
- *   in its place in the order like any other share, and the decision step locks no stock. Only
- *   the first stock step waits the site's full lock timeout: a later one, whose transaction holds
- *   rows already, waits BRIEF_LOCK_WAIT_MS at most, so waits do not chain into convoys. The lock
- *   timeout stays as the backstop (a coordinator that crashed holding prepared rows).
+ *   product-id order. A first attempt prepares every other share in parallel, then commits the
+ *   decision site's share with the decision; since each share may already hold rows at another
+ *   site, none waits longer than BRIEF_LOCK_WAIT_MS for a lock: a cycle of waits across sites,
+ *   which no site's deadlock detector can see, lasts that long at most, then its shares vote
+ *   CONFLICT. A retry follows one global order of (site, product) instead: the shares that take
+ *   stock are prepared one after another in SITE_IDS order, so a transaction only waits for a row
+ *   that comes after every row it holds, and no cycle of waits can form at all. The decision
+ *   site's share still runs last (its local commit is the decision); when its stock rows come
+ *   before another share's, its stock change is prepared apart, in its place in the order. Only
+ *   the first stock step of a retry waits the site's full lock timeout: a later one, whose
+ *   transaction holds rows already, waits BRIEF_LOCK_WAIT_MS at most, so waits do not chain into
+ *   convoys. The fast path costs no extra round trip when orders do not collide; the ordered retry
+ *   makes progress when they do. A one-site order is one local transaction: it waits the full
+ *   lock timeout, and its site's own deadlock detector covers it. The lock timeout stays as the
+ *   backstop (a coordinator that crashed holding prepared rows).
  * - `timestamp`: optimistic. The coordinator reads each row's version with its snapshot; every
  *   share, prepared in parallel, locks NOWAIT and votes CONFLICT if a version moved since. Nothing
  *   ever waits, so no deadlock of any kind; conflicts cost a retry instead of a wait.
@@ -37,9 +42,9 @@ export function concurrencyStrategyFromEnv(env: NodeJS.ProcessEnv = process.env)
 
 export interface LockPlan {
   /**
-   * Shares to prepare, in rounds: a round starts once the previous one voted yes. The decision
-   * site appears here when its stock change must be prepared in its place in the global order;
-   * the rest of its work stays in the decision step.
+   * Shares to prepare, in rounds: a round starts once the previous one voted yes. In the ordered
+   * plan the decision site appears here when its stock change must be prepared in its place in
+   * the global order; the rest of its work stays in the decision step.
    */
   readonly prepareRounds: readonly (readonly SiteId[])[];
   /** How each site's share (the decision site's included) takes its stock row locks. */
@@ -58,11 +63,21 @@ export const BRIEF_LOCK_WAIT_MS = 100;
 
 const rank = (site: SiteId) => SITE_IDS.indexOf(site);
 
-export function lockPlan(strategy: ConcurrencyStrategy, decisionSite: SiteId, works: ReadonlyMap<SiteId, ParticipantWork>): LockPlan {
+/**
+ * @param attempt 1 for a transaction's first attempt; a retry (after CONFLICT) of `locking` takes
+ *   the ordered plan
+ */
+export function lockPlan(strategy: ConcurrencyStrategy, decisionSite: SiteId, works: ReadonlyMap<SiteId, ParticipantWork>, attempt = 1): LockPlan {
   const others = [...works.keys()].filter((site) => site !== decisionSite).sort((a, b) => rank(a) - rank(b));
   const lockModes = new Map([...works.keys()].map((site): [SiteId, LockMode] => [site, strategy === 'timestamp' ? 'NOWAIT' : 'WAIT']));
-  if (strategy === 'timestamp') return { prepareRounds: others.length > 0 ? [others] : [], lockModes, lockWaitsMs: new Map() };
+  const parallel = others.length > 0 ? [others] : [];
+  if (strategy === 'timestamp') return { prepareRounds: parallel, lockModes, lockWaitsMs: new Map() };
   const takesStock = (site: SiteId) => (works.get(site)?.stock.length ?? 0) > 0;
+  if (attempt <= 1) {
+    // every share may hold rows elsewhere while it waits: none waits long
+    const lockers = others.length > 0 ? [...works.keys()].filter(takesStock) : [];
+    return { prepareRounds: parallel, lockModes, lockWaitsMs: new Map(lockers.map((site): [SiteId, number] => [site, BRIEF_LOCK_WAIT_MS])) };
+  }
   const stockSites = others.filter(takesStock);
   const decisionInOrder = !takesStock(decisionSite) || stockSites.every((site) => rank(site) < rank(decisionSite));
   const ordered = (decisionInOrder ? stockSites : [...stockSites, decisionSite]).sort((a, b) => rank(a) - rank(b));

@@ -85,6 +85,26 @@ function positiveId(raw: string): number | null {
   return n > 0 && n <= 2_147_483_647 ? n : null;
 }
 
+interface StockSnapshot {
+  stock: Map<number, Map<SiteId, number>>;
+  /** Row versions, by `${site}:${productId}`, for `timestamp`'s check at prepare. */
+  versions: Map<string, number>;
+}
+
+/** One try at committing an order, with the reads it builds on. */
+interface OrderAttempt {
+  clientId: number;
+  site: SiteId;
+  demands: Demand[];
+  snapshot: StockSnapshot;
+  prices: Map<number, { price: number }>;
+  total: number;
+  method: PaymentMethod;
+  key: string | null;
+  /** 1 for the first try. */
+  attempt: number;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Full jitter: concurrent losers of one conflict spread out instead of colliding again. */
@@ -128,11 +148,14 @@ export class OrderService {
     const site = await this.clientSite(clientId);
     if (!site) return fail('UNKNOWN_CLIENT', `Unknown client ${clientId}`);
     try {
-      if (key !== null) {
-        const existing = await this.deps.sites.orderByKey(site, clientId, key);
-        if (existing) return { order: orderRef(existing, site), error: null };
-      }
-      const prices = await this.deps.sites.prices(demands.map((d) => d.productId));
+      const ids = demands.map((d) => d.productId);
+      // independent reads, in parallel: a retried key's order, the prices, the first stock snapshot
+      const [existing, prices, firstSnapshot] = await Promise.all([
+        key === null ? null : this.deps.sites.orderByKey(site, clientId, key),
+        this.deps.sites.prices(ids),
+        this.stockSnapshot(site, ids),
+      ]);
+      if (existing) return { order: orderRef(existing, site), error: null };
       const unknown = demands.find((d) => !prices.has(d.productId));
       if (unknown) return fail('UNKNOWN_PRODUCT', `Unknown product ${unknown.productId}`, unknown.productId);
       const total = demands.reduce((sum, d) => sum + d.quantity * prices.get(d.productId)!.price, 0);
@@ -141,7 +164,8 @@ export class OrderService {
       this.stats.orders++;
       for (let attempt = 1; ; attempt++) {
         this.stats.attempts++;
-        const result = await this.attemptOrder(clientId, site, demands, prices, total, method, key);
+        const snapshot = attempt === 1 ? firstSnapshot : await this.stockSnapshot(site, ids);
+        const result = await this.attemptOrder({ clientId, site, demands, snapshot, prices, total, method, key, attempt });
         if (result.order) this.stats.committed++;
         if (result.error?.code === 'CONFLICT') this.stats.conflicts++;
         if (result.error?.code !== 'CONFLICT' || attempt >= this.deps.maxAttempts) return result;
@@ -153,20 +177,12 @@ export class OrderService {
     }
   }
 
-  private async attemptOrder(
-    clientId: number,
-    site: SiteId,
-    demands: Demand[],
-    prices: Map<number, { price: number }>,
-    total: number,
-    method: PaymentMethod,
-    key: string | null,
-  ): Promise<PlaceOrderResult> {
-    const { sites, tpc, payments } = this.deps;
-    const warehouses = warehouseOrderFrom(site);
-    const ids = demands.map((d) => d.productId);
-    const levels = await Promise.all(warehouses.map((w) => sites.stockSnapshot(w, ids).catch((e: unknown) => {
-      // an unreachable warehouse simply contributes nothing, unless it is the client's own site
+  /**
+   * Every warehouse's stock of the products, read without locks (re-checked under row locks by
+   * each participant). An unreachable warehouse contributes nothing, unless it is the client's own.
+   */
+  private async stockSnapshot(site: SiteId, ids: number[]): Promise<StockSnapshot> {
+    const levels = await Promise.all(SITE_IDS.map((w) => this.deps.sites.stockSnapshot(w, ids).catch((e: unknown) => {
       if (w === site) throw e;
       return [];
     })));
@@ -177,6 +193,14 @@ export class OrderService {
       stock.get(level.productId)!.set(level.site, level.quantity);
       versions.set(`${level.site}:${level.productId}`, level.version);
     }
+    return { stock, versions };
+  }
+
+  private async attemptOrder(attempt: OrderAttempt): Promise<PlaceOrderResult> {
+    const { clientId, site, demands, prices, total, method, key } = attempt;
+    const { sites, tpc, payments } = this.deps;
+    const { stock, versions } = attempt.snapshot;
+    const warehouses = warehouseOrderFrom(site);
     const allocation = allocate(demands, warehouses, stock);
     if (!allocation.ok) {
       return fail('OUT_OF_STOCK', `Only ${allocation.available} of product ${allocation.productId} available, ${allocation.requested} requested`, allocation.productId, allocation.available);
@@ -205,7 +229,7 @@ export class OrderService {
       payment: { method, reference: authorization.reference, amount: total },
       lines: allocation.allocations.map((a) => ({ productId: a.productId, quantity: a.quantity, unitPrice: prices.get(a.productId)!.price, site: a.site })),
     };
-    const outcome = await tpc.run({ gid, decisionSite: site, works });
+    const outcome = await tpc.run({ gid, decisionSite: site, works, attempt: attempt.attempt });
     if (outcome.committed) {
       await payments.capture(authorization.reference);
       return { order: orderRef(orderId, site), error: null };
@@ -263,7 +287,7 @@ export class OrderService {
       // a fresh gid each attempt: a rollback left to recovery must not meet its retry
       const gid = works.size > 1 ? makeGid('cancel', attempt === 1 ? gidId : randomUUID(), site) : null;
       for (const w of works.values()) w.gid = gid;
-      const outcome = await this.deps.tpc.run({ gid, decisionSite: site, works });
+      const outcome = await this.deps.tpc.run({ gid, decisionSite: site, works, attempt });
       if (outcome.committed) return orderRef(orderId, site);
       const conflicted = 'vote' in outcome && outcome.vote.code === 'CONFLICT';
       if (!conflicted || attempt >= this.deps.maxAttempts) {

@@ -30,6 +30,8 @@ export interface GlobalTransaction {
   decisionSite: SiteId;
   works: ReadonlyMap<SiteId, ParticipantWork>;
   local?: LocalParticipant;
+  /** 1 for a first attempt; the lock plan of a retry may differ (concurrency-control.ts). */
+  attempt?: number;
 }
 
 export type Outcome =
@@ -55,7 +57,7 @@ export class TwoPhaseCommit {
   async run(unplanned: GlobalTransaction): Promise<Outcome> {
     const { sites } = this.options;
     if (!unplanned.works.has(unplanned.decisionSite)) throw new Error('the decision site has no work');
-    const plan = lockPlan(this.options.concurrency ?? 'locking', unplanned.decisionSite, unplanned.works);
+    const plan = lockPlan(this.options.concurrency ?? 'locking', unplanned.decisionSite, unplanned.works, unplanned.attempt);
     const planned = (site: SiteId, work: ParticipantWork): ParticipantWork => ({
       ...work,
       lockMode: plan.lockModes.get(site) ?? work.lockMode,
