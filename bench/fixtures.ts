@@ -39,7 +39,7 @@ export const FIXTURES: readonly Fixture[] = Array.from({ length: FIXTURE_SETS },
 
 const STOCK = 1_000_000;
 
-async function onServer<T>(topology: Topology, role: 'products' | SiteId, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+async function onServer<T>(topology: Topology, role: 'products' | 'coordinator' | SiteId, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: connectionString(topology, primaryOf(topology, role)) });
   await client.connect();
   try {
@@ -73,4 +73,15 @@ export async function prepareFixtures(topology: Topology): Promise<void> {
       );
     });
   }
+  await prepareBenchClient(topology);
+}
+
+/** The customer the write path orders for: a Dakar client of its own, outside the seed. */
+export const BENCH_CLIENT = { id: 900, nom: 'Client de banc d’essai', ville: 'Dakar', email: 'banc.essai@teranga.sn', site: 'dakar' as SiteId } as const;
+
+/** Registers the benchmark customer at its site and in the client directory, once. */
+export async function prepareBenchClient(topology: Topology): Promise<void> {
+  const { id, nom, ville, email, site } = BENCH_CLIENT;
+  await onServer(topology, site, (c) => c.query('INSERT INTO client (id, nom, ville, email) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING', [id, nom, ville, email]));
+  await onServer(topology, 'coordinator', (c) => c.query('INSERT INTO client_site (client_id, site, email) VALUES ($1, $2, $3) ON CONFLICT (client_id) DO NOTHING', [id, site, email]));
 }

@@ -2,34 +2,55 @@
  * The benchmarks: every figure printed beside its baseline from the same run, as a ratio.
  * Run against a running cluster (`npx teranga up`):
  *
- *   npm run bench               full run
- *   npm run bench -- --quick    smoke run (under 3 minutes)
+ *   npm run bench                              full run
+ *   npm run bench -- --quick                   smoke run (under 3 minutes)
+ *   npm run bench -- --only write,batching     some sections only
  *
  * Not tests: nothing passes or fails on time.
  */
 import os from 'node:os';
-import { SITES } from '../lib/sites.ts';
-import { serviceByName, topologyFromEnv } from '../lib/topology.ts';
-import { SEED_CLIENTS } from '../seed/clients.ts';
+import { parseArgs } from 'node:util';
 import { placement } from '../lib/placement.ts';
-import { startBaseline } from './baseline/server.ts';
+import { SITES } from '../lib/sites.ts';
+import { serviceByName, topologyFromEnv, type Topology } from '../lib/topology.ts';
+import { SEED_CLIENTS } from '../seed/clients.ts';
+import { figuresOf } from '../sim/simulation-report.ts';
+import { simulate, type SimulationReport, type SimulationStrategy } from '../sim/simulator.ts';
+import { startBaseline, type Baseline } from './baseline/server.ts';
 import { bearer } from './credentials.ts';
-import { fixtureSet, prepareFixtures } from './fixtures.ts';
+import { BENCH_CLIENT, fixtureSet, prepareFixtures } from './fixtures.ts';
 import { fmt, post, ratioRow, runLoad, summarize, type Summary } from './load.ts';
+import { runReplicationBench } from './replication.ts';
 import { countStatements, resetStatements } from './statements.ts';
 
-const quick = process.argv.includes('--quick');
+const SECTIONS = ['read', 'locality', 'write', 'batching', 'contention', 'replication'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const { values: flags } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, only: { type: 'string', default: SECTIONS.join(',') } },
+});
+const quick = flags.quick;
+const only = new Set(flags.only.split(',').map((s) => s.trim()));
+for (const name of only) {
+  if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only takes ${SECTIONS.join(', ')} (comma-separated), got "${name}"`);
+}
 const topology = topologyFromEnv();
 const gateway = serviceByName(topology, 'gateway').url;
 const READS = quick ? 150 : 1500;
 const ORDERS = quick ? 60 : 400;
+const SIMULATED_ORDERS = quick ? 100 : 500;
 
 const CATALOG = '{ products(limit: 200) { id name price stock inventory { site quantity } } }';
 const PLACE = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id } error { code message } } }';
 
 type Headers = Record<string, string>;
+interface Request {
+  q: string;
+  v?: Record<string, unknown>;
+  h?: Headers;
+}
 
-async function load(url: string, concurrency: number, requests: number, query: (i: number) => { q: string; v?: Record<string, unknown>; h?: Headers }): Promise<Summary> {
+async function load(url: string, concurrency: number, requests: number, query: (i: number) => Request): Promise<Summary> {
   // warm up connections, plans and caches outside the measurement
   await runLoad({ concurrency, requests: Math.min(requests, concurrency * 3), fn: async (i) => void (await send(url, query(i))) });
   const result = await runLoad({ concurrency, requests, fn: async (i) => void (await send(url, query(i))) });
@@ -37,25 +58,18 @@ async function load(url: string, concurrency: number, requests: number, query: (
   return summarize(result);
 }
 
-async function send(url: string, r: { q: string; v?: Record<string, unknown>; h?: Headers }) {
+async function send(url: string, r: Request) {
   const data = await post<{ placeOrder?: { error: { code: string; message: string } | null } }>(url, r.q, r.v, r.h);
   if (data.placeOrder?.error) throw new Error(`${data.placeOrder.error.code}: ${data.placeOrder.error.message}`);
 }
 
-function header(title: string) {
+function header(title: string, value = 'value', baseline = 'baseline') {
   console.log(`\n== ${title}`);
-  console.log(`${''.padEnd(44)} ${'value'.padStart(16)} ${'baseline'.padStart(16)}  ratio`);
+  console.log(`${''.padEnd(44)} ${value.padStart(16)} ${baseline.padStart(16)}  ratio`);
 }
 
-console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${os.platform()} ${os.release()}`);
-console.log(`settings: ${quick ? 'quick' : 'full'} run; ${READS} reads and ${ORDERS} orders per measurement; gateway ${gateway}; PostgreSQL fsync on, synchronous standbys as booted`);
-
-await prepareFixtures(topology);
-const clientSites = new Map(SEED_CLIENTS.map((c) => [c.id, placement(c.ville).site]));
-const baseline = await startBaseline(topology, clientSites);
-try {
-  // 1. read path
-  header('1. read path: catalog (all products with price, stock and inventory)');
+async function readPath(baseline: Baseline) {
+  header('1. read path: catalog (all products with price, stock and inventory), gateway vs single node');
   for (const c of [1, 32]) {
     const dist = await load(gateway, c, READS, () => ({ q: CATALOG }));
     const base = await load(baseline.url, c, READS, () => ({ q: CATALOG }));
@@ -63,32 +77,33 @@ try {
     console.log(ratioRow(`p50, ${c} client(s)`, dist.p50, base.p50, 'ms'));
     console.log(ratioRow(`p99, ${c} client(s)`, dist.p99, base.p99, 'ms'));
   }
+  console.log('  target: throughput ratio ≥ 0.5');
+}
 
-  // 2. locality
+async function locality() {
   console.log('\n== 2. locality: a customer reads their profile and orders');
   const PROFILE = 'query($id: ID!) { client(id: $id) { name city orders { id total status lines { quantity site } } } }';
   const thiesClient = SEED_CLIENTS.find((c) => placement(c.ville).site === 'thies')!;
   const dakarClient = SEED_CLIENTS.find((c) => placement(c.ville).site === 'dakar')!;
-  const routes: string[] = [];
+  const reads: Summary[] = [];
   for (const client of [thiesClient, dakarClient]) {
-    const h = { ...(await bearer(topology, { clientId: client.id })), 'x-teranga-debug-routing': '1' };
-    const probe = await post(gateway, PROFILE, { id: String(client.id) }, h);
+    const h = await bearer(topology, { clientId: client.id });
+    const probe = await post<{ client: { orders: unknown[] } }>(gateway, PROFILE, { id: String(client.id) }, { ...h, 'x-teranga-debug-routing': '1' });
     const touched = ((probe.extensions?.routing as { subgraph: string; site: string | null }[]) ?? []).map((r) => (r.site ? `${r.subgraph}:${r.site}` : r.subgraph));
-    routes.push(`${client.nom} (${client.ville}) touched: ${touched.join(', ') || '(none recorded)'}`);
+    console.log(`  ${client.nom} (${client.ville}, ${probe.client.orders.length} orders) touched: ${touched.join(', ') || '(none recorded)'}`);
+    reads.push(await load(gateway, 1, READS, () => ({ q: PROFILE, v: { id: String(client.id) }, h })));
   }
-  routes.forEach((r) => console.log(`  ${r}`));
-  const thiesH = await bearer(topology, { clientId: thiesClient.id });
-  const dakarH = await bearer(topology, { clientId: dakarClient.id });
-  const thies = await load(gateway, 1, READS, () => ({ q: PROFILE, v: { id: String(thiesClient.id) }, h: thiesH }));
-  const dakar = await load(gateway, 1, READS, () => ({ q: PROFILE, v: { id: String(dakarClient.id) }, h: dakarH }));
+  const [thies, dakar] = reads as [Summary, Summary];
   console.log(`${''.padEnd(44)} ${'Thiès'.padStart(16)} ${'Dakar'.padStart(16)}  ratio`);
   console.log(ratioRow('p50 (ms)', thies.p50, dakar.p50, 'ms'));
   console.log(ratioRow('p99 (ms)', thies.p99, dakar.p99, 'ms'));
+  console.log('  target: the Thiès read touches Thiès only');
+}
 
-  // 3. write path
-  const client = SEED_CLIENTS.find((c) => placement(c.ville).site === 'dakar')!;
-  const customer = await bearer(topology, { clientId: client.id });
-  const order = (items: number[]) => ({ clientId: String(client.id), items: items.map((id) => ({ productId: String(id), quantity: 1 })) });
+async function writePath(baseline: Baseline) {
+  // a client of its own: its orders pile up without changing what the locality section reads
+  const customer = await bearer(topology, { clientId: BENCH_CLIENT.id });
+  const order = (items: number[]) => ({ clientId: String(BENCH_CLIENT.id), items: items.map((id) => ({ productId: String(id), quantity: 1 })) });
   const results: Record<string, Summary> = {};
   for (const c of [1, 16]) {
     // each concurrent client orders its own articles: the protocol is measured, not one hot row
@@ -97,7 +112,7 @@ try {
     results[`three-${c}`] = await load(gateway, c, ORDERS, perWorker('threeSites'));
     results[`base-${c}`] = await load(baseline.url, c, ORDERS, (i) => ({ q: PLACE, v: { i: order(fixtureSet(i % c).threeSites) } }));
   }
-  header('3. write path: placeOrder of three articles');
+  header('3. write path: placeOrder of three articles, served by 1 warehouse or by 3 (2PC)');
   for (const c of [1, 16]) {
     const one = results[`one-${c}`]!;
     const three = results[`three-${c}`]!;
@@ -110,17 +125,77 @@ try {
     console.log(ratioRow(`throughput 1 site vs single node, ${c} client(s)`, one.throughput, base.throughput, 'ord/s'));
   }
   console.log(`  targets: 3-site p50 ≤ 1.6× 1-site with 1 client (measured ${fmt(results['three-1']!.p50 / results['one-1']!.p50, 2)}×), ≤ 2.5× with 16 (measured ${fmt(results['three-16']!.p50 / results['one-16']!.p50, 2)}×)`);
+}
 
-  // 4. batching
-  console.log('\n== 4. batching: SQL statements per catalog request (pg_stat_statements on every server)');
+async function batching() {
+  header('4. batching: SQL statements on the data tables per catalog request (pg_stat_statements, every server)', '50 products', '10 products');
   const counts: number[] = [];
   for (const limit of [10, 50]) {
     await resetStatements(topology);
     await post(gateway, `{ products(limit: ${limit}) { id name price stock inventory { site quantity } } }`);
     counts.push(await countStatements(topology));
   }
-  console.log(ratioRow('statements, 50 products vs 10 products', counts[1]!, counts[0]!, 'stmts'));
-  console.log(`  sites: ${Object.values(SITES).map((s) => s.code).join(', ')}; target: equal`);
-} finally {
-  await baseline.stop();
+  console.log(ratioRow('statements', counts[1]!, counts[0]!, 'stmts'));
+  console.log(`  sites: ${Object.values(SITES).map((s) => s.code).join(', ')}; target: equal (ratio 1.00×)`);
 }
+
+async function contention() {
+  const levels = [1, 10];
+  console.log(`\n== 5a. contention: the concurrency simulator, ${SIMULATED_ORDERS} orders, 16 in flight, K hot products (1: worst)`);
+  const reports = new Map<string, SimulationReport>();
+  // strategy by strategy, so the coordinator restarts once per strategy
+  for (const strategy of ['locking', 'timestamp', 'none'] satisfies SimulationStrategy[]) {
+    for (const hotProducts of levels) {
+      const report = await simulate({ topology, strategy, orders: SIMULATED_ORDERS, concurrency: 16, hotProducts, seed: 1 });
+      reports.set(`${strategy}-${hotProducts}`, report);
+      const f = figuresOf(report);
+      console.log(`  ${strategy.padEnd(9)} K=${String(hotProducts).padEnd(3)} committed ${String(f.committed).padStart(4)}  ${fmt(f.committedPerSecond).padStart(6)} commits/s  ` +
+        `aborts ${fmt(100 * f.abortRate).padStart(5)} %  retries ${f.retryRate === null ? '    —' : `${fmt(100 * f.retryRate).padStart(5)} %`}  ` +
+        `p50 ${fmt(report.latencyMs.p50, 0).padStart(5)} ms  p99 ${fmt(report.latencyMs.p99, 0).padStart(5)} ms  ` +
+        `${report.serializability.serializable ? 'serializable' : 'NOT serializable'}, ${report.violations.length} violations`);
+    }
+  }
+  for (const k of levels) {
+    header(`timestamp vs locking, K = ${k}`, 'timestamp', 'locking');
+    const ts = reports.get(`timestamp-${k}`)!;
+    const lk = reports.get(`locking-${k}`)!;
+    console.log(ratioRow('committed orders per second', figuresOf(ts).committedPerSecond, figuresOf(lk).committedPerSecond, '/s'));
+    console.log(ratioRow('p50', ts.latencyMs.p50, lk.latencyMs.p50, 'ms'));
+    console.log(ratioRow('p99', ts.latencyMs.p99, lk.latencyMs.p99, 'ms'));
+  }
+}
+
+async function replication() {
+  console.log('\n== 5b. replication lag and failover (same as `npx teranga bench-replication`)');
+  await runReplicationBench(topology, {
+    site: 'dakar',
+    seconds: quick ? 4 : 15,
+    concurrency: 4,
+    rounds: quick ? 1 : 3,
+    modes: quick ? ['sync', 'async'] : ['sync', 'sync-flush', 'async'],
+    log: (line) => console.log(line.startsWith('machine:') || line.startsWith('cluster:') ? `  ${line}` : line),
+  });
+}
+
+async function main(t: Topology) {
+  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${os.platform()} ${os.release()}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`settings: ${quick ? 'quick' : 'full'} run; sections ${[...only].join(', ')}; ${READS} reads and ${ORDERS} orders per measurement; gateway ${gateway}; PostgreSQL fsync on, standbys as booted`);
+  const wants = (section: Section) => only.has(section);
+  await prepareFixtures(t);
+  const clientSites = new Map(SEED_CLIENTS.map((c) => [c.id, placement(c.ville).site]));
+  clientSites.set(BENCH_CLIENT.id, BENCH_CLIENT.site);
+  const needsBaseline = wants('read') || wants('write');
+  const baseline = needsBaseline ? await startBaseline(t, clientSites) : null;
+  try {
+    if (baseline && wants('read')) await readPath(baseline);
+    if (wants('locality')) await locality();
+    if (baseline && wants('write')) await writePath(baseline);
+    if (wants('batching')) await batching();
+  } finally {
+    await baseline?.stop();
+  }
+  if (wants('contention')) await contention();
+  if (wants('replication')) await replication();
+}
+
+await main(topology);

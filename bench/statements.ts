@@ -23,11 +23,17 @@ export async function resetStatements(topology: Topology): Promise<void> {
   await eachServer(topology, 'SELECT pg_stat_statements_reset()');
 }
 
-/** Statements run since the reset, the counting queries themselves excluded. */
+/**
+ * Statements on the data tables run since the reset: the pools' role probes and recovery's scans
+ * of pg_prepared_xacts run on timers, whatever the request.
+ */
 export async function countStatements(topology: Topology): Promise<number> {
   const rows = await eachServer<{ calls: number }>(
     topology,
-    "SELECT coalesce(sum(calls), 0)::int AS calls FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%' AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    `SELECT coalesce(sum(calls), 0)::int AS calls FROM pg_stat_statements
+     WHERE query ~* '\\m(produit|stock|client|commande|ligne_commande|paiement|mouvement_stock)\\M'
+       AND query NOT ILIKE '%pg_stat_statements%'
+       AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
   );
   return rows.reduce((sum, r) => sum + r.calls, 0);
 }
