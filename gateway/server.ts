@@ -13,6 +13,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -113,6 +114,8 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     parseOptions: limits.parseOptions,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // no cache hints are set: computing a cache policy would visit every resolved field for nothing
+      ApolloServerPluginCacheControlDisabled(),
       ...(development ? [ApolloServerPluginLandingPageLocalDefault({ embed: true })] : []),
       routingLogPlugin(),
       ...limits.plugins,

@@ -9,6 +9,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type BaseContext, type ContextFunction } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware, type ExpressContextFunctionArgument } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -75,7 +76,8 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     includeStacktraceInErrorResponses: development,
     introspection: true,
     logger: apolloLogger(logger),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), errorLoggingPlugin<TContext>(logger)],
+    // no cache hints are set: computing a cache policy would visit every resolved field for nothing
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginCacheControlDisabled(), errorLoggingPlugin<TContext>(logger)],
   });
   await apollo.start();
 
