@@ -106,29 +106,8 @@ export interface ClientSiteTable {
 
 export type Decision = 'COMMIT' | 'ABORT';
 
-export interface TransactionGlobaleTable {
-  gid: string;
-  commande_id: string | null;
-  kind: 'ORDER' | 'CANCEL' | 'MOVE_CLIENT' | 'REGISTER';
-  decision: Decision | null;
-  participants: string[];
-  created_at: Timestamp;
-  decided_at: Timestamp | null;
-  completed_at: Timestamp | null;
-}
-
-export interface CleIdempotenceTable {
-  client_id: number;
-  cle: string;
-  commande_id: string;
-  site: string;
-  created_at: Timestamp;
-}
-
 export interface CoordinatorDatabase {
   client_site: ClientSiteTable;
-  transaction_globale: TransactionGlobaleTable;
-  cle_idempotence: CleIdempotenceTable;
 }
 
 export type ClientRow = Selectable<ClientTable>;
