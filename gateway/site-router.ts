@@ -163,7 +163,7 @@ export class SiteRouterDataSource extends ForwardingDataSource {
         }),
       ),
     );
-    return mergeEntityAnswers(reps.length, batches, answers);
+    return mergeEntityAnswers(reps.length, batches, answers, routes);
   }
 
   // ---- root fields -----------------------------------------------------------------------

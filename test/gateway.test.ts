@@ -61,6 +61,26 @@ describe('routing by site', () => {
     }
   });
 
+  it('a product’s stock is every warehouse’s, also when reached through an order line held by one site', async () => {
+    const placed = await routed<{ placeOrder: { order: { id: string } | null; error: { code: string } | null } }>(
+      'mutation { placeOrder(input: { clientId: "2", items: [{ productId: "104", quantity: 1 }] }) { order { id } error { code } } }',
+    );
+    const orderId = placed.data!.placeOrder.order!.id;
+    try {
+      const response = await routed<{
+        order: { lines: { product: { id: string; stock: number; inventory: { site: string; quantity: number }[] } }[] };
+        product: { stock: number };
+      }>(`{ order(id: "${orderId}") { lines { product { id stock inventory { site quantity } } } } product(id: "104") { stock } }`);
+      expect(response.errors).toBeUndefined();
+      const [line] = response.data!.order.lines;
+      expect(line!.product.inventory.map((l) => l.site)).toEqual(['DAKAR', 'THIES', 'SAINT_LOUIS']);
+      expect(line!.product.stock).toBe(response.data!.product.stock);
+      expect(line!.product.stock).toBe(line!.product.inventory.reduce((sum, l) => sum + l.quantity, 0));
+    } finally {
+      await routed(`mutation { cancelOrder(id: "${orderId}") { id } }`);
+    }
+  });
+
   it('client(id) reaches only the client’s own site', async () => {
     const response = await routed<{ client: ClientRow }>('{ client(id: "2") { id name city site } }');
     expect(response.errors).toBeUndefined();

@@ -38,7 +38,8 @@ describe('products subgraph', () => {
   it('publishes its federation SDL', async () => {
     const { data } = await run('{ _service { sdl } }');
     expect(data?._service.sdl).toMatch(/type Product\s+@key\(fields: "id"\)/);
-    expect(data?._service.sdl).toContain('@requires(fields: "inventory { quantity }")');
+    // the stock is the regional sites' fragment: this subgraph knows nothing of it
+    expect(data?._service.sdl).not.toMatch(/\binventory\s*:|\bstock\s*:|type StockLevel/);
   });
 
   it('serves the case study product 101 from PRODUIT_INFO', async () => {
@@ -56,8 +57,8 @@ describe('products subgraph', () => {
   });
 
   it('pages products by id with one statement whatever the page size', async () => {
-    const ten = await run('{ products(limit: 10) { id name price inventory { productId site } } }');
-    const fifty = await run('{ products(limit: 50) { id name price inventory { productId site } } }');
+    const ten = await run('{ products(limit: 10) { id name price } }');
+    const fifty = await run('{ products(limit: 50) { id name price } }');
     expect(ten.errors).toBeUndefined();
     expect(fifty.errors).toBeUndefined();
     expect(ten.data?.products.map((p: { id: string }) => p.id)).toEqual(await productIds(10));
@@ -80,16 +81,6 @@ describe('products subgraph', () => {
     }
   });
 
-  it('names one StockLevel per site, in site order, without reading any stock', async () => {
-    const { data, statements: count } = await run('{ product(id: "101") { inventory { productId site } } }');
-    expect(data?.product.inventory).toEqual([
-      { productId: '101', site: 'DAKAR' },
-      { productId: '101', site: 'THIES' },
-      { productId: '101', site: 'SAINT_LOUIS' },
-    ]);
-    expect(count).toBe(1);
-  });
-
   it('resolves a batch of Product entities with one statement, null for unknown ids', async () => {
     const { data, statements: count } = await run(
       `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { id name price } } }`,
@@ -109,23 +100,5 @@ describe('products subgraph', () => {
       null,
     ]);
     expect(count).toBe(1);
-  });
-
-  it('sums the required inventory into stock, null when a warehouse is missing', async () => {
-    const { data } = await run(
-      `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { id stock } } }`,
-      {
-        representations: [
-          { __typename: 'Product', id: '101', inventory: [{ quantity: 10 }, { quantity: 6 }, { quantity: 4 }] },
-          { __typename: 'Product', id: '102', inventory: [{ quantity: 25 }, null, { quantity: 10 }] },
-          { __typename: 'Product', id: '103', inventory: [{ quantity: 15 }, { quantity: null }, { quantity: 6 }] },
-        ],
-      },
-    );
-    expect(data?._entities).toEqual([
-      { id: '101', stock: 20 },
-      { id: '102', stock: null },
-      { id: '103', stock: null },
-    ]);
   });
 });

@@ -175,6 +175,26 @@ describe('region subgraph: stock', () => {
     expect(count).toBe(1);
   });
 
+  it('resolves Product entities to this warehouse’s part of the stock, in one statement: one level, its quantity, zero without a row', async () => {
+    const [quantity] = (await quantitiesAt('thies', [101])).values();
+    const { data, errors, statements: count } = await run(
+      'thies',
+      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id stock inventory { productId site quantity } } } }',
+      {
+        r: [
+          { __typename: 'Product', id: '101', name: 'Ordinateur HP' },
+          { __typename: 'Product', id: '999999', name: 'absent' },
+        ],
+      },
+    );
+    expect(errors).toBeUndefined();
+    expect(data?._entities).toEqual([
+      { id: '101', stock: quantity, inventory: [{ productId: '101', site: 'THIES', quantity }] },
+      { id: '999999', stock: 0, inventory: [{ productId: '999999', site: 'THIES', quantity: 0 }] },
+    ]);
+    expect(count).toBe(1);
+  });
+
   it('sends as many statements for forty StockLevels as for two', async () => {
     const representations = (n: number) =>
       Array.from({ length: n }, (_, i) => ({ __typename: 'StockLevel', productId: String(101 + i), site: 'DAKAR' }));

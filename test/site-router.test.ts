@@ -17,7 +17,7 @@ import { routedFetches } from '../gateway/routing-log.ts';
 import type { SiteAnswer } from '../gateway/site-answer.ts';
 import { siteUnavailable } from '../gateway/site-errors.ts';
 import { siteFailureOf, SiteRouterDataSource } from '../gateway/site-router.ts';
-import { mergeEntityAnswers, routeRepresentation, splitRepresentations } from '../gateway/split-entities.ts';
+import { combineParts, mergeEntityAnswers, routeRepresentation, splitRepresentations } from '../gateway/split-entities.ts';
 import { SubgraphUnreachableError } from '../gateway/subgraph-fetcher.ts';
 
 const normalize = (text: string) => print(parse(text));
@@ -256,6 +256,54 @@ describe('splitting and merging entities', () => {
       '_entities.5.quantity undefined DAKAR',
       '_entities.6 SITE_UNAVAILABLE SAINT_LOUIS',
     ]);
+  });
+});
+
+describe('combining a product’s parts from every site', () => {
+  const level = (site: string, quantity: number) => ({ site, quantity });
+
+  it('asks every site for a Product and puts the parts side by side: lists in site order, counts summed', () => {
+    const routes = [{ __typename: 'Product', id: '101', name: 'Ordinateur HP' }].map((r) => routeRepresentation(r, new Map()));
+    expect(routes).toEqual([{ kind: 'combine' }]);
+    expect(splitRepresentations(routes).map((b) => b.site)).toEqual(['dakar', 'thies', 'saint-louis']);
+    const parts = [
+      { id: '101', stock: 10, stockAlias: 10, inventory: [level('DAKAR', 10)] },
+      { id: '101', stock: 6, stockAlias: 6, inventory: [level('THIES', 6)] },
+      { id: '101', stock: 4, stockAlias: 4, inventory: [level('SAINT_LOUIS', 4)] },
+    ];
+    expect(combineParts(parts)).toEqual({
+      value: { id: '101', stock: 20, stockAlias: 20, inventory: [level('DAKAR', 10), level('THIES', 6), level('SAINT_LOUIS', 4)] },
+      gaps: [[], [], []],
+    });
+  });
+
+  it('leaves a missing site’s place null in lists and the total unknown, with SITE_UNAVAILABLE where the part is missing', () => {
+    const reps = [{ __typename: 'Product', id: '101' }, { __typename: 'Product', id: '102' }];
+    const routes = reps.map((r) => routeRepresentation(r, new Map()));
+    const batches = splitRepresentations(routes);
+    const part = (id: string, site: string, quantity: number) => ({ id, stock: quantity, inventory: [level(site, quantity)] });
+    const answers: SiteAnswer[] = [
+      { kind: 'response', site: 'dakar', data: { _entities: [part('101', 'DAKAR', 10), part('102', 'DAKAR', 25)] }, errors: [] },
+      { kind: 'failure', site: 'thies', failure: siteUnavailable('thies', 'ECONNREFUSED') },
+      { kind: 'response', site: 'saint-louis', data: { _entities: [part('101', 'SAINT_LOUIS', 4), part('102', 'SAINT_LOUIS', 10)] }, errors: [] },
+    ];
+    const merged = mergeEntityAnswers(reps.length, batches, answers, routes);
+    expect(merged.data._entities).toEqual([
+      { id: '101', stock: null, inventory: [level('DAKAR', 10), null, level('SAINT_LOUIS', 4)] },
+      { id: '102', stock: null, inventory: [level('DAKAR', 25), null, level('SAINT_LOUIS', 10)] },
+    ]);
+    const summary = (e: GraphQLFormattedError) => `${e.path!.join('.')} ${String(e.extensions?.code)} ${String(e.extensions?.site)}`;
+    expect(merged.errors.map(summary).sort()).toEqual([
+      '_entities.0.inventory.1 SITE_UNAVAILABLE THIES',
+      '_entities.0.stock SITE_UNAVAILABLE THIES',
+      '_entities.1.inventory.1 SITE_UNAVAILABLE THIES',
+      '_entities.1.stock SITE_UNAVAILABLE THIES',
+    ]);
+  });
+
+  it('gives null, with every site’s error, when no site answered', () => {
+    const { value } = combineParts([null, null, null]);
+    expect(value).toBeNull();
   });
 });
 

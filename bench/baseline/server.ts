@@ -5,10 +5,11 @@
  * stock rows, decrement, write the order, its lines and payment) in one local transaction.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import DataLoader from 'dataloader';
 import express from 'express';
@@ -115,6 +116,8 @@ export async function startBaseline(topology: Topology, clientSites: Map<number,
   const bins = findPgBinaries();
   const who = serverIdentity();
   const dir = path.join(topology.dataDir, 'baseline');
+  // a run that was interrupted left its server running: stop it before taking its port again
+  if (existsSync(path.join(dir, 'postmaster.pid'))) await stopServer(bins, who, dir).catch(() => {});
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   chownTree(who, dir);
@@ -130,6 +133,8 @@ export async function startBaseline(topology: Topology, clientSites: Map<number,
 
   const apollo = new ApolloServer<Context>({
     typeDefs,
+    // as in the platform's servers: no cache hints, no cache policy computed
+    plugins: [ApolloServerPluginCacheControlDisabled()],
     resolvers: {
       Query: {
         products: async (_: unknown, args: { limit?: number; offset?: number }) =>

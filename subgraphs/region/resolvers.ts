@@ -39,6 +39,16 @@ interface StockLevelReference {
   readonly site: unknown;
 }
 
+/** A product as the gateway names it; `name` comes along only to route the fetch (schema/regions.graphql). */
+interface ProductReference {
+  readonly id: unknown;
+}
+
+/** A product whose stock this site is asked for. */
+interface ProductStock {
+  readonly id: number;
+}
+
 interface OrderReference {
   readonly id: unknown;
   readonly site: unknown;
@@ -135,6 +145,21 @@ export const regionResolvers: GraphQLResolverMap<RegionContext> = {
       if (siteIdOfCode(reference.site) !== site) return null;
       const productId = parseIntegerId(reference.productId);
       return productId === null ? null : loaders.stock.load(productId);
+    },
+  },
+
+  Product: {
+    __resolveReference(reference: ProductReference): ProductStock | null {
+      const id = parseIntegerId(reference.id);
+      return id === null ? null : { id };
+    },
+    // one level per site, a warehouse without a row for the product holding none of it: the
+    // gateway puts the three sites' lists side by side
+    async inventory(product: ProductStock, _args: unknown, { loaders, site }: RegionContext): Promise<StockLevel[]> {
+      return [(await loaders.stock.load(product.id)) ?? { productId: product.id, site, quantity: 0 }];
+    },
+    async stock(product: ProductStock, _args: unknown, { loaders }: RegionContext): Promise<number> {
+      return (await loaders.stock.load(product.id))?.quantity ?? 0;
     },
   },
 
