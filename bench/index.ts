@@ -39,6 +39,7 @@ const gateway = serviceByName(topology, 'gateway').url;
 const READS = quick ? 150 : 1500;
 const ORDERS = quick ? 60 : 400;
 const SIMULATED_ORDERS = quick ? 100 : 500;
+const PROFILE_ORDERS = 3;
 
 const CATALOG = '{ products(limit: 200) { id name price stock inventory { site quantity } } }';
 const PLACE = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id } error { code message } } }';
@@ -83,11 +84,19 @@ async function readPath(baseline: Baseline) {
 async function locality() {
   console.log('\n== 2. locality: a customer reads their profile and orders');
   const PROFILE = 'query($id: ID!) { client(id: $id) { name city orders { id total status lines { quantity site } } } }';
+  // the case study's first clients of each site, which no other benchmark orders for
   const thiesClient = SEED_CLIENTS.find((c) => placement(c.ville).site === 'thies')!;
   const dakarClient = SEED_CLIENTS.find((c) => placement(c.ville).site === 'dakar')!;
+  // the same read for both: each with (at least) PROFILE_ORDERS orders served by its own warehouse
+  const localArticle = { thies: fixtureSet(0).threeSites[1]!, dakar: fixtureSet(0).oneSite[0]! };
   const reads: Summary[] = [];
   for (const client of [thiesClient, dakarClient]) {
     const h = await bearer(topology, { clientId: client.id });
+    const { client: before } = await post<{ client: { orders: unknown[] } }>(gateway, PROFILE, { id: String(client.id) }, h);
+    for (let n = before.orders.length; n < PROFILE_ORDERS; n++) {
+      const site = placement(client.ville).site === 'thies' ? 'thies' : 'dakar';
+      await send(gateway, { q: PLACE, v: { i: { clientId: String(client.id), items: [{ productId: String(localArticle[site]), quantity: 1 }] } }, h });
+    }
     const probe = await post<{ client: { orders: unknown[] } }>(gateway, PROFILE, { id: String(client.id) }, { ...h, 'x-teranga-debug-routing': '1' });
     const touched = ((probe.extensions?.routing as { subgraph: string; site: string | null }[]) ?? []).map((r) => (r.site ? `${r.subgraph}:${r.site}` : r.subgraph));
     console.log(`  ${client.nom} (${client.ville}, ${probe.client.orders.length} orders) touched: ${touched.join(', ') || '(none recorded)'}`);

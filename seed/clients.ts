@@ -10,6 +10,9 @@ export interface SeedClient {
   readonly email: string;
 }
 
+/** Ids 1 to this are the case study's sample rows; tools that place orders of their own leave them be. */
+export const CASE_STUDY_CLIENTS = 10;
+
 export const SEED_CLIENTS: readonly SeedClient[] = Object.freeze([
   // case study sample rows
   { id: 1, nom: 'Mamadou Ndiaye', ville: 'Dakar', email: 'mndiaye@example.com' },
