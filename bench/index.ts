@@ -23,7 +23,7 @@ import { fmt, post, ratioRow, runLoad, summarize, type Summary } from './load.ts
 import { runReplicationBench } from './replication.ts';
 import { countStatements, resetStatements } from './statements.ts';
 
-const SECTIONS = ['read', 'locality', 'write', 'batching', 'contention', 'replication'] as const;
+const SECTIONS = ['read', 'breakdown', 'locality', 'write', 'batching', 'contention', 'replication'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values: flags } = parseArgs({
@@ -79,6 +79,32 @@ async function readPath(baseline: Baseline) {
     console.log(ratioRow(`p99, ${c} client(s)`, dist.p99, base.p99, 'ms'));
   }
   console.log('  target: throughput ratio ≥ 0.5');
+}
+
+/**
+ * Where the catalog's time goes: the same read one piece at a time, one request after another,
+ * against the subgraphs directly and through the gateway.
+ */
+async function readBreakdown(baseline: Baseline) {
+  const CATALOG_INFO = '{ products(limit: 200) { id name price } }';
+  const STOCK_PARTS = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { stock inventory { site quantity } } } }';
+  const representations = Array.from({ length: 200 }, (_, i) => ({ __typename: 'Product', id: String(101 + i), name: '' }));
+  const products = serviceByName(topology, 'products-subgraph').url;
+  const dakar = serviceByName(topology, 'region-dakar').url;
+  const steps: [string, string, Request][] = [
+    ['gateway, { __typename } (no fetch)', gateway, { q: '{ __typename }' }],
+    ['products subgraph, { __typename }', products, { q: '{ __typename }' }],
+    ['products subgraph: 200 products (fetch 1)', products, { q: CATALOG_INFO }],
+    ['one region: stock of 200 products (fetch 2, ×3 sites)', dakar, { q: STOCK_PARTS, v: { r: representations } }],
+    ['gateway: 200 products, no stock (fetch 1)', gateway, { q: CATALOG_INFO }],
+    ['gateway: the catalog (fetch 1, then fetch 2 at 3 sites)', gateway, { q: CATALOG }],
+    ['single node: the catalog', baseline.url, { q: CATALOG }],
+  ];
+  console.log('\n== 1b. read path, piece by piece: p50 of each request alone, 1 client');
+  for (const [label, url, request] of steps) {
+    const summary = await load(url, 1, Math.min(READS, 300), () => request);
+    console.log(`  ${label.padEnd(58)} ${fmt(summary.p50).padStart(7)} ms`);
+  }
 }
 
 async function locality() {
@@ -193,10 +219,11 @@ async function main(t: Topology) {
   await prepareFixtures(t);
   const clientSites = new Map(SEED_CLIENTS.map((c) => [c.id, placement(c.ville).site]));
   clientSites.set(BENCH_CLIENT.id, BENCH_CLIENT.site);
-  const needsBaseline = wants('read') || wants('write');
+  const needsBaseline = wants('read') || wants('breakdown') || wants('write');
   const baseline = needsBaseline ? await startBaseline(t, clientSites) : null;
   try {
     if (baseline && wants('read')) await readPath(baseline);
+    if (baseline && wants('breakdown')) await readBreakdown(baseline);
     if (wants('locality')) await locality();
     if (baseline && wants('write')) await writePath(baseline);
     if (wants('batching')) await batching();
