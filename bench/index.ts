@@ -19,7 +19,7 @@ import { simulate, type SimulationReport, type SimulationStrategy } from '../sim
 import { startBaseline, type Baseline } from './baseline/server.ts';
 import { bearer } from './credentials.ts';
 import { BENCH_CLIENT, fixtureSet, prepareFixtures } from './fixtures.ts';
-import { fmt, post, ratioRow, runLoad, summarize, type Summary } from './load.ts';
+import { fmt, mergeLoads, post, ratioRow, runLoad, summarize, type LoadResult, type Summary } from './load.ts';
 import { runReplicationBench } from './replication.ts';
 import { countStatements, resetStatements } from './statements.ts';
 
@@ -51,12 +51,43 @@ interface Request {
   h?: Headers;
 }
 
+interface Target {
+  url: string;
+  query: (i: number) => Request;
+}
+
 async function load(url: string, concurrency: number, requests: number, query: (i: number) => Request): Promise<Summary> {
-  // warm up connections, plans and caches outside the measurement
-  await runLoad({ concurrency, requests: Math.min(requests, concurrency * 3), fn: async (i) => void (await send(url, query(i))) });
-  const result = await runLoad({ concurrency, requests, fn: async (i) => void (await send(url, query(i))) });
-  if (result.errors) console.log(`  (${result.errors} errors, first: ${result.firstError})`);
-  return summarize(result);
+  return (await sideBySide(concurrency, requests, [{ url, query }]))[0]!;
+}
+
+/** Rounds per measurement: the targets take turns, so a change in the machine's load hits all alike. */
+const ROUNDS = 5;
+
+/**
+ * Measures the targets in turns of `requests / ROUNDS` requests each (A B C A B C …) rather than
+ * one after the other: on a shared machine the background load drifts, and a ratio of two figures
+ * taken minutes apart measures the drift as much as the systems.
+ */
+async function sideBySide(concurrency: number, requests: number, targets: readonly Target[]): Promise<Summary[]> {
+  const perRound = Math.max(concurrency, Math.ceil(requests / ROUNDS));
+  const rounds: LoadResult[][] = targets.map(() => []);
+  for (const { url, query } of targets) {
+    // warm up connections, plans and caches outside the measurement
+    await runLoad({ concurrency, requests: Math.min(requests, concurrency * 3), fn: async (i) => void (await send(url, query(i))) });
+  }
+  let offset = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [t, { url, query }] of targets.entries()) {
+      const base = offset;
+      rounds[t]!.push(await runLoad({ concurrency, requests: perRound, fn: async (i) => void (await send(url, query(base + i))) }));
+    }
+    offset += perRound;
+  }
+  return rounds.map((results) => {
+    const merged = mergeLoads(results);
+    if (merged.errors) console.log(`  (${merged.errors} errors, first: ${merged.firstError})`);
+    return summarize(merged);
+  });
 }
 
 async function send(url: string, r: Request) {
@@ -72,8 +103,10 @@ function header(title: string, value = 'value', baseline = 'baseline') {
 async function readPath(baseline: Baseline) {
   header('1. read path: catalog (all products with price, stock and inventory), gateway vs single node');
   for (const c of [1, 32]) {
-    const dist = await load(gateway, c, READS, () => ({ q: CATALOG }));
-    const base = await load(baseline.url, c, READS, () => ({ q: CATALOG }));
+    const [dist, base] = (await sideBySide(c, READS, [
+      { url: gateway, query: () => ({ q: CATALOG }) },
+      { url: baseline.url, query: () => ({ q: CATALOG }) },
+    ])) as [Summary, Summary];
     console.log(ratioRow(`throughput, ${c} client(s) (req/s)`, dist.throughput, base.throughput, 'req/s'));
     console.log(ratioRow(`p50, ${c} client(s)`, dist.p50, base.p50, 'ms'));
     console.log(ratioRow(`p99, ${c} client(s)`, dist.p99, base.p99, 'ms'));
@@ -115,7 +148,7 @@ async function locality() {
   const dakarClient = SEED_CLIENTS.find((c) => placement(c.ville).site === 'dakar')!;
   // the same read for both: each with (at least) PROFILE_ORDERS orders served by its own warehouse
   const localArticle = { thies: fixtureSet(0).threeSites[1]!, dakar: fixtureSet(0).oneSite[0]! };
-  const reads: Summary[] = [];
+  const targets: Target[] = [];
   for (const client of [thiesClient, dakarClient]) {
     const h = await bearer(topology, { clientId: client.id });
     const { client: before } = await post<{ client: { orders: unknown[] } }>(gateway, PROFILE, { id: String(client.id) }, h);
@@ -126,8 +159,9 @@ async function locality() {
     const probe = await post<{ client: { orders: unknown[] } }>(gateway, PROFILE, { id: String(client.id) }, { ...h, 'x-teranga-debug-routing': '1' });
     const touched = ((probe.extensions?.routing as { subgraph: string; site: string | null }[]) ?? []).map((r) => (r.site ? `${r.subgraph}:${r.site}` : r.subgraph));
     console.log(`  ${client.nom} (${client.ville}, ${probe.client.orders.length} orders) touched: ${touched.join(', ') || '(none recorded)'}`);
-    reads.push(await load(gateway, 1, READS, () => ({ q: PROFILE, v: { id: String(client.id) }, h })));
+    targets.push({ url: gateway, query: () => ({ q: PROFILE, v: { id: String(client.id) }, h }) });
   }
+  const reads = await sideBySide(1, READS, targets);
   const [thies, dakar] = reads as [Summary, Summary];
   console.log(`${''.padEnd(44)} ${'Thiès'.padStart(16)} ${'Dakar'.padStart(16)}  ratio`);
   console.log(ratioRow('p50 (ms)', thies.p50, dakar.p50, 'ms'));
@@ -143,9 +177,12 @@ async function writePath(baseline: Baseline) {
   for (const c of [1, 16]) {
     // each concurrent client orders its own articles: the protocol is measured, not one hot row
     const perWorker = (kind: 'oneSite' | 'threeSites') => (i: number) => ({ q: PLACE, v: { i: order(fixtureSet(i % c)[kind]) }, h: customer });
-    results[`one-${c}`] = await load(gateway, c, ORDERS, perWorker('oneSite'));
-    results[`three-${c}`] = await load(gateway, c, ORDERS, perWorker('threeSites'));
-    results[`base-${c}`] = await load(baseline.url, c, ORDERS, (i) => ({ q: PLACE, v: { i: order(fixtureSet(i % c).threeSites) } }));
+    const [one, three, base] = await sideBySide(c, ORDERS, [
+      { url: gateway, query: perWorker('oneSite') },
+      { url: gateway, query: perWorker('threeSites') },
+      { url: baseline.url, query: (i) => ({ q: PLACE, v: { i: order(fixtureSet(i % c).threeSites) } }) },
+    ]);
+    Object.assign(results, { [`one-${c}`]: one, [`three-${c}`]: three, [`base-${c}`]: base });
   }
   header('3. write path: placeOrder of three articles, served by 1 warehouse or by 3 (2PC)');
   for (const c of [1, 16]) {

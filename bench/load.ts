@@ -33,6 +33,16 @@ export async function runLoad(options: { concurrency: number; requests: number; 
   return { latenciesMs, errors, elapsedMs: performance.now() - t0, firstError };
 }
 
+/** Several runs of the same measurement as one. */
+export function mergeLoads(results: readonly LoadResult[]): LoadResult {
+  return {
+    latenciesMs: results.flatMap((r) => r.latenciesMs),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    elapsedMs: results.reduce((sum, r) => sum + r.elapsedMs, 0),
+    firstError: results.find((r) => r.firstError)?.firstError,
+  };
+}
+
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
