@@ -39,7 +39,13 @@ export function registerCluster(program: Command): void {
       }
       console.log('Press Ctrl-C to stop the cluster.');
       await new Promise<void>((resolve) => {
-        const stop = () => resolve();
+        // the servers and services run detached: without a timer of its own, nothing would keep
+        // this process alive to hear the Ctrl-C
+        const alive = setInterval(() => {}, 60_000);
+        const stop = () => {
+          clearInterval(alive);
+          resolve();
+        };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
