@@ -4,10 +4,10 @@
  *
  * - `locking` (default): pessimistic. Every share locks its rows with SELECT … FOR UPDATE in
  *   product-id order. A first attempt prepares every other share in parallel, then commits the
- *   decision site's share with the decision; when several sites give stock, each share may
- *   already hold rows at another site, so none waits longer than BRIEF_LOCK_WAIT_MS for a lock: a
- *   cycle of waits across sites, which no site's deadlock detector can see, lasts that long at
- *   most, then its shares vote CONFLICT. A lone stock share holds nothing else while it waits. A retry follows one global order of (site, product) instead: the shares that take
+ *   decision site's share with the decision; since each share may already hold rows at another
+ *   site, none waits longer than BRIEF_LOCK_WAIT_MS for a lock: a cycle of waits across sites,
+ *   which no site's deadlock detector can see, lasts that long at most, then its shares vote
+ *   CONFLICT. A retry follows one global order of (site, product) instead: the shares that take
  *   stock are prepared one after another in SITE_IDS order, so a transaction only waits for a row
  *   that comes after every row it holds, and no cycle of waits can form at all. The decision
  *   site's share still runs last (its local commit is the decision); when its stock rows come
@@ -74,11 +74,9 @@ export function lockPlan(strategy: ConcurrencyStrategy, decisionSite: SiteId, wo
   if (strategy === 'timestamp') return { prepareRounds: parallel, lockModes, lockWaitsMs: new Map() };
   const takesStock = (site: SiteId) => (works.get(site)?.stock.length ?? 0) > 0;
   if (attempt <= 1) {
-    // with stock at several sites, each share may hold rows elsewhere while it waits: none waits
-    // long; a lone stock share holds no other row while it waits, and may wait the full timeout
-    const lockers = [...works.keys()].filter(takesStock);
-    const brief = lockers.length > 1 ? lockers : [];
-    return { prepareRounds: parallel, lockModes, lockWaitsMs: new Map(brief.map((site): [SiteId, number] => [site, BRIEF_LOCK_WAIT_MS])) };
+    // every share may hold rows elsewhere while it waits: none waits long
+    const lockers = others.length > 0 ? [...works.keys()].filter(takesStock) : [];
+    return { prepareRounds: parallel, lockModes, lockWaitsMs: new Map(lockers.map((site): [SiteId, number] => [site, BRIEF_LOCK_WAIT_MS])) };
   }
   const stockSites = others.filter(takesStock);
   const decisionInOrder = !takesStock(decisionSite) || stockSites.every((site) => rank(site) < rank(decisionSite));
