@@ -27,6 +27,12 @@ export function fixtureSet(worker: number): FixtureSet {
   return { threeSites: [base + 1, base + 2, base + 3], oneSite: [base + 4, base + 5, base + 6] };
 }
 
+/** An article stocked at this site only, so an order of it by the site's client stays local. */
+export function localArticle(site: SiteId, worker: number): number {
+  const set = fixtureSet(worker);
+  return site === 'dakar' ? set.oneSite[0]! : site === 'thies' ? set.threeSites[1]! : set.threeSites[2]!;
+}
+
 export const FIXTURES: readonly Fixture[] = Array.from({ length: FIXTURE_SETS }, (_, w) => {
   const set = fixtureSet(w);
   return [

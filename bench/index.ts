@@ -18,7 +18,7 @@ import { figuresOf } from '../sim/simulation-report.ts';
 import { simulate, type SimulationReport, type SimulationStrategy } from '../sim/simulator.ts';
 import { startBaseline, type Baseline } from './baseline/server.ts';
 import { bearer } from './credentials.ts';
-import { BENCH_CLIENT, fixtureSet, prepareFixtures } from './fixtures.ts';
+import { BENCH_CLIENT, fixtureSet, localArticle, prepareFixtures } from './fixtures.ts';
 import { fmt, mergeLoads, post, ratioRow, runLoad, summarize, type LoadResult, type Summary } from './load.ts';
 import { runReplicationBench } from './replication.ts';
 import { countStatements, resetStatements } from './statements.ts';
@@ -147,14 +147,13 @@ async function locality() {
   const thiesClient = SEED_CLIENTS.find((c) => placement(c.ville).site === 'thies')!;
   const dakarClient = SEED_CLIENTS.find((c) => placement(c.ville).site === 'dakar')!;
   // the same read for both: each with (at least) PROFILE_ORDERS orders served by its own warehouse
-  const localArticle = { thies: fixtureSet(0).threeSites[1]!, dakar: fixtureSet(0).oneSite[0]! };
   const targets: Target[] = [];
   for (const client of [thiesClient, dakarClient]) {
     const h = await bearer(topology, { clientId: client.id });
     const { client: before } = await post<{ client: { orders: unknown[] } }>(gateway, PROFILE, { id: String(client.id) }, h);
+    const items = [{ productId: String(localArticle(placement(client.ville).site, 0)), quantity: 1 }];
     for (let n = before.orders.length; n < PROFILE_ORDERS; n++) {
-      const site = placement(client.ville).site === 'thies' ? 'thies' : 'dakar';
-      await send(gateway, { q: PLACE, v: { i: { clientId: String(client.id), items: [{ productId: String(localArticle[site]), quantity: 1 }] } }, h });
+      await send(gateway, { q: PLACE, v: { i: { clientId: String(client.id), items } }, h });
     }
     const probe = await post<{ client: { orders: unknown[] } }>(gateway, PROFILE, { id: String(client.id) }, { ...h, 'x-teranga-debug-routing': '1' });
     const touched = ((probe.extensions?.routing as { subgraph: string; site: string | null }[]) ?? []).map((r) => (r.site ? `${r.subgraph}:${r.site}` : r.subgraph));

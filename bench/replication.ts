@@ -26,7 +26,7 @@ import { isSiteId, SITE_IDS, type SiteId } from '../lib/sites.ts';
 import { connectionString, primaryOf, serviceByName, standbyOf, topologyFromEnv, type PostgresServer, type Topology } from '../lib/topology.ts';
 import { CASE_STUDY_CLIENTS, SEED_CLIENTS } from '../seed/clients.ts';
 import { bearer } from './credentials.ts';
-import { fixtureSet, prepareFixtures } from './fixtures.ts';
+import { localArticle, prepareFixtures } from './fixtures.ts';
 import { fmt, percentile } from './load.ts';
 
 /**
@@ -57,12 +57,6 @@ export interface ReplicationBenchOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const PLACE = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id } error { code message } } }';
-
-/** An article stocked (by bench/fixtures.ts) at this site only, so the orders stay local to it. */
-function localArticle(site: SiteId, worker: number): number {
-  const set = fixtureSet(worker);
-  return site === 'dakar' ? set.oneSite[0]! : site === 'thies' ? set.threeSites[1]! : set.threeSites[2]!;
-}
 
 interface Ack {
   readonly id: string;
