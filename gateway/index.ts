@@ -4,8 +4,10 @@
  * - `TERANGA_JWT_PUBLIC_KEY` (required), `TERANGA_JWT_ISSUER`, `TERANGA_JWT_AUDIENCE`: verify the
  *   callers' tokens (lib/auth/auth-config.ts);
  * - `NODE_ENV=production`: no stack traces, introspection, Sandbox or field suggestions;
- * - `SUPERGRAPH_FILE`: serve this prebuilt supergraph (a container ships schema/supergraph.graphql)
- *   instead of composing schema/*.graphql at start;
+ * - `SUPERGRAPH_FILE`: serve this prebuilt Federation 2 supergraph instead of composing
+ *   schema/*.graphql at start; `TERANGA_SUBGRAPH_URLS` (`name=url,…`) overrides the URLs it gives,
+ *   `TERANGA_SHARDED_SUBGRAPH` (default `regions`) names the subgraph routed by site
+ *   (supergraph-config.ts);
  * - `TERANGA_SUBGRAPH_TIMEOUT_MS` (default 15000): deadline of one subgraph request, after which
  *   its fields get SITE_UNAVAILABLE.
  */
@@ -17,6 +19,7 @@ import { createLogger } from '../lib/service/logger.ts';
 import { serviceByName, topologyFromEnv } from '../lib/topology.ts';
 import { DEFAULT_SUBGRAPH_TIMEOUT_MS } from './forwarding-data-source.ts';
 import { createGateway } from './server.ts';
+import { supergraphSettingsFromEnv } from './supergraph-config.ts';
 
 process.env.APOLLO_TELEMETRY_DISABLED = 'true';
 const logger = createLogger('gateway');
@@ -34,11 +37,21 @@ try {
   const config = serviceConfigFromEnv();
   const tokenVerifier = createTokenVerifier(authConfigFromEnv());
   const subgraphTimeoutMs = timeoutFromEnv(process.env);
-  const supergraphFile = process.env.SUPERGRAPH_FILE;
+  const settings = supergraphSettingsFromEnv(process.env);
+  const supergraphFile = settings.file;
   const supergraphSdl = supergraphFile ? await readFile(supergraphFile, 'utf8') : undefined;
   const self = serviceByName(topology, 'gateway');
 
-  const gateway = await createGateway({ topology, config, tokenVerifier, supergraphSdl, subgraphTimeoutMs, logger });
+  const gateway = await createGateway({
+    topology,
+    config,
+    tokenVerifier,
+    supergraphSdl,
+    subgraphUrls: settings.subgraphUrls,
+    shardedSubgraph: settings.shardedSubgraph,
+    subgraphTimeoutMs,
+    logger,
+  });
   // in a container the gateway must answer on every interface; locally, only where the topology says
   const host = topology.network === 'compose' ? '0.0.0.0' : self.host;
   const running = await gateway.listen(self.port, host);

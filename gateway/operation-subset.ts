@@ -14,7 +14,9 @@ import {
   type FieldNode,
   type FragmentDefinitionNode,
   type OperationDefinitionNode,
+  type SelectionNode,
   type SelectionSetNode,
+  valueFromASTUntyped,
 } from 'graphql';
 
 export interface ParsedOperation {
@@ -28,6 +30,14 @@ export interface RootField {
   readonly responseKey: string;
   readonly name: string;
   readonly node: FieldNode;
+  /**
+   * The field as a root selection of its own: wrapped in one inline fragment per fragment it was
+   * found in, each keeping that fragment's directives, so that `... @include(if: $a) { f
+   * @include(if: $b) }` keeps both conditions (a field cannot carry two `@include`).
+   */
+  readonly selection: SelectionNode;
+  /** Every `@include` / `@skip` on the way to the field, its own last. */
+  readonly conditions: readonly DirectiveNode[];
 }
 
 export type Variables = Readonly<Record<string, unknown>>;
@@ -60,32 +70,66 @@ export function parseOperation(query: string, operationName?: string | null): Pa
   return parsed;
 }
 
-/** A condition on a fragment also conditions each field taken out of it. */
-function withDirectives(field: FieldNode, directives: readonly DirectiveNode[] | undefined): FieldNode {
-  if (!directives?.length) return field;
-  const own = new Set((field.directives ?? []).map((d) => d.name.value));
-  const added = directives.filter((d) => !own.has(d.name.value));
-  return { ...field, directives: [...(field.directives ?? []), ...added] };
+const isCondition = (d: DirectiveNode) => d.name.value === 'include' || d.name.value === 'skip';
+
+/** The field inside one inline fragment per enclosing fragment that carries directives, outermost first. */
+function wrap(field: FieldNode, enclosing: readonly (readonly DirectiveNode[])[]): SelectionNode {
+  let selection: SelectionNode = field;
+  for (const directives of [...enclosing].reverse()) {
+    if (directives.length === 0) continue;
+    selection = { kind: Kind.INLINE_FRAGMENT, directives, selectionSet: { kind: Kind.SELECTION_SET, selections: [selection] } };
+  }
+  return selection;
 }
 
 function collectRootFields(
   selectionSet: SelectionSetNode,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
-  inherited: readonly DirectiveNode[],
+  enclosing: readonly (readonly DirectiveNode[])[],
   out: RootField[],
 ): void {
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
-      const node = withDirectives(selection, inherited);
-      out.push({ responseKey: selection.alias?.value ?? selection.name.value, name: selection.name.value, node });
+      out.push({
+        responseKey: selection.alias?.value ?? selection.name.value,
+        name: selection.name.value,
+        node: selection,
+        selection: wrap(selection, enclosing),
+        conditions: [...enclosing.flat(), ...(selection.directives ?? [])].filter(isCondition),
+      });
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      collectRootFields(selection.selectionSet, fragments, [...inherited, ...(selection.directives ?? [])], out);
+      collectRootFields(selection.selectionSet, fragments, [...enclosing, selection.directives ?? []], out);
     } else {
       const fragment = fragments.get(selection.name.value);
       if (!fragment) throw new Error(`Unknown fragment ${selection.name.value} in the subgraph request`);
-      collectRootFields(fragment.selectionSet, fragments, [...inherited, ...(selection.directives ?? [])], out);
+      collectRootFields(fragment.selectionSet, fragments, [...enclosing, [...(selection.directives ?? []), ...(fragment.directives ?? [])]], out);
     }
   }
+}
+
+/**
+ * The variables as the operation sees them: those given, and the default of each declared
+ * variable that was not given (GraphQL's CoerceVariableValues, without the types).
+ */
+export function effectiveVariables(operation: OperationDefinitionNode, variables: Variables): Variables {
+  const values: Record<string, unknown> = { ...variables };
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    if (!Object.prototype.hasOwnProperty.call(values, name) && definition.defaultValue) {
+      values[name] = valueFromASTUntyped(definition.defaultValue);
+    }
+  }
+  return values;
+}
+
+/** `true` when the field's `@include` / `@skip` conditions leave it out of the result. */
+export function isExcluded(field: RootField, variables: Variables): boolean {
+  return field.conditions.some((directive) => {
+    const argument = directive.arguments?.find((a) => a.name.value === 'if');
+    if (!argument) return false;
+    const value = valueFromASTUntyped(argument.value, variables as Record<string, unknown>);
+    return directive.name.value === 'include' ? value === false : value === true;
+  });
 }
 
 /**
@@ -106,12 +150,12 @@ export function isEntitiesFetch(parsed: ParsedOperation): boolean {
 
 /** Variables and fragments used inside some nodes, following fragment spreads transitively. */
 function usages(
-  nodes: readonly FieldNode[],
+  nodes: readonly SelectionNode[],
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
 ): { variables: Set<string>; fragments: Set<string> } {
   const variables = new Set<string>();
   const used = new Set<string>();
-  const pending: (FieldNode | FragmentDefinitionNode)[] = [...nodes];
+  const pending: (SelectionNode | FragmentDefinitionNode)[] = [...nodes];
   while (pending.length > 0) {
     const node = pending.pop()!;
     visit(node, {
@@ -142,7 +186,7 @@ export interface SubsetRequest {
  *   // { query: 'query ($b: ID!) { y: client(id: $b) { id } }', variables: { b: '2' } }
  */
 export function subsetOperation(parsed: ParsedOperation, fields: readonly RootField[], variables: Variables = {}): SubsetRequest {
-  const nodes = fields.map((f) => f.node);
+  const nodes = fields.map((f) => f.selection);
   const used = usages(nodes, parsed.fragments);
   for (const directive of parsed.operation.directives ?? []) {
     visit(directive, { Variable: (v) => void used.variables.add(v.name.value) });

@@ -1,11 +1,12 @@
 /**
- * Routing of the root fields of a `regions` fetch. The query planner routes by type and field,
+ * Routing of the root fields of a sharded fetch. The query planner routes by type and field,
  * so one fetch may hold several root fields (with aliases) that live at different sites; each
- * field is routed by its arguments, else by the caller's location, else — for queries only —
- * to every site.
+ * field is routed by the routing keys its rule declares (sharding-rules.ts), else by its rule's
+ * fallback. The caller's city (`x-client-city`) only chooses the site of a field any site answers
+ * alike: it never narrows what a field returns.
  *
  * Everything here is pure: the client directory is consulted by the caller, which turns a
- * `client` route into a `site` route (or `none` for an unknown client).
+ * `client` route into a `site` route (or `any` for an unknown client).
  */
 import { valueFromASTUntyped, type GraphQLFormattedError, type OperationTypeNode } from 'graphql';
 import { TerangaError, type ErrorCode } from '../lib/errors.ts';
@@ -13,18 +14,19 @@ import { placement } from '../lib/placement.ts';
 import { SITE_IDS, siteByCode, type SiteId } from '../lib/sites.ts';
 import { fromSite, siteFailureError, type ResponsePath } from './site-errors.ts';
 import { isPresent, type MergedResponse, type SiteAnswer } from './site-answer.ts';
-import type { RootField, Variables } from './operation-subset.ts';
+import { isExcluded, type RootField, type Variables } from './operation-subset.ts';
+import type { RootFieldRule, RootMerge } from './sharding-rules.ts';
 
 export type FieldRoute =
   /** Exactly this site. */
   | { readonly kind: 'site'; readonly site: SiteId; readonly reason: string }
   /** The site of this client, from the directory. */
   | { readonly kind: 'client'; readonly id: string }
-  /** Every site; lists are concatenated, anything else is the first non-null answer. */
-  | { readonly kind: 'all'; readonly reason: string }
-  /** Any one site gives the same answer (`__typename`, an unknown city the region will refuse). */
+  /** Every site, the answers merged as the field's rule says. */
+  | { readonly kind: 'all'; readonly reason: string; readonly merge: RootMerge }
+  /** Any one site gives the same answer (`__typename`, an unknown city the region will refuse, a skipped field). */
   | { readonly kind: 'any' }
-  /** Answered null by the gateway without calling any site (an unknown client). */
+  /** Answered null by the gateway without calling any site. */
   | { readonly kind: 'none' }
   /** Not routable: the field gets null and this error. */
   | { readonly kind: 'reject'; readonly code: ErrorCode; readonly message: string };
@@ -34,6 +36,7 @@ export type OperationKind = `${OperationTypeNode}`;
 
 export interface RoutingInput {
   readonly operation: OperationKind;
+  /** The operation's variables, defaults of absent ones included (effectiveVariables). */
   readonly variables: Variables;
   /** The caller's city (the `x-client-city` header), if any. */
   readonly clientCity: string | null;
@@ -49,7 +52,7 @@ export function argumentValues(field: RootField, variables: Variables): Record<s
 }
 
 /** A city's site, or undefined when the city is not in the placement table. */
-function siteOfCity(city: string): SiteId | undefined {
+export function siteOfCity(city: string): SiteId | undefined {
   try {
     return placement(city).site;
   } catch (error) {
@@ -59,52 +62,59 @@ function siteOfCity(city: string): SiteId | undefined {
 }
 
 /**
- * Fields whose routing does not follow the generic `site` / `city` arguments. `client(id)` goes
- * to its client's site only; order ids do not name their site, so `order(id)` asks every site
- * and keeps the one that has it.
+ * Routes one root field by its rule. `rule` is undefined for a field the rules do not know,
+ * which the gateway's start-up check makes impossible for the public schema.
  */
-const FIELD_RULES: Readonly<Record<string, (args: Record<string, unknown>) => FieldRoute | undefined>> = {
-  client: (args) => (isPresent(args.id) ? { kind: 'client', id: String(args.id) } : undefined),
-  order: () => ({ kind: 'all', reason: 'order ids do not name their site' }),
-};
-
-export function routeRootField(field: RootField, input: RoutingInput): FieldRoute {
+export function routeRootField(field: RootField, rule: RootFieldRule | undefined, input: RoutingInput): FieldRoute {
   if (field.name === '__typename') return { kind: 'any' };
+  // a field its conditions leave out is sent along only to keep the operation valid
+  if (isExcluded(field, input.variables)) return { kind: 'any' };
+  if (!rule) {
+    return { kind: 'reject', code: 'INTERNAL_SERVER_ERROR', message: `No routing rule for root field ${field.name}` };
+  }
   const args = argumentValues(field, input.variables);
-  const special = FIELD_RULES[field.name]?.(args);
-  if (special) return special;
-
-  if (typeof args.site === 'string') {
-    const site = siteByCode(args.site);
-    if (site) return { kind: 'site', site: site.id, reason: `site: ${args.site}` };
-  }
-  if (typeof args.city === 'string') {
-    const site = siteOfCity(args.city);
-    // the region answers an unknown city with its own error
-    return site ? { kind: 'site', site, reason: `city: ${args.city}` } : { kind: 'any' };
-  }
-  if (input.clientCity !== null) {
-    const site = siteOfCity(input.clientCity);
-    if (!site) {
-      return {
-        kind: 'reject',
-        code: 'UNKNOWN_CITY',
-        message: `Unknown city "${input.clientCity}" in the x-client-city header: it is not in Teranga's placement table`,
-      };
+  for (const key of rule.keys) {
+    const value = args[key.argument];
+    if (!isPresent(value)) continue;
+    const text = String(value);
+    switch (key.by) {
+      case 'client':
+        return { kind: 'client', id: text };
+      case 'site': {
+        const site = siteByCode(text);
+        if (site) return { kind: 'site', site: site.id, reason: `${key.argument}: ${text}` };
+        continue;
+      }
+      case 'city': {
+        const site = siteOfCity(text);
+        // the region answers an unknown city with its own error
+        return site ? { kind: 'site', site, reason: `${key.argument}: ${text}` } : { kind: 'any' };
+      }
     }
-    return { kind: 'site', site, reason: `x-client-city: ${input.clientCity}` };
   }
-  if (input.operation === 'query') return { kind: 'all', reason: `${field.name} has no routing argument` };
-  return mutationNotRoutable(field);
+  if (input.clientCity !== null && !siteOfCity(input.clientCity)) {
+    return {
+      kind: 'reject',
+      code: 'UNKNOWN_CITY',
+      message: `Unknown city "${input.clientCity}" in the x-client-city header: it is not in Teranga's placement table`,
+    };
+  }
+  switch (rule.otherwise) {
+    case 'every-site':
+      if (input.operation !== 'query') return mutationNotRoutable(field);
+      return { kind: 'all', reason: `${field.name}: no routing argument`, merge: rule.merge ?? 'first' };
+    case 'any-site':
+      return { kind: 'any' };
+    case 'refuse':
+      return mutationNotRoutable(field);
+  }
 }
 
 function mutationNotRoutable(field: RootField): Extract<FieldRoute, { kind: 'reject' }> {
   return {
     kind: 'reject',
     code: 'BAD_USER_INPUT',
-    message:
-      `Mutation ${field.name} must reach exactly one site, and nothing names one: ` +
-      'give it a `site` or `city` argument, or send the caller\'s city in the x-client-city header.',
+    message: `${field.name} must reach exactly one site, and nothing names one: give it the argument that names its site.`,
   };
 }
 
@@ -124,6 +134,8 @@ export interface SiteRequestPlan {
 export interface RootPlan {
   /** Requests to send; for a mutation, in order, one after the other. */
   readonly requests: readonly SiteRequestPlan[];
+  /** How the answers of several sites to a field are merged, by response key. */
+  readonly merges: ReadonlyMap<string, RootMerge>;
   /** Fields answered without any site: null, with an error when rejected. */
   readonly unrouted: readonly { readonly field: RootField; readonly error?: GraphQLFormattedError }[];
 }
@@ -131,15 +143,22 @@ export interface RootPlan {
 /**
  * Groups the routed fields into per-site requests. A query sends one request per site, all in
  * parallel. A mutation keeps GraphQL's serial execution of root fields: consecutive fields for
- * the same site share a request, and the requests run in field order.
+ * the same site share a request, and the requests run in field order. An `any` field goes to
+ * `preferred` (the caller's site) when given, else rides along with a site asked anyway.
  */
 export function planRootRequests(
   fields: readonly RootField[],
   routes: readonly ResolvedRoute[],
   operation: OperationKind,
   sites: readonly SiteId[] = SITE_IDS,
+  preferred?: SiteId,
 ): RootPlan {
   const unrouted: { field: RootField; error?: GraphQLFormattedError }[] = [];
+  const merges = new Map<string, RootMerge>();
+  fields.forEach((field, i) => {
+    const route = routes[i]!;
+    if (route.kind === 'all') merges.set(field.responseKey, route.merge);
+  });
   const targets: SiteId[][] = fields.map((field, i) => {
     const route = routes[i]!;
     switch (route.kind) {
@@ -159,7 +178,7 @@ export function planRootRequests(
   });
   // `any` fields ride along with a site that is asked anyway
   const used = new Set(targets.flat());
-  const anySite = sites.find((s) => used.has(s)) ?? sites[0]!;
+  const anySite = preferred ?? sites.find((s) => used.has(s)) ?? sites[0]!;
   fields.forEach((_, i) => {
     if (routes[i]!.kind === 'any') targets[i] = [anySite];
   });
@@ -173,12 +192,12 @@ export function planRootRequests(
       if (last && last.site === site) last.fields.push(field);
       else requests.push({ site, fields: [field] });
     });
-    return { requests, unrouted };
+    return { requests, merges, unrouted };
   }
   const requests = sites
     .map((site) => ({ site, fields: fields.filter((_, i) => targets[i]!.includes(site)) }))
     .filter((r) => r.fields.length > 0);
-  return { requests, unrouted };
+  return { requests, merges, unrouted };
 }
 
 const keyOf = (error: GraphQLFormattedError): string | number | undefined => error.path?.[0];
@@ -186,9 +205,10 @@ const keyOf = (error: GraphQLFormattedError): string | number | undefined => err
 /**
  * Merges the answers of a root plan into one response, as if one server had answered:
  * - a field asked of one site takes that site's value and errors;
- * - a field asked of several sites concatenates their lists in site order (shifting list
- *   indices in error paths), or else takes the first non-null value, keeping only the errors of
- *   the site that had it;
+ * - a field asked of several sites, by its rule: `concat` puts their lists end to end in site
+ *   order (shifting list indices in error paths), `first` takes the first non-null value,
+ *   keeping only the errors of the site that had it;
+ * - a field no site answered (left out by `@include` / `@skip`) stays out of `data`;
  * - a site that failed leaves its fields null (or its part of a list missing) with an error at
  *   the field's path.
  */
@@ -214,7 +234,8 @@ export function mergeRootAnswers(plan: RootPlan, answers: readonly SiteAnswer[])
   });
 
   for (const [key, from] of contributions) {
-    const merged = mergeField(key, from);
+    const merged = mergeField(key, from, plan.merges.get(key) ?? 'first');
+    if (merged.absent) continue;
     data[key] = merged.value;
     errors.push(...merged.errors);
   }
@@ -230,8 +251,21 @@ export function mergeRootAnswers(plan: RootPlan, answers: readonly SiteAnswer[])
   return { data, errors };
 }
 
-function mergeField(key: string, from: readonly SiteAnswer[]): { value: unknown; errors: GraphQLFormattedError[] } {
+interface MergedField {
+  readonly value: unknown;
+  readonly errors: GraphQLFormattedError[];
+  /** No site put the key in its data, and none failed: the field was left out. */
+  readonly absent?: boolean;
+}
+
+function mergeField(key: string, from: readonly SiteAnswer[], merge: RootMerge): MergedField {
   const path: ResponsePath = [key];
+  const answeredKey = (a: SiteAnswer) => a.kind === 'response' && (a.data == null || Object.prototype.hasOwnProperty.call(a.data, key));
+  const omitted = (a: SiteAnswer) => a.kind === 'response' && a.data != null && !Object.prototype.hasOwnProperty.call(a.data, key);
+  if (from.every(omitted) && !from.some(answeredKey)) {
+    const errors = from.flatMap(errorsOfKey(key));
+    if (errors.length === 0) return { value: undefined, errors, absent: true };
+  }
   const errorsOf = (answer: SiteAnswer): GraphQLFormattedError[] =>
     answer.kind === 'failure'
       ? [siteFailureError(answer.site, answer.failure, path)]
@@ -243,7 +277,7 @@ function mergeField(key: string, from: readonly SiteAnswer[]): { value: unknown;
   }
 
   const values = from.map((a) => (a.kind === 'response' ? a.data?.[key] : undefined));
-  if (values.some(Array.isArray)) {
+  if (merge === 'concat') {
     const value: unknown[] = [];
     const errors: GraphQLFormattedError[] = [];
     from.forEach((answer, i) => {
@@ -265,4 +299,8 @@ function mergeField(key: string, from: readonly SiteAnswer[]): { value: unknown;
   const found = values.findIndex(isPresent);
   if (found >= 0) return { value: values[found], errors: errorsOf(from[found]!) };
   return { value: null, errors: from.flatMap(errorsOf) };
+}
+
+function errorsOfKey(key: string) {
+  return (answer: SiteAnswer): GraphQLFormattedError[] => (answer.kind === 'response' ? answer.errors.filter((e) => keyOf(e) === key) : []);
 }

@@ -30,7 +30,8 @@ import { createLogger, type Logger } from '../lib/service/logger.ts';
 import { metricsEndpoint } from '../lib/service/metrics.ts';
 import { assignRequestId, enterRequestScope, requestIdOf } from '../lib/service/request-context.ts';
 import type { RunningServer } from '../lib/service/subgraph-server.ts';
-import { serviceByName, subgraphService, type Topology } from '../lib/topology.ts';
+import { serviceByName, type Topology } from '../lib/topology.ts';
+import { REGIONS_ROUTING } from '../schema/regions.routing.ts';
 import { authenticateCaller } from './authentication.ts';
 import { HttpClientDirectory, type ClientDirectory } from './client-directory.ts';
 import { gatewayContext, type GatewayContext } from './context.ts';
@@ -39,13 +40,21 @@ import { DEFAULT_QUERY_LIMITS, queryLimits, type QueryLimits } from './query-lim
 import { checkSubgraphs } from './readiness.ts';
 import { restApi } from './rest/router.ts';
 import { routingLogPlugin } from './routing-log.ts';
+import { checkShardingRules, type ShardingRules } from './sharding-rules.ts';
 import { SiteRouterDataSource } from './site-router.ts';
 import { composeSupergraph } from './supergraph.ts';
+import { DEFAULT_SHARDED_SUBGRAPH, resolveSubgraphUrls, supergraphSubgraphs } from './supergraph-config.ts';
 
 export interface GatewayOptions {
   readonly topology: Topology;
-  /** A prebuilt supergraph; composed from schema/*.graphql when absent. */
+  /** A prebuilt supergraph (any Federation 2 supergraph); composed from schema/*.graphql when absent. */
   readonly supergraphSdl?: string;
+  /** Subgraph URLs overriding the supergraph's, by subgraph name (TERANGA_SUBGRAPH_URLS). */
+  readonly subgraphUrls?: Readonly<Record<string, string>>;
+  /** The subgraph served by one process per site, routed by value (default `regions`); absent from the supergraph, nothing is. */
+  readonly shardedSubgraph?: string;
+  /** Routing keys and merge rules of the sharded subgraph (default schema/regions.routing.ts). */
+  readonly shardingRules?: ShardingRules;
   /** Defaults to the settings in the environment. */
   readonly config?: ServiceConfig;
   /** Verifies callers' tokens; defaults to the key in the environment (TERANGA_JWT_PUBLIC_KEY). */
@@ -89,14 +98,21 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
   const supergraphSdl = options.supergraphSdl ?? (await composeSupergraph(topology));
   const limits = queryLimits<GatewayContext>(options.limits ?? DEFAULT_QUERY_LIMITS, { development });
 
+  const sharded = options.shardedSubgraph ?? DEFAULT_SHARDED_SUBGRAPH;
+  const rules = options.shardingRules ?? REGIONS_ROUTING;
+  // every subgraph at the supergraph's URL (composed here, the topology's) unless the mapping says otherwise
+  const urls = resolveSubgraphUrls(supergraphSdl, options.subgraphUrls ?? {}, sharded);
+  if (supergraphSubgraphs(supergraphSdl).has(sharded)) checkShardingRules(supergraphSdl, sharded, rules);
+
   const gateway = new ApolloGateway({
     supergraphSdl,
-    // URLs come from the topology, not the supergraph: the same supergraph serves every network
     buildService: ({ name }) => {
       const timeoutMs = options.subgraphTimeoutMs;
-      if (name === 'regions') return new SiteRouterDataSource({ topology, directory, timeoutMs, logger });
-      if (name !== 'products' && name !== 'orders') throw new Error(`Unknown subgraph "${name}" in the supergraph`);
-      return new ForwardingDataSource({ subgraph: name, url: subgraphService(topology, name).url, timeoutMs });
+      // the sharded subgraph's URL in the supergraph is a placeholder: each site has its own (the topology's)
+      if (name === sharded) return new SiteRouterDataSource({ topology, directory, rules, subgraph: name, timeoutMs, logger });
+      const url = urls.get(name);
+      if (!url) throw new Error(`Subgraph "${name}" has no URL`);
+      return new ForwardingDataSource({ subgraph: name, url, timeoutMs });
     },
   });
 

@@ -1,13 +1,17 @@
 /**
- * The data source of the `regions` subgraph, which one process per site serves with the same
- * schema, each holding only its own site's rows. Apollo's query planner routes by type and
- * field, never by value; this data source routes each fetch by value:
- * - `_entities`: representations split by site (their `site` key field, or the client directory
- *   for a `Client`), per-site batches in parallel, answers and error paths put back in order;
- * - root fields: each by its arguments, else by the caller's city, else (queries only) every site,
- *   the operation rewritten per site so each receives only its own fields;
+ * The data source of the sharded subgraph (`regions`), which one process per site serves with the
+ * same schema, each holding only its own site's rows. Apollo's query planner routes by type and
+ * field, never by value; this data source routes each fetch by value, with the routing keys and
+ * merge rules declared for the subgraph (sharding-rules.ts, schema/regions.routing.ts), and
+ * sends each per-site request through that site's own data source:
+ * - `_entities`: representations split by site (a key field holding a Site code, or the client
+ *   directory), per-site batches in parallel, answers and error paths put back in order;
+ * - root fields: each by its routing keys, else by its rule's fallback (every site, any site —
+ *   the caller's, from `x-client-city`, when it names one — or refused), the operation rewritten
+ *   per site so each receives only its own fields;
  * - a site that cannot be reached yields null and a SITE_UNAVAILABLE error on its fields only.
  */
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
 import { SITE_IDS, type SiteId } from '../lib/sites.ts';
@@ -22,19 +26,22 @@ import {
   type SubgraphRequest,
   type SubgraphResponse,
 } from './forwarding-data-source.ts';
-import { isEntitiesFetch, parseOperation, rootFields, subsetOperation, type ParsedOperation, type RootField } from './operation-subset.ts';
+import { effectiveVariables, isEntitiesFetch, parseOperation, rootFields, subsetOperation, type ParsedOperation, type RootField } from './operation-subset.ts';
 import {
   enforceMutationRoute,
   mergeRootAnswers,
   planRootRequests,
   routeRootField,
+  siteOfCity,
   type ResolvedRoute,
 } from './route-root-fields.ts';
+import { rootFieldRule, type ShardingRules } from './sharding-rules.ts';
 import type { MergedResponse, SiteAnswer } from './site-answer.ts';
 import { siteUnavailable, type SiteFailure } from './site-errors.ts';
 import {
-  isClientRepresentation,
+  clientIdOf,
   mergeEntityAnswers,
+  partRulesOf,
   routeRepresentation,
   splitRepresentations,
   type EntityRoute,
@@ -45,8 +52,32 @@ import { SubgraphUnreachableError } from './subgraph-fetcher.ts';
 export interface SiteRouterOptions {
   readonly topology: Topology;
   readonly directory: ClientDirectory;
+  readonly rules: ShardingRules;
+  /** The subgraph's name in the supergraph (default `regions`). */
+  readonly subgraph?: string;
   readonly timeoutMs?: number;
   readonly logger?: Pick<Console, 'warn'>;
+  /** The HTTP client of every site's data source (tests answer in-process). */
+  readonly fetcher?: ForwardingDataSource['fetcher'];
+}
+
+/** One site's process of the sharded subgraph: its own URL, and failures left raw for the router. */
+class SiteDataSource extends ForwardingDataSource {
+  constructor(
+    readonly site: SiteId,
+    options: { subgraph: string; url: string; timeoutMs?: number },
+  ) {
+    super(options);
+  }
+
+  /** The router reports a failed site on that site's fields only (siteFailureOf). */
+  override didEncounterError(error: Error): void {
+    throw error;
+  }
+
+  protected override siteOf(): SiteId {
+    return this.site;
+  }
 }
 
 /** HTTP statuses of a proxy or server that cannot serve right now. */
@@ -71,63 +102,54 @@ function toResponse(merged: MergedResponse): SubgraphResponse {
   return merged.errors.length > 0 ? { data: merged.data, errors: merged.errors } : { data: merged.data };
 }
 
-export class SiteRouterDataSource extends ForwardingDataSource {
-  private readonly siteUrls: Readonly<Record<SiteId, string>>;
+export class SiteRouterDataSource implements GraphQLDataSource<GatewayContext> {
+  readonly subgraph: string;
+  private readonly sites: Readonly<Record<SiteId, SiteDataSource>>;
   private readonly directory: ClientDirectory;
+  private readonly rules: ShardingRules;
   private readonly logger: Pick<Console, 'warn'>;
-  /** The site each per-site request goes to, read back in `willSendRequest`. */
-  private readonly targets = new WeakMap<SubgraphRequest, SiteId>();
 
   constructor(options: SiteRouterOptions) {
-    // the supergraph's URL for `regions` is a placeholder: every request is sent to a site's own URL
-    super({ subgraph: 'regions', url: regionService(options.topology, 'dakar').url, timeoutMs: options.timeoutMs });
-    this.siteUrls = Object.fromEntries(SITE_IDS.map((site) => [site, regionService(options.topology, site).url])) as Record<SiteId, string>;
+    this.subgraph = options.subgraph ?? 'regions';
+    const sources = SITE_IDS.map((site) => {
+      const source = new SiteDataSource(site, { subgraph: this.subgraph, url: regionService(options.topology, site).url, timeoutMs: options.timeoutMs });
+      if (options.fetcher) source.fetcher = options.fetcher;
+      return [site, source] as const;
+    });
+    this.sites = Object.fromEntries(sources) as Record<SiteId, SiteDataSource>;
     this.directory = options.directory;
+    this.rules = options.rules;
     this.logger = options.logger ?? console;
   }
 
-  override async process(options: ProcessOptions): Promise<SubgraphResponse> {
+  async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {
     if (!isIncomingOperation(options) || !options.request.query) {
-      return super.process(options);
+      // a health check or schema load: every site serves the same schema
+      return this.sites[SITE_IDS[0]].process(options);
     }
     const parsed = parseOperation(options.request.query, options.request.operationName);
-    return isEntitiesFetch(parsed) ? this.routeEntities(options) : this.routeRootFields(options, parsed);
-  }
-
-  override willSendRequest(options: ProcessOptions): void {
-    const site = this.targets.get(options.request);
-    const http = options.request.http;
-    if (site && http) options.request.http = { ...http, url: this.siteUrls[site] };
-    super.willSendRequest(options);
-  }
-
-  /** Failures stay raw here: `ask` reports them per site, on that site's fields only. */
-  override didEncounterError(error: Error): void {
-    throw error;
-  }
-
-  protected override siteOf(request: SubgraphRequest): SiteId | null {
-    return this.targets.get(request) ?? null;
+    return isEntitiesFetch(parsed) ? this.routeEntities(options, parsed) : this.routeRootFields(options, parsed);
   }
 
   // ---- _entities -------------------------------------------------------------------------
 
-  private async routeEntities(options: IncomingProcessOptions): Promise<SubgraphResponse> {
+  private async routeEntities(options: IncomingProcessOptions, parsed: ParsedOperation): Promise<SubgraphResponse> {
     const representations = options.request.variables?.representations;
     if (!Array.isArray(representations)) throw new Error('An _entities fetch without a representations list');
     const reps = representations as Representation[];
-    const clientSites = await this.clientSites(reps.filter(isClientRepresentation).map((r) => String(r.id)));
-    const routes = reps.map((r) => routeRepresentation(r, clientSites));
-    const first = await this.fetchEntities(options, reps, routes);
+    const clientIds = reps.map((r) => clientIdOf(this.rules, r));
+    const clientSites = await this.clientSites(clientIds.filter((id): id is string => id !== undefined));
+    const routes = reps.map((r) => routeRepresentation(r, this.rules, clientSites));
+    const partRules = partRulesOf(parsed, this.rules);
+    const first = await this.fetchEntities(options, reps, routes, partRules);
 
     // a null Client from the site the directory named: the client may have moved since it was cached
     const entities = first.data._entities as unknown[];
     const erred = new Set(first.errors.map((e) => e.path?.[1]));
     const stale = reps.flatMap((rep, i) => {
       const route = routes[i]!;
-      return route.kind === 'site' && isClientRepresentation(rep) && entities[i] === null && !erred.has(i)
-        ? [{ index: i, id: String(rep.id), site: route.site }]
-        : [];
+      const id = clientIds[i];
+      return route.kind === 'site' && id !== undefined && entities[i] === null && !erred.has(i) ? [{ index: i, id, site: route.site }] : [];
     });
     if (stale.length === 0) return toResponse(first);
     const moved = await this.movedClients(stale.map((s) => [s.id, s.site]));
@@ -137,6 +159,7 @@ export class SiteRouterDataSource extends ForwardingDataSource {
       options,
       retry.map((s) => reps[s.index]!),
       retry.map((s) => ({ kind: 'site', site: moved.get(s.id)! })),
+      partRules,
     );
     const retried = second.data._entities as unknown[];
     retry.forEach((s, k) => {
@@ -152,7 +175,12 @@ export class SiteRouterDataSource extends ForwardingDataSource {
     return toResponse({ data: { _entities: entities }, errors });
   }
 
-  private async fetchEntities(options: IncomingProcessOptions, reps: readonly Representation[], routes: readonly EntityRoute[]): Promise<MergedResponse> {
+  private async fetchEntities(
+    options: IncomingProcessOptions,
+    reps: readonly Representation[],
+    routes: readonly EntityRoute[],
+    partRules: ReturnType<typeof partRulesOf>,
+  ): Promise<MergedResponse> {
     const batches = splitRepresentations(routes);
     const answers = await Promise.all(
       batches.map((batch) =>
@@ -163,7 +191,7 @@ export class SiteRouterDataSource extends ForwardingDataSource {
         }),
       ),
     );
-    return mergeEntityAnswers(reps.length, batches, answers, routes);
+    return mergeEntityAnswers(reps.length, batches, answers, routes, partRules);
   }
 
   // ---- root fields -----------------------------------------------------------------------
@@ -171,9 +199,12 @@ export class SiteRouterDataSource extends ForwardingDataSource {
   private async routeRootFields(options: IncomingProcessOptions, parsed: ParsedOperation): Promise<SubgraphResponse> {
     const context: GatewayContext = options.incomingRequestContext.context;
     const operation = parsed.operation.operation;
-    const variables = options.request.variables ?? {};
+    const variables = effectiveVariables(parsed.operation, options.request.variables ?? {});
+    const parent = operation === 'mutation' ? 'Mutation' : 'Query';
     const fields = rootFields(parsed);
-    const routes = fields.map((field) => routeRootField(field, { operation, variables, clientCity: context.clientCity }));
+    const routes = fields.map((field) =>
+      routeRootField(field, rootFieldRule(this.rules, parent, field.name), { operation, variables, clientCity: context.clientCity }),
+    );
     const clientIds = routes.flatMap((r) => (r.kind === 'client' ? [r.id] : []));
     const clientSites = await this.clientSites(clientIds);
     const resolved: ResolvedRoute[] = routes.map((route, i) => {
@@ -183,10 +214,11 @@ export class SiteRouterDataSource extends ForwardingDataSource {
       // customer gets FORBIDDEN for every id not their own, whether it exists or not.
       if (site === null) return { kind: 'any' };
       // the directory could not answer: look for the client everywhere
-      if (site === undefined) return enforceMutationRoute(fields[i]!, { kind: 'all', reason: 'client directory unavailable' }, operation);
+      if (site === undefined) return enforceMutationRoute(fields[i]!, { kind: 'all', reason: 'client directory unavailable', merge: 'first' }, operation);
       return { kind: 'site', site, reason: `client ${route.id}` };
     });
-    const first = await this.fetchRoot(options, parsed, fields, resolved);
+    const preferred = context.clientCity === null ? undefined : siteOfCity(context.clientCity);
+    const first = await this.fetchRoot(options, parsed, fields, resolved, preferred);
 
     // a null client from the site the directory named: the client may have moved since it was cached
     const erred = new Set(first.errors.map((e) => e.path?.[0]));
@@ -215,9 +247,10 @@ export class SiteRouterDataSource extends ForwardingDataSource {
     parsed: ParsedOperation,
     fields: readonly RootField[],
     routes: readonly ResolvedRoute[],
+    preferred?: SiteId,
   ): Promise<MergedResponse> {
     const operation = parsed.operation.operation;
-    const plan = planRootRequests(fields, routes, operation);
+    const plan = planRootRequests(fields, routes, operation, SITE_IDS, preferred);
     const all = rootFields(parsed).length;
     const requestFor = (site: SiteId, subset: readonly RootField[]) => {
       const request = options.request;
@@ -245,9 +278,8 @@ export class SiteRouterDataSource extends ForwardingDataSource {
       variables: request.variables,
       extensions: request.extensions,
     };
-    this.targets.set(siteRequest, site);
     try {
-      const response = await super.process({ ...options, request: siteRequest });
+      const response = await this.sites[site].process({ ...options, request: siteRequest });
       return { kind: 'response', site, data: response.data, errors: response.errors ?? [] };
     } catch (error) {
       return { kind: 'failure', site, failure: siteFailureOf(site, error) };

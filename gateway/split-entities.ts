@@ -4,13 +4,16 @@
  * the answers are put back in the original order, error paths included
  * (`["_entities", i, …]` names the i-th representation of the request it came in).
  *
- * A product is held by no single site: each warehouse keeps its own stock of it (the vertical
- * fragment STOCK, fragmented again by site). Its entities are asked of every site and the answers
- * combined field by field: lists side by side in site order (`inventory`), counts summed
- * (`stock`), anything else from the first site that answered.
+ * Each type is routed by its rule (sharding-rules.ts): by a key field holding a Site code, by the
+ * client directory, or to every site. A type every site holds a part of (a product: each
+ * warehouse keeps its own stock of it) is asked of every site and the parts combined field by
+ * field as its rule declares (`inventory` end to end in site order, `stock` summed); a field the
+ * rule does not name is one every site holds alike (a key, `__typename`).
  */
-import type { GraphQLFormattedError } from 'graphql';
+import { Kind, type GraphQLFormattedError, type SelectionSetNode } from 'graphql';
 import { SITE_IDS, siteByCode, type SiteId } from '../lib/sites.ts';
+import type { ParsedOperation } from './operation-subset.ts';
+import type { EntityRule, PartMerge, ShardingRules } from './sharding-rules.ts';
 import { fromSite, siteFailureError, type ResponsePath } from './site-errors.ts';
 import { isPresent, type MergedResponse, type SiteAnswer } from './site-answer.ts';
 
@@ -23,39 +26,79 @@ export type EntityRoute =
   /** Null without asking any site (an unknown client). */
   | { readonly kind: 'none' }
   /** Every site, each holding its part of the entity: the answers are combined. */
-  | { readonly kind: 'combine' };
+  | { readonly kind: 'combine'; readonly type: string };
 
-/** Types every site holds a part of (see the module comment). */
-export const COMBINED_TYPES: ReadonlySet<string> = new Set(['Product']);
-
-/** Types whose key names their site (`StockLevel @key(fields: "productId site")`, `Order @key(fields: "id site")`). */
-export function siteOfRepresentation(representation: Representation): SiteId | undefined {
-  const code = representation.site;
-  return typeof code === 'string' ? siteByCode(code)?.id : undefined;
+function ruleOf(rules: ShardingRules, representation: Representation): EntityRule | undefined {
+  return typeof representation.__typename === 'string' ? rules.entities[representation.__typename] : undefined;
 }
 
-export function isClientRepresentation(representation: Representation): boolean {
-  return representation.__typename === 'Client' && isPresent(representation.id);
+/** The client id of a representation whose type is routed by the client directory. */
+export function clientIdOf(rules: ShardingRules, representation: Representation): string | undefined {
+  const rule = ruleOf(rules, representation);
+  if (rule?.by !== 'client') return undefined;
+  const id = representation[rule.field];
+  return isPresent(id) ? String(id) : undefined;
 }
 
 /**
- * Routes one representation: a combined type to every site; else by its `site` key field, else
- * by the client directory's answer for a `Client` (`clientSites`: null = unknown client, absent =
- * the directory could not answer), else to every site.
+ * Routes one representation by its type's rule: a combined type to every site; a key field
+ * holding a Site code to that site; a client id by the directory's answer (`clientSites`: null =
+ * unknown client, absent = the directory could not answer); anything else to every site.
  */
 export function routeRepresentation(
   representation: Representation,
+  rules: ShardingRules,
   clientSites: ReadonlyMap<string, SiteId | null>,
 ): EntityRoute {
-  if (typeof representation.__typename === 'string' && COMBINED_TYPES.has(representation.__typename)) return { kind: 'combine' };
-  const site = siteOfRepresentation(representation);
-  if (site) return { kind: 'site', site };
-  if (isClientRepresentation(representation)) {
-    const known = clientSites.get(String(representation.id));
+  const rule = ruleOf(rules, representation);
+  if (rule?.by === 'combine') return { kind: 'combine', type: String(representation.__typename) };
+  if (rule?.by === 'site') {
+    const code = representation[rule.field];
+    const site = typeof code === 'string' ? siteByCode(code)?.id : undefined;
+    if (site) return { kind: 'site', site };
+  }
+  const clientId = clientIdOf(rules, representation);
+  if (clientId !== undefined) {
+    const known = clientSites.get(clientId);
     if (known === null) return { kind: 'none' };
     if (known !== undefined) return { kind: 'site', site: known };
   }
   return { kind: 'all' };
+}
+
+/** How each response key of a combined type's part is merged: the field's rule, aliases resolved. */
+export type PartRules = (type: string) => (responseKey: string) => PartMerge;
+
+/**
+ * The merge of each response key the `_entities` operation selects on each combined type, read
+ * from its `... on Type` fragments (named or inline), so an alias merges as its field does.
+ */
+export function partRulesOf(parsed: ParsedOperation, rules: ShardingRules): PartRules {
+  const byType = new Map<string, Map<string, string>>();
+  const collect = (type: string | undefined, set: SelectionSetNode) => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.name.value === '_entities' && selection.selectionSet) collect(undefined, selection.selectionSet);
+        else if (type) {
+          const keys = byType.get(type) ?? new Map<string, string>();
+          keys.set(selection.alias?.value ?? selection.name.value, selection.name.value);
+          byType.set(type, keys);
+        }
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        collect(selection.typeCondition?.name.value ?? type, selection.selectionSet);
+      } else {
+        const fragment = parsed.fragments.get(selection.name.value);
+        if (fragment) collect(fragment.typeCondition.name.value, fragment.selectionSet);
+      }
+    }
+  };
+  collect(undefined, parsed.operation.selectionSet);
+  return (type) => {
+    const rule = rules.entities[type];
+    const merge = rule?.by === 'combine' ? rule.merge : {};
+    const fields = byType.get(type);
+    return (key) => merge[fields?.get(key) ?? key] ?? 'same';
+  };
 }
 
 export interface EntityBatch {
@@ -87,14 +130,18 @@ const isEntityData = (value: unknown): value is EntityData => typeof value === '
  * One entity from the parts every site answered, in site order (null: the site gave nothing).
  * `gaps` are the paths, relative to the entity, of the values a missing part leaves unknown.
  */
-export function combineParts(parts: readonly (EntityData | null)[]): { value: EntityData | null; gaps: ResponsePath[][] } {
+export function combineParts(
+  parts: readonly (EntityData | null)[],
+  mergeOf: (responseKey: string) => PartMerge,
+): { value: EntityData | null; gaps: ResponsePath[][] } {
   const present = parts.filter(isEntityData);
   const gaps: ResponsePath[][] = parts.map(() => []);
   if (present.length === 0) return { value: null, gaps };
   const value: Record<string, unknown> = {};
   for (const key of new Set(present.flatMap((part) => Object.keys(part)))) {
     const values = present.map((part) => part[key]);
-    if (values.some(Array.isArray)) {
+    const merge = mergeOf(key);
+    if (merge === 'concat') {
       // one list per site, side by side; a site that gave none leaves a null in its place
       const list: unknown[] = [];
       parts.forEach((part, p) => {
@@ -106,7 +153,7 @@ export function combineParts(parts: readonly (EntityData | null)[]): { value: En
         }
       });
       value[key] = list;
-    } else if (values.some((v) => typeof v === 'number')) {
+    } else if (merge === 'sum') {
       // a total with a part missing is unknown, not smaller
       const numbers = parts.map((part) => part?.[key]);
       const complete = numbers.every((n) => typeof n === 'number');
@@ -127,7 +174,13 @@ export function combineParts(parts: readonly (EntityData | null)[]): { value: En
  * every site with the errors of each; a failed site gives each of its entities null (or its part
  * of a combined entity unknown) and an error at that path.
  */
-export function mergeEntityAnswers(count: number, batches: readonly EntityBatch[], answers: readonly SiteAnswer[], routes?: readonly EntityRoute[]): MergedResponse {
+export function mergeEntityAnswers(
+  count: number,
+  batches: readonly EntityBatch[],
+  answers: readonly SiteAnswer[],
+  routes?: readonly EntityRoute[],
+  partRules?: PartRules,
+): MergedResponse {
   const entities: unknown[] = new Array<unknown>(count).fill(null);
   const errors: GraphQLFormattedError[] = [];
   const candidates: { answer: SiteAnswer; local: number }[][] = Array.from({ length: count }, () => []);
@@ -146,12 +199,13 @@ export function mergeEntityAnswers(count: number, batches: readonly EntityBatch[
   };
 
   candidates.forEach((from, index) => {
-    if (routes?.[index]?.kind === 'combine') {
+    const route = routes?.[index];
+    if (route?.kind === 'combine') {
       const parts = from.map(({ answer, local }) => {
         const part = valueOf(answer, local);
         return isEntityData(part) ? part : null;
       });
-      const { value, gaps } = combineParts(parts);
+      const { value, gaps } = combineParts(parts, partRules?.(route.type) ?? (() => 'same'));
       entities[index] = value;
       from.forEach(({ answer, local }, p) => {
         // a failed site's error goes where its part is missing; a site's own errors stay as they came

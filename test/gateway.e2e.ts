@@ -126,10 +126,26 @@ describe('routing by site', () => {
     expect(regionFetches(response).map((r) => r.site).sort()).toEqual(['dakar', 'saint-louis', 'thies']);
   });
 
-  it('clients without argument follows the caller’s city from x-client-city', async () => {
-    const response = await routed<{ clients: ClientRow[] }>('{ clients { site } }', {}, { 'x-client-city': 'Kaolack' });
-    expect(new Set(response.data!.clients.map((c) => c.site))).toEqual(new Set(['THIES']));
-    expect(routing(response)).toEqual([{ subgraph: 'regions', site: 'thies' }]);
+  it('x-client-city does not narrow clients without argument: every site’s clients, as without the header', async () => {
+    const plain = await routed<{ clients: ClientRow[] }>('{ clients { id site } }');
+    const located = await routed<{ clients: ClientRow[] }>('{ clients { id site } }', {}, { 'x-client-city': 'Kaolack' });
+    expect(located.errors).toBeUndefined();
+    expect(located.data).toEqual(plain.data);
+    expect(new Set(located.data!.clients.map((c) => c.site))).toEqual(new Set(['DAKAR', 'THIES', 'SAINT_LOUIS']));
+  });
+
+  it('x-client-city chooses the site of a field every site answers alike', async () => {
+    const response = await routed<{ siteForCity: string | null }>('{ siteForCity(city: "Atlantis") }', {}, { 'x-client-city': 'Saint-Louis' });
+    expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(regionFetches(response)).toEqual([{ subgraph: 'regions', site: 'saint-louis' }]);
+  });
+
+  it('a variable’s default value routes like the literal', async () => {
+    const byDefault = await routed<{ clients: ClientRow[] }>('query($s: Site = THIES) { clients(site: $s) { id site } }');
+    const literal = await routed<{ clients: ClientRow[] }>('{ clients(site: THIES) { id site } }');
+    expect(byDefault.errors).toBeUndefined();
+    expect(byDefault.data).toEqual(literal.data);
+    expect(regionFetches(byDefault)).toEqual([{ subgraph: 'regions', site: 'thies' }]);
   });
 
   it('aliased root fields of one fetch go each to its own site and come back in order', async () => {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSchema, graphql as executeGraphQL, parse, print, type GraphQLFormattedError } from 'graphql';
 import { buildTopology } from '../lib/topology.ts';
-import { SITES, type SiteId } from '../lib/sites.ts';
+import { SITE_IDS, SITES, type SiteId } from '../lib/sites.ts';
 import type { ClientDirectory } from '../gateway/client-directory.ts';
 import { DirectoryUnavailableError } from '../gateway/client-directory.ts';
 import { decodeHeaderText, gatewayContext, type GatewayContext } from '../gateway/context.ts';
@@ -18,6 +18,8 @@ import type { SiteAnswer } from '../gateway/site-answer.ts';
 import { siteUnavailable } from '../gateway/site-errors.ts';
 import { siteFailureOf, SiteRouterDataSource } from '../gateway/site-router.ts';
 import { combineParts, mergeEntityAnswers, routeRepresentation, splitRepresentations } from '../gateway/split-entities.ts';
+import { rootFieldRule } from '../gateway/sharding-rules.ts';
+import { REGIONS_ROUTING } from '../schema/regions.routing.ts';
 import { SubgraphUnreachableError } from '../gateway/subgraph-fetcher.ts';
 
 const normalize = (text: string) => print(parse(text));
@@ -33,7 +35,8 @@ describe('root fields of a fetch', () => {
       ['clients', 'clients'],
       ['siteForCity', 'siteForCity'],
     ]);
-    expect(fields[2]!.node.directives?.map((d) => d.name.value)).toEqual(['include']);
+    expect(fields[2]!.conditions.map((d) => d.name.value)).toEqual(['include']);
+    expect(print(fields[2]!.selection)).toBe('... @include(if: $x) {\n  siteForCity(city: "Dakar")\n}');
     expect(isEntitiesFetch(parsed)).toBe(false);
     expect(isEntitiesFetch(parseOperation('query($representations:[_Any!]!){_entities(representations:$representations){...on Client{name}}}'))).toBe(true);
   });
@@ -62,8 +65,9 @@ describe('root fields of a fetch', () => {
 describe('routing rules of root fields', () => {
   const route = (text: string, input: Partial<RoutingInput> = {}) => {
     const parsed = parseOperation(text);
+    const parent = parsed.operation.operation === 'mutation' ? 'Mutation' : 'Query';
     return rootFields(parsed).map((f) =>
-      routeRootField(f, { operation: parsed.operation.operation, variables: {}, clientCity: null, ...input }),
+      routeRootField(f, rootFieldRule(REGIONS_ROUTING, parent, f.name), { operation: parsed.operation.operation, variables: {}, clientCity: null, ...input }),
     );
   };
 
@@ -87,23 +91,37 @@ describe('routing rules of root fields', () => {
     expect(route('{siteForCity(city:"Atlantis")}')).toEqual([{ kind: 'any' }]);
   });
 
-  it('order(id) asks every site; clients without argument asks every site, or the caller’s site', () => {
-    expect(route('{order(id:"5"){id}}')).toMatchObject([{ kind: 'all' }]);
-    expect(route('{clients{id}}')).toMatchObject([{ kind: 'all' }]);
-    expect(route('{clients{id}}', { clientCity: 'Saint Louis' })).toMatchObject([{ kind: 'site', site: 'saint-louis' }]);
+  it('order(id) asks every site; clients without argument asks every site, whatever the caller’s city', () => {
+    expect(route('{order(id:"5"){id}}')).toMatchObject([{ kind: 'all', merge: 'first' }]);
+    expect(route('{clients{id}}')).toMatchObject([{ kind: 'all', merge: 'concat' }]);
+    expect(route('{clients{id}}', { clientCity: 'Saint Louis' })).toMatchObject([{ kind: 'all', merge: 'concat' }]);
     expect(route('{clients{id}}', { clientCity: 'Atlantis' })).toMatchObject([{ kind: 'reject', code: 'UNKNOWN_CITY' }]);
   });
 
-  it('a mutation that names no site is refused', () => {
-    const parsed = parseOperation('mutation{touch{id}}');
+  it('routes by the declared keys only, in their order; a null key is absent', () => {
+    expect(route('{clients(site:DAKAR, city:"Thiès"){id}}')).toMatchObject([{ kind: 'site', site: 'dakar' }]);
+    expect(route('query($s:Site){clients(site:$s, city:"Thiès"){id}}', { variables: { s: null } })).toMatchObject([{ kind: 'site', site: 'thies' }]);
+    // a field the rules do not know is not routed by a guess from its argument names
+    expect(route('{unknownField(site:DAKAR){id}}')).toMatchObject([{ kind: 'reject', code: 'INTERNAL_SERVER_ERROR' }]);
+  });
+
+  it('a skipped field goes along to any site; a field kept by its conditions is routed', () => {
+    expect(route('query($x:Boolean!){clients @include(if:$x){id}}', { variables: { x: false } })).toEqual([{ kind: 'any' }]);
+    expect(route('query($x:Boolean = true){... @skip(if:$x){clients{id}}}', { variables: { x: true } })).toEqual([{ kind: 'any' }]);
+    expect(route('query($x:Boolean!){clients @include(if:$x){id}}', { variables: { x: true } })).toMatchObject([{ kind: 'all' }]);
+  });
+
+  it('a mutation that names no site is refused, whatever the caller’s city', () => {
+    const rule = { keys: [{ argument: 'site', by: 'site' as const }], otherwise: 'refuse' as const };
+    const parsed = parseOperation('mutation{restock(productId:"1",quantity:1){quantity}}');
     const [field] = rootFields(parsed);
-    expect(routeRootField(field!, { operation: 'mutation', variables: {}, clientCity: null })).toMatchObject({
+    expect(routeRootField(field!, rule, { operation: 'mutation', variables: {}, clientCity: null })).toMatchObject({
       kind: 'reject',
       code: 'BAD_USER_INPUT',
     });
-    expect(routeRootField(field!, { operation: 'mutation', variables: {}, clientCity: 'Mbour' })).toMatchObject({
-      kind: 'site',
-      site: 'thies',
+    expect(routeRootField(field!, rule, { operation: 'mutation', variables: {}, clientCity: 'Mbour' })).toMatchObject({
+      kind: 'reject',
+      code: 'BAD_USER_INPUT',
     });
   });
 });
@@ -113,7 +131,7 @@ describe('planning and merging root fields', () => {
   const fields = rootFields(parsed);
   const routes: ResolvedRoute[] = [
     { kind: 'site', site: 'dakar', reason: '' },
-    { kind: 'all', reason: '' },
+    { kind: 'all', reason: '', merge: 'concat' },
     { kind: 'site', site: 'thies', reason: '' },
     { kind: 'any' },
   ];
@@ -175,7 +193,7 @@ describe('planning and merging root fields', () => {
 
   it('keeps the first non-null object; reports a failed site only when nobody had it', () => {
     const o = parseOperation('{order(id:"9"){id}}');
-    const plan = planRootRequests(rootFields(o), [{ kind: 'all', reason: '' }], 'query');
+    const plan = planRootRequests(rootFields(o), [{ kind: 'all', reason: '', merge: 'first' }], 'query');
     const down: SiteAnswer = { kind: 'failure', site: 'dakar', failure: siteUnavailable('dakar', 'ECONNREFUSED') };
     const found = mergeRootAnswers(plan, [
       down,
@@ -217,7 +235,7 @@ describe('splitting and merging entities', () => {
     ['2', 'thies'],
     ['999', null],
   ]);
-  const routes = reps.map((r) => routeRepresentation(r, directory));
+  const routes = reps.map((r) => routeRepresentation(r, REGIONS_ROUTING, directory));
 
   it('routes by the site key field, by the directory for clients, nowhere for unknown clients, everywhere when the directory is silent', () => {
     expect(routes).toEqual([
@@ -263,15 +281,16 @@ describe('combining a product’s parts from every site', () => {
   const level = (site: string, quantity: number) => ({ site, quantity });
 
   it('asks every site for a Product and puts the parts side by side: lists in site order, counts summed', () => {
-    const routes = [{ __typename: 'Product', id: '101', name: 'Ordinateur HP' }].map((r) => routeRepresentation(r, new Map()));
-    expect(routes).toEqual([{ kind: 'combine' }]);
+    const routes = [{ __typename: 'Product', id: '101', name: 'Ordinateur HP' }].map((r) => routeRepresentation(r, REGIONS_ROUTING, new Map()));
+    expect(routes).toEqual([{ kind: 'combine', type: 'Product' }]);
     expect(splitRepresentations(routes).map((b) => b.site)).toEqual(['dakar', 'thies', 'saint-louis']);
     const parts = [
       { id: '101', stock: 10, stockAlias: 10, inventory: [level('DAKAR', 10)] },
       { id: '101', stock: 6, stockAlias: 6, inventory: [level('THIES', 6)] },
       { id: '101', stock: 4, stockAlias: 4, inventory: [level('SAINT_LOUIS', 4)] },
     ];
-    expect(combineParts(parts)).toEqual({
+    const rules: Record<string, 'sum' | 'concat'> = { stock: 'sum', stockAlias: 'sum', inventory: 'concat' };
+    expect(combineParts(parts, (key) => rules[key] ?? 'same')).toEqual({
       value: { id: '101', stock: 20, stockAlias: 20, inventory: [level('DAKAR', 10), level('THIES', 6), level('SAINT_LOUIS', 4)] },
       gaps: [[], [], []],
     });
@@ -279,7 +298,7 @@ describe('combining a product’s parts from every site', () => {
 
   it('leaves a missing site’s place null in lists and the total unknown, with SITE_UNAVAILABLE where the part is missing', () => {
     const reps = [{ __typename: 'Product', id: '101' }, { __typename: 'Product', id: '102' }];
-    const routes = reps.map((r) => routeRepresentation(r, new Map()));
+    const routes = reps.map((r) => routeRepresentation(r, REGIONS_ROUTING, new Map()));
     const batches = splitRepresentations(routes);
     const part = (id: string, site: string, quantity: number) => ({ id, stock: quantity, inventory: [level(site, quantity)] });
     const answers: SiteAnswer[] = [
@@ -287,7 +306,8 @@ describe('combining a product’s parts from every site', () => {
       { kind: 'failure', site: 'thies', failure: siteUnavailable('thies', 'ECONNREFUSED') },
       { kind: 'response', site: 'saint-louis', data: { _entities: [part('101', 'SAINT_LOUIS', 4), part('102', 'SAINT_LOUIS', 10)] }, errors: [] },
     ];
-    const merged = mergeEntityAnswers(reps.length, batches, answers, routes);
+    const rules: Record<string, 'sum' | 'concat'> = { stock: 'sum', inventory: 'concat' };
+    const merged = mergeEntityAnswers(reps.length, batches, answers, routes, () => (key) => rules[key] ?? 'same');
     expect(merged.data._entities).toEqual([
       { id: '101', stock: null, inventory: [level('DAKAR', 10), null, level('SAINT_LOUIS', 4)] },
       { id: '102', stock: null, inventory: [level('DAKAR', 25), null, level('SAINT_LOUIS', 10)] },
@@ -302,7 +322,7 @@ describe('combining a product’s parts from every site', () => {
   });
 
   it('gives null, with every site’s error, when no site answered', () => {
-    const { value } = combineParts([null, null, null]);
+    const { value } = combineParts([null, null, null], () => 'same');
     expect(value).toBeNull();
   });
 });
@@ -327,7 +347,8 @@ const FAKE_SDL = /* GraphQL */ `
   enum Site { DAKAR THIES SAINT_LOUIS }
   type Client { id: ID! name: String! city: String! site: Site! }
   type StockLevel { productId: ID! site: Site! quantity: Int! }
-  union _Entity = Client | StockLevel
+  type Product { id: ID! stock: Int threshold: Int inventory: [StockLevel] }
+  union _Entity = Client | StockLevel | Product
   type Query {
     _entities(representations: [_Any!]!): [_Entity]!
     client(id: ID!): Client
@@ -395,6 +416,11 @@ class FakeCluster {
             const found = mine().find((c) => c.id === rep.id);
             return found ? { __typename: 'Client', ...found } : null;
           }
+          if (rep.__typename === 'Product') {
+            const quantity = SITE_IDS.indexOf(site) + 1;
+            // a per-product setting every site holds alike: not a count to add up
+            return { __typename: 'Product', id: rep.id, stock: quantity, threshold: 5, inventory: [{ productId: rep.id, site: code, quantity }] };
+          }
           if (rep.site !== code) throw new Error(`StockLevel of ${String(rep.site)} asked of ${code}`);
           return { __typename: 'StockLevel', productId: rep.productId, site: code, quantity: Number(rep.productId) % 10 };
         }),
@@ -408,11 +434,14 @@ class FakeCluster {
   }
 
   router(): SiteRouterDataSource {
-    const router = new SiteRouterDataSource({ topology: this.topology, directory: this.directory });
+    return new SiteRouterDataSource({ topology: this.topology, directory: this.directory, rules: REGIONS_ROUTING, fetcher: this.fetcher() });
+  }
+
+  fetcher(): NonNullable<ConstructorParameters<typeof SiteRouterDataSource>[0]['fetcher']> {
     const siteOfUrl = new Map(
       this.topology.services.filter((s) => s.site).map((s) => [s.url, s.site!] as const),
     );
-    router.fetcher = async (url, init) => {
+    return async (url, init) => {
       const site = siteOfUrl.get(url);
       if (!site) throw new Error(`unexpected URL ${url}`);
       if (this.down.has(site)) throw new SubgraphUnreachableError(url, 'ECONNREFUSED');
@@ -428,7 +457,6 @@ class FakeCluster {
       });
       return new Response(JSON.stringify(result), { headers: { 'content-type': 'application/json' } });
     };
-    return router;
   }
 }
 
@@ -564,6 +592,8 @@ describe('the site router data source (fake sites)', () => {
     const cluster = new FakeCluster();
     const router = new SiteRouterDataSource({
       topology: cluster.topology,
+      rules: REGIONS_ROUTING,
+      fetcher: cluster.fetcher(),
       logger: { warn: () => {} },
       directory: {
         sitesOf: async () => {
@@ -574,9 +604,75 @@ describe('the site router data source (fake sites)', () => {
         },
       },
     });
-    router.fetcher = cluster.router().fetcher;
     const response = await router.process(options('{client(id:"3"){name}}', {}, debugContext()));
     expect(response).toEqual({ data: { client: { name: 'Ibrahima Ba' } } });
     expect(cluster.requests.map((r) => r.site)).toEqual(['dakar', 'thies', 'saint-louis']);
+  });
+
+  it('x-client-city does not narrow clients without argument: every site’s clients come back', async () => {
+    const cluster = new FakeCluster();
+    const context = debugContext({ 'x-client-city': 'Dakar' });
+    const response = await cluster.router().process(options('{clients{id}}', {}, context));
+    expect(response.data).toEqual({ clients: [{ id: '1' }, { id: '4' }, { id: '2' }, { id: '3' }] });
+    expect(routedFetches(context).map((f) => f.site)).toEqual(['dakar', 'thies', 'saint-louis']);
+  });
+
+  it('x-client-city picks the site of a field any site answers alike', async () => {
+    const cluster = new FakeCluster();
+    const context = debugContext({ 'x-client-city': 'Saint-Louis' });
+    await cluster.router().process(options('{siteForCity(city:"Atlantis")}', {}, context));
+    expect(routedFetches(context)).toEqual([{ subgraph: 'regions', site: 'saint-louis' }]);
+  });
+
+  it('a variable’s default value routes like the literal', async () => {
+    const cluster = new FakeCluster();
+    const context = debugContext();
+    const response = await cluster.router().process(options('query($s:Site = THIES){clients(site:$s){id}}', {}, context));
+    expect(response.data).toEqual({ clients: [{ id: '2' }] });
+    expect(routedFetches(context)).toEqual([{ subgraph: 'regions', site: 'thies' }]);
+  });
+
+  it('keeps a fragment’s @include when its field has its own, once the fetch is split by site', async () => {
+    const cluster = new FakeCluster();
+    const text =
+      'query($a:Boolean!,$b:Boolean!){x:client(id:"1"){name} ... @include(if:$a){y:client(id:"2") @include(if:$b){name}}}';
+    for (const [a, b] of [[false, true], [true, false], [false, false], [true, true]] as const) {
+      const response = await cluster.router().process(options(text, { a, b }, debugContext()));
+      const expected: Record<string, unknown> = { x: { name: 'Mamadou Ndiaye' } };
+      if (a && b) expected.y = { name: 'Awa Diop' };
+      expect(response.data, `a=${a} b=${b}`).toEqual(expected);
+    }
+  });
+
+  it('routes aliased fields inside named and inline fragments, with @skip on the spread', async () => {
+    const cluster = new FakeCluster();
+    const context = debugContext();
+    const response = await cluster
+      .router()
+      .process(
+        options(
+          'query($s:Boolean!){...F ... on Query{b:client(id:"2"){...N}} ...G @skip(if:$s)} fragment F on Query{a:client(id:"1"){...N}} fragment G on Query{c:client(id:"3"){name}} fragment N on Client{name city}',
+          { s: true },
+          context,
+        ),
+      );
+    expect(response.data).toEqual({ a: { name: 'Mamadou Ndiaye', city: 'Dakar' }, b: { name: 'Awa Diop', city: 'Thiès' } });
+    expect(routedFetches(context).map((f) => f.site)).toEqual(['dakar', 'thies']);
+  });
+
+  it('combines a product’s parts by the rule declared for each field, aliases included, not by the shape of the value', async () => {
+    const cluster = new FakeCluster();
+    const response = await cluster
+      .router()
+      .process(
+        options(
+          'query($representations:[_Any!]!){_entities(representations:$representations){...on Product{total: stock threshold inventory{quantity}}}}',
+          { representations: [{ __typename: 'Product', id: '101' }] },
+          debugContext(),
+        ),
+      );
+    expect(response.data).toEqual({
+      _entities: [{ total: 6, threshold: 5, inventory: [{ quantity: 1 }, { quantity: 2 }, { quantity: 3 }] }],
+    });
   });
 });
