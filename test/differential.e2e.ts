@@ -63,7 +63,7 @@ describe('the routed gateway and an unsharded reference', () => {
       }
     }
     console.info(`differential corpus: ${corpus.length} queries (${withData} with non-trivial data), ${differences.length} differences`);
-    for (const difference of differences.slice(0, 10)) console.info(difference);
+    for (const difference of differences) console.info(difference);
     expect(differences).toEqual([]);
   }, 600_000);
 });

@@ -143,10 +143,10 @@ export function generateCorpus(schema: GraphQLSchema, pools: ArgumentPools): Cor
           `query${declare(definitions)} { __typename ... @include(if: $in) { kept: ${field.name}${defaulted.call}${body} maybe: ${field.name}${defaulted.call} @skip(if: $sk)${body} } }`,
           variables,
         );
-        // the same conditions on two fields with different arguments, which the router may send to different sites
+        // `@include` on a fragment and on its field, next to a field with other arguments, which the router may send to another site
         add(
-          `${label} split @include(${include}) @skip(${skip ?? 'default'})`,
-          `query${declare(definitions)} { here: ${field.name}${callLiteral(field, other)}${body} ... @include(if: $in) { there: ${field.name}${defaulted.call} @skip(if: $sk)${body} } }`,
+          `${label} split @include(${include}) @include(${skip ?? 'default'})`,
+          `query${declare(definitions)} { here: ${field.name}${callLiteral(field, other)}${body} ... @include(if: $in) { there: ${field.name}${defaulted.call} @include(if: $sk)${body} } }`,
           variables,
         );
       }
