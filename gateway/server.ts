@@ -37,7 +37,7 @@ import { HttpClientDirectory, type ClientDirectory } from './client-directory.ts
 import { gatewayContext, type GatewayContext } from './context.ts';
 import { ForwardingDataSource } from './forwarding-data-source.ts';
 import { DEFAULT_QUERY_LIMITS, queryLimits, type QueryLimits } from './query-limits.ts';
-import { checkSubgraphs } from './readiness.ts';
+import { checkSubgraphs, readinessTargets } from './readiness.ts';
 import { restApi } from './rest/router.ts';
 import { routingLogPlugin } from './routing-log.ts';
 import { checkShardingRules, type ShardingRules } from './sharding-rules.ts';
@@ -102,7 +102,10 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
   const rules = options.shardingRules ?? REGIONS_ROUTING;
   // every subgraph at the supergraph's URL (composed here, the topology's) unless the mapping says otherwise
   const urls = resolveSubgraphUrls(supergraphSdl, options.subgraphUrls ?? {}, sharded);
-  if (supergraphSubgraphs(supergraphSdl).has(sharded)) checkShardingRules(supergraphSdl, sharded, rules);
+  const servesSharded = supergraphSubgraphs(supergraphSdl).has(sharded);
+  if (servesSharded) checkShardingRules(supergraphSdl, sharded, rules);
+  // the topology's processes when the supergraph is this project's; a foreign subgraph at its own URL
+  const readiness = servesSharded ? readinessTargets(topology, urls) : readinessTargets({ ...topology, services: [] }, urls);
 
   const gateway = new ApolloGateway({
     supergraphSdl,
@@ -146,7 +149,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     res.json({ status: 'ok', service: 'gateway' });
   });
   app.get('/ready', async (_req, res) => {
-    const report = await checkSubgraphs(topology);
+    const report = await checkSubgraphs(topology, undefined, readiness);
     res.status(report.ready ? 200 : 503).json({
       status: report.ready ? 'ready' : 'unavailable',
       service: 'gateway',

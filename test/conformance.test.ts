@@ -158,6 +158,12 @@ for (const name of ['shop', 'library'] as const) {
       });
     }
 
+    it('is ready when every subgraph of the supergraph answers, at the mapped URL', async () => {
+      const ready = await fetch(teranga.url.replace(/\/graphql$/, '/ready'));
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ready', service: 'gateway', failed: [] });
+    });
+
     it('keeps the query limits, CSRF rules and authentication in force', async () => {
       const cheap = name === 'shop' ? 'users { id }' : 'members { id }';
       const aliases = `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: ${cheap}`).join(' ')} }`;
