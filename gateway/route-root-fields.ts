@@ -293,7 +293,8 @@ function mergeField(key: string, from: readonly SiteAnswer[], merge: RootMerge):
       const list = values[i];
       if (Array.isArray(list)) value.push(...(list as unknown[]));
     });
-    return { value, errors };
+    // no site gave its list (each refused or failed): the field is null with every site's error, not an empty list
+    return { value: values.some(Array.isArray) ? value : null, errors };
   }
 
   const found = values.findIndex(isPresent);

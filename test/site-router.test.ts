@@ -191,6 +191,20 @@ describe('planning and merging root fields', () => {
     ]);
   });
 
+  it('a list no site gave is null with every site’s error, not an empty list', () => {
+    const c = parseOperation('{clients{id}}');
+    const plan = planRootRequests(rootFields(c), [{ kind: 'all', reason: '', merge: 'concat' }], 'query');
+    const refused = (site: SiteId): SiteAnswer => ({
+      kind: 'response',
+      site,
+      data: null,
+      errors: [{ message: 'no', path: ['clients'], extensions: { code: 'FORBIDDEN' } }],
+    });
+    const merged = mergeRootAnswers(plan, [refused('dakar'), refused('thies'), refused('saint-louis')]);
+    expect(merged.data).toEqual({ clients: null });
+    expect(merged.errors.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
+  });
+
   it('keeps the first non-null object; reports a failed site only when nobody had it', () => {
     const o = parseOperation('{order(id:"9"){id}}');
     const plan = planRootRequests(rootFields(o), [{ kind: 'all', reason: '', merge: 'first' }], 'query');

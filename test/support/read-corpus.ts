@@ -130,6 +130,7 @@ export function generateCorpus(schema: GraphQLSchema, pools: ArgumentPools): Cor
       );
       for (const [include, skip] of [
         [true, undefined],
+        [false, undefined],
         [true, false],
         [false, false],
         [true, true],
