@@ -36,6 +36,10 @@ import { HttpClientDirectory, type ClientDirectory } from './client-directory.ts
 import { gatewayContext, type GatewayContext } from './context.ts';
 import { ForwardingDataSource } from './forwarding-data-source.ts';
 import { DEFAULT_QUERY_LIMITS, queryLimits, type QueryLimits } from './query-limits.ts';
+import { activityPlugin, RecentActivity } from './console/activity.ts';
+import { consoleRouter } from './console/router.ts';
+import { graphiqlRouter } from './graphiql/router.ts';
+import { landingPage } from './landing.ts';
 import { checkSubgraphs } from './readiness.ts';
 import { restApi } from './rest/router.ts';
 import { routingLogPlugin } from './routing-log.ts';
@@ -100,6 +104,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     },
   });
 
+  const activity = new RecentActivity();
   const app = express();
   const httpServer = http.createServer(app);
   const apollo = new ApolloServer<GatewayContext>({
@@ -118,6 +123,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
       ApolloServerPluginCacheControlDisabled(),
       ...(development ? [ApolloServerPluginLandingPageLocalDefault({ embed: true })] : []),
       routingLogPlugin(),
+      activityPlugin(activity),
       ...limits.plugins,
       errorLoggingPlugin<GatewayContext>(logger),
     ],
@@ -138,6 +144,10 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     });
   });
   app.get('/metrics', metricsEndpoint());
+  // the front page, GraphiQL and the console: pages and bundles served from node_modules, no CDN
+  app.get('/', landingPage());
+  app.use(graphiqlRouter());
+  app.use(consoleRouter({ topology, internalSecret: config.internalSecret, activity, tokenVerifier }));
   app.use('/api', enterRequestScope(), authenticateCaller(tokenVerifier, 'rest'), restApi(apollo, logger));
   app.use(
     '/graphql',
