@@ -103,15 +103,16 @@ function mapSvg(snapshot: Snapshot): string {
   }
   // labels go where the sea or the north leaves room: Dakar to the west, the others to the east
   const markers = sites.map(({ site, at: [x, y], h }) => {
+    // the westernmost site (Dakar, on its peninsula) is labelled below, over the sea
     const west = site.lon < -17;
-    const lx = west ? x - 16 : x + 16;
-    const anchor = west ? 'end' : 'start';
-    const role = h.primary ? h.primary.name : 'no primary';
+    const [lx, ly] = west ? [x - 6, y + 32] : [x + 16, y - 2];
+    const anchor = west ? 'middle' : 'start';
+    const role = h.primary ? `primary: ${h.primary.name}` : 'no primary';
     return `<g class="site site-${h.health}" data-site="${escape(site.id)}">
       <circle class="halo" cx="${x}" cy="${y}" r="15"/>
       <circle class="dot" cx="${x}" cy="${y}" r="8"/>
-      <text class="site-name" x="${lx}" y="${y - 2}" text-anchor="${anchor}">${escape(site.city)}</text>
-      <text class="site-role" x="${lx}" y="${y + 14}" text-anchor="${anchor}">${escape(role)}</text>
+      <text class="site-name" x="${lx}" y="${ly}" text-anchor="${anchor}">${escape(site.city)}</text>
+      <text class="site-role" x="${lx}" y="${ly + 16}" text-anchor="${anchor}">${escape(role)}</text>
     </g>`;
   });
   const [gx, gy] = project([-15.3, 13.47]);
@@ -120,7 +121,7 @@ function mapSvg(snapshot: Snapshot): string {
     <path class="land" d="${pathOf(SENEGAL)}"/>
     <path class="gambia" d="${pathOf(GAMBIA)}"/>
     <text class="country" x="${gx}" y="${gy + 4}">The Gambia</text>
-    <text class="ocean" x="${project([-17.55, 13.2])[0]}" y="${project([-17.55, 13.2])[1]}">Atlantic</text>
+    <text class="ocean" x="${project([-18.0, 13.4])[0]}" y="${project([-18.0, 13.4])[1]}">Atlantic</text>
     ${linkLines.join('')}
     ${markers.join('')}
   </svg>`;

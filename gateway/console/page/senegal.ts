@@ -23,4 +23,4 @@ export const GAMBIA: readonly LonLat[] = [
 ];
 
 /** The map's frame. */
-export const BOUNDS = { west: -17.8, east: -11.1, south: 12.1, north: 16.95 } as const;
+export const BOUNDS = { west: -18.6, east: -11.1, south: 12.1, north: 16.95 } as const;

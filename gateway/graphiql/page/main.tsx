@@ -30,8 +30,8 @@ async function fetcher(params: Params, options?: { headers?: Record<string, unkn
   return response.json();
 }
 
-const EXAMPLE = `# Teranga's GraphQL API. The catalogue needs no token; a client's data
-# and orders do: paste one above (npx teranga token --client 2, or --admin).
+const EXAMPLE = `# The catalogue needs no token. A client's data and orders do:
+# paste one in the bar above (npx teranga token --client 2).
 query Catalog {
   products(limit: 5) { id name price stock inventory { site quantity } }
 }
