@@ -23,7 +23,7 @@ import { createTokenVerifier, type TokenVerifier } from '../lib/auth/token-verif
 import { serviceConfigFromEnv, type ServiceConfig } from '../lib/config.ts';
 import { principalOf } from '../lib/service/caller.ts';
 import { apolloLogger, errorLoggingPlugin } from '../lib/service/error-logging.ts';
-import { errorFormatter, isDevelopment } from '../lib/service/graphql-errors.ts';
+import { errorFormatter, isDebug, isDevelopment } from '../lib/service/graphql-errors.ts';
 import { bodyErrors, jsonBody, lastResortErrors, requireJsonPost } from '../lib/service/http-guards.ts';
 import { observeRequests } from '../lib/service/http-observability.ts';
 import { createLogger, type Logger } from '../lib/service/logger.ts';
@@ -35,6 +35,7 @@ import { authenticateCaller } from './authentication.ts';
 import { HttpClientDirectory, type ClientDirectory } from './client-directory.ts';
 import { gatewayContext, type GatewayContext } from './context.ts';
 import { ForwardingDataSource } from './forwarding-data-source.ts';
+import { withoutSiteOfData } from './error-privacy.ts';
 import { DEFAULT_QUERY_LIMITS, queryLimits, type QueryLimits } from './query-limits.ts';
 import { activityPlugin, RecentActivity } from './console/activity.ts';
 import { consoleRouter } from './console/router.ts';
@@ -109,8 +110,8 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
   const httpServer = http.createServer(app);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    formatError: errorFormatter({ development }),
-    includeStacktraceInErrorResponses: development,
+    formatError: withoutSiteOfData(errorFormatter({ development, debug: isDebug() })),
+    includeStacktraceInErrorResponses: isDebug(),
     introspection: development,
     csrfPrevention: true,
     logger: apolloLogger(logger),
