@@ -4,7 +4,7 @@
  */
 import './style.css';
 import type { Server, Service, Site, Snapshot } from './model.ts';
-import { BOUNDS, GAMBIA, SENEGAL, type LonLat } from './senegal.ts';
+import { ATLANTIC, BOUNDS, GAMBIA, NEIGHBOURS, SENEGAL, type LonLat } from './senegal.ts';
 
 const SNAPSHOT_URL = '/console/api/snapshot';
 const POLL_MS = 2_000;
@@ -117,7 +117,9 @@ function mapSvg(snapshot: Snapshot): string {
   });
   const [gx, gy] = project([-15.3, 13.47]);
   return `<svg class="map" viewBox="0 0 ${MAP_W} ${MAP_H}" role="img" aria-label="Map of Senegal with the three sites">
-    <rect class="sea" x="0" y="0" width="${MAP_W}" height="${MAP_H}"/>
+    <rect class="abroad" x="0" y="0" width="${MAP_W}" height="${MAP_H}"/>
+    <path class="sea" d="${pathOf(ATLANTIC)}"/>
+    ${NEIGHBOURS.map((n) => `<text class="neighbour" x="${project(n.at)[0]}" y="${project(n.at)[1]}">${escape(n.name)}</text>`).join('')}
     <path class="land" d="${pathOf(SENEGAL)}"/>
     <path class="gambia" d="${pathOf(GAMBIA)}"/>
     <text class="country" x="${gx}" y="${gy + 4}">The Gambia</text>
@@ -288,7 +290,11 @@ function render(snapshot: Snapshot, stale: string | null): void {
     ${warnings.length ? `<div class="warnings">${warnings.map((w) => `<p>${escape(w)}</p>`).join('')}</div>` : ''}
     <main>
       <div class="row">
-        <section class="card map-card">${mapSvg(snapshot)}</section>
+        <section class="card map-card">${mapSvg(snapshot)}
+          <p class="legend"><span class="light"></span> primary and streaming standby
+            <span class="site-degraded"><span class="light"></span></span> failed over or standby not streaming
+            <span class="site-down"><span class="light"></span></span> no primary or service down</p>
+        </section>
         <div class="sites">${sites}</div>
       </div>
       <div class="row three">${databasesCard(snapshot)}${servicesCard(snapshot)}${twoPhaseCard(snapshot)}</div>

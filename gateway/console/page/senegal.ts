@@ -22,5 +22,21 @@ export const GAMBIA: readonly LonLat[] = [
   [-14.5, 13.65], [-15.2, 13.75], [-15.8, 13.6], [-16.55, 13.59], [-16.8, 13.3],
 ];
 
+/** The ocean west of the coast, from the frame's north-west corner down the coastline. */
+export const ATLANTIC: readonly LonLat[] = [
+  [-18.6, 16.95], [-16.45, 16.95], [-16.53, 16.06], [-16.7, 15.55], [-16.9, 15.2], [-17.2, 14.9],
+  [-17.4, 14.8], [-17.53, 14.75], [-17.45, 14.7], [-17.1, 14.65], [-16.97, 14.45], [-16.85, 14.15],
+  [-16.75, 13.9], [-16.55, 13.59], [-16.8, 13.3], [-16.75, 13.06], [-16.78, 12.6], [-16.75, 12.35],
+  [-16.95, 12.1], [-18.6, 12.1],
+];
+
+/** Neighbours' names and where to write them. */
+export const NEIGHBOURS: readonly { readonly name: string; readonly at: LonLat }[] = [
+  { name: 'Mauritania', at: [-13.2, 16.75] },
+  { name: 'Mali', at: [-11.45, 14.9] },
+  { name: 'Guinea', at: [-12.4, 12.25] },
+  { name: 'Guinea-Bissau', at: [-15.0, 12.25] },
+];
+
 /** The map's frame. */
 export const BOUNDS = { west: -18.6, east: -11.1, south: 12.1, north: 16.95 } as const;
