@@ -236,7 +236,7 @@ function ordersCard(snapshot: Snapshot): string {
         .map(
           (o) => `<tr><td class="muted">${timeOf(o.at)}</td><td class="mono">${escape(o.orderId?.slice(0, 8) ?? '–')}</td>
             <td>${o.status ? badge(o.status, o.status === 'CONFIRMED' ? 'up' : 'warn') : badge(o.error ?? 'refused', 'down')}</td>
-            <td>${siteChips(o.sites)}</td><td class="num">${o.durationMs} ms</td></tr>`,
+            <td class="chips">${siteChips(o.sites)}</td><td class="num">${o.durationMs} ms</td></tr>`,
         )
         .join('')
     : `<tr><td colspan="5" class="muted">no order through this gateway since it started</td></tr>`;
@@ -252,7 +252,7 @@ function requestsCard(snapshot: Snapshot): string {
         .slice(0, 12)
         .map(
           (r) => `<tr><td class="muted">${timeOf(r.at)}</td><td class="name">${escape(r.operation)}</td><td class="muted">${escape(r.caller)}</td>
-            <td>${[...new Set(r.fetches.map((f) => f.site ?? f.subgraph))].map((s) => `<span class="chip">${escape(s)}</span>`).join('')}</td>
+            <td class="chips">${[...new Set(r.fetches.map((f) => f.site ?? f.subgraph))].map((s) => `<span class="chip">${escape(s)}</span>`).join('')}</td>
             <td>${r.errorCodes.length ? badge(r.errorCodes[0]!, 'down') : ''}</td><td class="num">${r.durationMs} ms</td></tr>`,
         )
         .join('')
