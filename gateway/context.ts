@@ -5,6 +5,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ANONYMOUS, type Principal } from '../lib/auth/principal.ts';
 import { REQUEST_ID_HEADER } from '../lib/service/request-context.ts';
+import type { RoutedFetch } from './routing-log.ts';
 export const CLIENT_CITY_HEADER = 'x-client-city';
 export const DEBUG_ROUTING_HEADER = 'x-teranga-debug-routing';
 
@@ -25,6 +26,11 @@ export type GatewayContext = {
   readonly clientCity: string | null;
   /** `x-teranga-debug-routing: 1`: the response lists the fetches the gateway made. */
   readonly debugRouting: boolean;
+  /**
+   * The subgraph fetches made for this request, appended as they go (routing-log.ts). An array
+   * held by reference: Apollo Server copies the context object of an in-process operation.
+   */
+  readonly fetches: RoutedFetch[];
 };
 
 function single(value: string | string[] | undefined): string | undefined {
@@ -64,5 +70,6 @@ export function gatewayContext(headers: IncomingHttpHeaders, requestId: string, 
     forwardedHeaders: Object.freeze(forwardedHeaders),
     clientCity: city ? decodeHeaderText(city) : null,
     debugRouting: ['1', 'true'].includes(single(headers[DEBUG_ROUTING_HEADER])?.trim().toLowerCase() ?? ''),
+    fetches: [],
   });
 }

@@ -1,7 +1,8 @@
 /**
- * Which subgraph processes a request reached, for tests and benchmarks: with the header
- * `x-teranga-debug-routing: 1` the response carries `extensions.routing`, e.g.
- * `[{ "subgraph": "regions", "site": "thies" }]`. Kept per request, keyed by its context.
+ * Which subgraph processes a request reached: with the header `x-teranga-debug-routing: 1` the
+ * response carries `extensions.routing`, e.g. `[{ "subgraph": "regions", "site": "thies" }]`.
+ * Kept in every request's context: the REST API reports the sites in a response header and the
+ * console lists the latest requests.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { SiteId } from '../lib/sites.ts';
@@ -13,17 +14,17 @@ export interface RoutedFetch {
   readonly site: SiteId | null;
 }
 
-const logs = new WeakMap<GatewayContext, RoutedFetch[]>();
-
 export function recordFetch(context: GatewayContext, fetch: RoutedFetch): void {
-  if (!context.debugRouting) return;
-  const log = logs.get(context);
-  if (log) log.push(fetch);
-  else logs.set(context, [fetch]);
+  context.fetches.push(fetch);
 }
 
 export function routedFetches(context: GatewayContext): readonly RoutedFetch[] {
-  return logs.get(context) ?? [];
+  return context.fetches;
+}
+
+/** The sites a request's fetches reached, in the order first reached. */
+export function sitesReached(fetches: readonly RoutedFetch[]): SiteId[] {
+  return [...new Set(fetches.flatMap((f) => (f.site ? [f.site] : [])))];
 }
 
 export function routingLogPlugin(): ApolloServerPlugin<GatewayContext> {

@@ -23,7 +23,7 @@ import { createTokenVerifier, type TokenVerifier } from '../lib/auth/token-verif
 import { serviceConfigFromEnv, type ServiceConfig } from '../lib/config.ts';
 import { principalOf } from '../lib/service/caller.ts';
 import { apolloLogger, errorLoggingPlugin } from '../lib/service/error-logging.ts';
-import { errorFormatter, isDevelopment } from '../lib/service/graphql-errors.ts';
+import { errorFormatter, isDebug, isDevelopment } from '../lib/service/graphql-errors.ts';
 import { bodyErrors, jsonBody, lastResortErrors, requireJsonPost } from '../lib/service/http-guards.ts';
 import { observeRequests } from '../lib/service/http-observability.ts';
 import { createLogger, type Logger } from '../lib/service/logger.ts';
@@ -36,7 +36,12 @@ import { authenticateCaller } from './authentication.ts';
 import { HttpClientDirectory, type ClientDirectory } from './client-directory.ts';
 import { gatewayContext, type GatewayContext } from './context.ts';
 import { ForwardingDataSource } from './forwarding-data-source.ts';
+import { withoutSiteOfData } from './error-privacy.ts';
 import { DEFAULT_QUERY_LIMITS, queryLimits, type QueryLimits } from './query-limits.ts';
+import { activityPlugin, RecentActivity } from './console/activity.ts';
+import { consoleRouter } from './console/router.ts';
+import { graphiqlRouter } from './graphiql/router.ts';
+import { landingPage } from './landing.ts';
 import { checkSubgraphs, readinessTargets } from './readiness.ts';
 import { restApi } from './rest/router.ts';
 import { routingLogPlugin } from './routing-log.ts';
@@ -119,12 +124,13 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     },
   });
 
+  const activity = new RecentActivity();
   const app = express();
   const httpServer = http.createServer(app);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    formatError: errorFormatter({ development }),
-    includeStacktraceInErrorResponses: development,
+    formatError: withoutSiteOfData(errorFormatter({ development, debug: isDebug() })),
+    includeStacktraceInErrorResponses: isDebug(),
     introspection: development,
     csrfPrevention: true,
     logger: apolloLogger(logger),
@@ -137,6 +143,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
       ApolloServerPluginCacheControlDisabled(),
       ...(development ? [ApolloServerPluginLandingPageLocalDefault({ embed: true })] : []),
       routingLogPlugin(),
+      activityPlugin(activity),
       ...limits.plugins,
       errorLoggingPlugin<GatewayContext>(logger),
     ],
@@ -157,6 +164,10 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     });
   });
   app.get('/metrics', metricsEndpoint());
+  // the front page, GraphiQL and the console: pages and bundles served from node_modules, no CDN
+  app.get('/', landingPage());
+  app.use(graphiqlRouter());
+  app.use(consoleRouter({ topology, internalSecret: config.internalSecret, activity, tokenVerifier }));
   app.use('/api', enterRequestScope(), authenticateCaller(tokenVerifier, 'rest'), restApi(apollo, logger));
   app.use(
     '/graphql',

@@ -1,3 +1,4 @@
+import { distance } from 'fastest-levenshtein';
 import { CITIES, type City } from './cities.ts';
 import { SITES, SITE_IDS, type SiteId } from './sites.ts';
 import { TerangaError } from './errors.ts';
@@ -29,13 +30,40 @@ export function findCity(name: string): City | undefined {
   return BY_KEY.get(cityKey(name));
 }
 
+/** Longer input is no city name: nothing to suggest (and no quadratic work on hostile input). */
+const SUGGEST_MAX_LENGTH = 40;
+
+/**
+ * The known cities closest to a name that is not one, nearest first (at most three): edit
+ * distance between the folded names (accents, case and hyphens aside), within about a third of
+ * the name's length, so "Thiess" finds Thiès and "Paris" finds nothing.
+ * @example closestCities('Tambakounda') // ['Tambacounda']
+ */
+export function closestCities(name: string): string[] {
+  const key = cityKey(name);
+  if (key === '' || key.length > SUGGEST_MAX_LENGTH) return [];
+  const within = Math.max(1, Math.floor(key.length / 3));
+  return CITIES.map((c) => ({ name: c.name, d: distance(key, cityKey(c.name)) }))
+    .filter((c) => c.d <= within)
+    .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name))
+    .slice(0, 3)
+    .map((c) => c.name);
+}
+
+/** The message and details of UNKNOWN_CITY, "did you mean …?" included. */
+export function unknownCity(name: string): TerangaError {
+  const suggestions = closestCities(name);
+  const hint = suggestions.length > 0 ? `: did you mean ${suggestions.join(' or ')}?` : '';
+  const shown = name.length > SUGGEST_MAX_LENGTH ? `${name.slice(0, SUGGEST_MAX_LENGTH)}…` : name;
+  return new TerangaError('UNKNOWN_CITY', `Unknown city "${shown}"${hint || ": it is not in Teranga's placement table"}`, {
+    city: shown,
+    suggestions,
+  });
+}
+
 export function requireCity(name: string): City {
   const city = findCity(name);
-  if (!city) {
-    throw new TerangaError('UNKNOWN_CITY', `Unknown city "${name}": it is not in Teranga's placement table`, {
-      city: name,
-    });
-  }
+  if (!city) throw unknownCity(name);
   return city;
 }
 

@@ -166,7 +166,7 @@ describe('routing by site', () => {
     expect(known.data).toEqual({ siteForCity: 'THIES' });
     expect(routing(known)).toEqual([{ subgraph: 'regions', site: 'thies' }]);
     const unknown = await routed<{ siteForCity: string }>('{ siteForCity(city: "Atlantis") }');
-    expect(unknown.errors?.[0]).toMatchObject({ path: ['siteForCity'], extensions: { code: 'BAD_USER_INPUT' } });
+    expect(unknown.errors?.[0]).toMatchObject({ path: ['siteForCity'], extensions: { code: 'UNKNOWN_CITY' } });
     expect(regionFetches(unknown)).toHaveLength(1);
   });
 

@@ -137,11 +137,13 @@ describe('region subgraph: clients', () => {
     expect(data).toEqual({ dakarCity: [], dakarSite: [], ownSite: all, all });
   });
 
-  it('refuses an unknown city with BAD_USER_INPUT naming it', async () => {
+  it('refuses an unknown city with UNKNOWN_CITY naming it, with the closest known cities', async () => {
     const clients = await run('thies', '{ clients(city: "Paris") { id } }');
-    expect(clients.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', city: 'Paris' });
-    const site = await run('thies', '{ siteForCity(city: "Paris") }');
-    expect(site.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', city: 'Paris' });
+    expect(clients.errors?.[0]?.extensions).toMatchObject({ code: 'UNKNOWN_CITY', city: 'Paris', suggestions: [] });
+    const site = await run('thies', '{ siteForCity(city: "Louga ") }');
+    expect(site.data?.siteForCity).toBe('SAINT_LOUIS');
+    const near = await run('thies', '{ siteForCity(city: "Lougaa") }');
+    expect(near.errors?.[0]?.extensions).toMatchObject({ code: 'UNKNOWN_CITY', city: 'Lougaa', suggestions: ['Louga'] });
   });
 
   it('places cities on their nearest site', async () => {

@@ -8,21 +8,27 @@ import { httpStatusOf, TerangaError, type ErrorCode } from '../../lib/errors.ts'
 import type { Logger } from '../../lib/service/logger.ts';
 
 export interface RestErrorBody {
-  readonly error: { readonly code: string; readonly message: string };
+  /** Besides code and message, what the code documents (an unknown city's `suggestions`…). */
+  readonly error: { readonly code: string; readonly message: string; readonly [detail: string]: unknown };
 }
 
 export class RestError extends Error {
   constructor(
     readonly code: ErrorCode | string,
     message: string,
+    readonly details: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
     this.name = 'RestError';
   }
 }
 
-export function sendError(res: Response, code: string, message: string): void {
-  const body: RestErrorBody = { error: { code, message } };
+/** Details a GraphQL error's extensions carry that are not for callers (traces, routing tags). */
+const INTERNAL_EXTENSIONS = new Set(['code', 'message', 'stacktrace', 'exception', 'serviceName']);
+
+export function sendError(res: Response, code: string, message: string, details: Readonly<Record<string, unknown>> = {}): void {
+  const extra = Object.fromEntries(Object.entries(details).filter(([key]) => !INTERNAL_EXTENSIONS.has(key)));
+  const body: RestErrorBody = { error: { code, message, ...extra } };
   res.status(httpStatusOf(code)).json(body);
 }
 
@@ -34,7 +40,7 @@ export function fromGraphQLErrors(errors: readonly GraphQLFormattedError[]): Res
   const code = (e: GraphQLFormattedError) => (typeof e.extensions?.code === 'string' ? e.extensions.code : 'INTERNAL_SERVER_ERROR');
   const chosen = errors.find((e) => code(e) === 'SITE_UNAVAILABLE') ?? errors[0];
   if (!chosen) return new RestError('INTERNAL_SERVER_ERROR', 'The request failed without an error');
-  return new RestError(code(chosen), chosen.message);
+  return new RestError(code(chosen), chosen.message, chosen.extensions ?? {});
 }
 
 export function restErrorHandler(logger: Logger): ErrorRequestHandler {
@@ -44,7 +50,7 @@ export function restErrorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (error instanceof RestError || error instanceof TerangaError) {
-      sendError(res, error.code, error.message);
+      sendError(res, error.code, error.message, error.details);
       return;
     }
     const status = (error as { status?: unknown }).status;

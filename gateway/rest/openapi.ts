@@ -38,7 +38,7 @@ export interface ReferenceObject {
 export interface ResponseObject {
   readonly description: string;
   readonly headers?: Readonly<Record<string, { readonly description: string; readonly schema: SchemaObject }>>;
-  readonly content?: Readonly<Record<string, { readonly schema: SchemaObject }>>;
+  readonly content?: Readonly<Record<string, { readonly schema: SchemaObject; readonly examples?: Readonly<Record<string, { readonly summary?: string; readonly value: unknown }>> }>>;
 }
 
 export interface OperationObject {
@@ -65,7 +65,16 @@ export interface OpenApiDocument {
 const SITE_CODES = SITE_IDS.map((id) => SITES[id].code);
 const ref = (name: string): SchemaObject => ({ $ref: `#/components/schemas/${name}` });
 
-/** An error answer for each code, with the status the registry gives it. */
+/** What each error code's answer looks like, for the examples. */
+const ERROR_EXAMPLES: Partial<Record<ErrorCode, Record<string, unknown>>> = {
+  BAD_USER_INPUT: { message: 'limit must be a whole number, got "ten"' },
+  UNKNOWN_CITY: { message: 'Unknown city "Thiess": did you mean Thiès?', city: 'Thiess', suggestions: ['Thiès'] },
+  UNAUTHENTICATED: { message: 'The token has expired' },
+  NOT_FOUND: { message: 'No product with id 999' },
+  SITE_UNAVAILABLE: { message: 'Site THIES cannot be reached: ECONNREFUSED', site: 'THIES' },
+};
+
+/** An error answer for each code, with the status the registry gives it and an example of each. */
 function errorResponses(...codes: ErrorCode[]): Record<string, ResponseObject> {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) byStatus.set(ERROR_CODES[code].status, [...(byStatus.get(ERROR_CODES[code].status) ?? []), code]);
@@ -74,7 +83,14 @@ function errorResponses(...codes: ErrorCode[]): Record<string, ResponseObject> {
       String(status),
       {
         description: list.map((c) => `\`${c}\`: ${ERROR_CODES[c].description}`).join(' '),
-        content: { 'application/json': { schema: ref('Error') } },
+        content: {
+          'application/json': {
+            schema: ref('Error'),
+            examples: Object.fromEntries(
+              list.map((c) => [c, { summary: ERROR_CODES[c].description, value: { error: { code: c, message: c, ...ERROR_EXAMPLES[c] } } }]),
+            ),
+          },
+        },
       },
     ]),
   );
@@ -82,6 +98,7 @@ function errorResponses(...codes: ErrorCode[]): Record<string, ResponseObject> {
 
 const requestIdHeader = {
   'x-request-id': { description: 'The request id, as sent by the caller or generated; it follows the request through every service.', schema: { type: 'string' } },
+  'x-teranga-sites': { description: 'The sites whose processes served the answer, comma-separated (`DAKAR,THIES,SAINT_LOUIS`).', schema: { type: 'string' } },
 } as const;
 
 const json = (schema: SchemaObject) => ({ 'application/json': { schema } });
@@ -123,7 +140,7 @@ export const OPENAPI_DOCUMENT: OpenApiDocument = {
               required: ['products', 'limit', 'offset'],
               properties: {
                 products: { type: 'array', items: ref('Product') },
-                limit: { type: ['integer', 'null'], description: 'The limit asked for; null when the default applied.' },
+                limit: { type: 'integer', description: 'The limit applied: the one asked for, 50 when none was, 200 when more was asked.' },
                 offset: { type: 'integer' },
               },
             }),
@@ -166,7 +183,7 @@ export const OPENAPI_DOCUMENT: OpenApiDocument = {
               properties: { city: { type: 'string', description: 'The city as asked.' }, site: ref('Site') },
             }),
           },
-          ...errorResponses('BAD_USER_INPUT', 'UNAUTHENTICATED', 'SITE_UNAVAILABLE'),
+          ...errorResponses('UNKNOWN_CITY', 'UNAUTHENTICATED', 'SITE_UNAVAILABLE'),
         },
       },
     },
@@ -192,18 +209,23 @@ export const OPENAPI_DOCUMENT: OpenApiDocument = {
       StockLevel: {
         type: 'object',
         required: ['site', 'quantity'],
-        properties: { site: ref('Site'), quantity: { type: 'integer', minimum: 0 } },
+        properties: { site: ref('Site'), quantity: { type: ['integer', 'null'], minimum: 0, description: 'Null when the warehouse\'s site cannot be reached.' } },
       },
       Product: {
         type: 'object',
-        required: ['id', 'name', 'description', 'price', 'stock', 'inventory', 'nearest'],
+        required: ['id', 'name', 'description', 'price', 'stock', 'inventory', 'unavailableSites', 'nearest'],
         properties: {
           id: { type: 'string', examples: ['101'] },
           name: { type: 'string', examples: ['Ordinateur HP'] },
           description: { type: ['string', 'null'] },
           price: { type: 'integer', description: 'Price in FCFA (no minor unit).' },
           stock: { type: ['integer', 'null'], description: 'Total stock over all warehouses: the sum of `inventory`.' },
-          inventory: { type: 'array', description: 'The stock at each warehouse.', items: ref('StockLevel') },
+          inventory: { type: 'array', description: 'The stock at each warehouse, in site order.', items: ref('StockLevel') },
+          unavailableSites: {
+            type: 'array',
+            items: ref('Site'),
+            description: 'Warehouses whose site could not be reached: their quantity is null and `stock` is unknown (null). The rest of the answer stands.',
+          },
           nearest: {
             type: ['object', 'null'],
             description: 'The stock at the warehouse of the site serving the caller\'s city; null when no city was given.',
@@ -220,8 +242,11 @@ export const OPENAPI_DOCUMENT: OpenApiDocument = {
             type: 'object',
             required: ['code', 'message'],
             properties: {
-              code: { type: 'string', description: 'A stable code, as in the GraphQL API\'s `extensions.code`.', examples: ['NOT_FOUND'] },
+              code: { type: 'string', description: 'A stable code, as in the GraphQL API\'s `extensions.code`.', enum: Object.keys(ERROR_CODES) },
               message: { type: 'string' },
+              suggestions: { type: 'array', items: { type: 'string' }, description: 'For `UNKNOWN_CITY`: the closest known cities.' },
+              city: { type: 'string', description: 'For `UNKNOWN_CITY`: the city as given.' },
+              site: ref('Site'),
             },
           },
         },

@@ -4,11 +4,12 @@
  * or the `x-client-city` header).
  */
 import type { RequestHandler } from 'express';
+import { appliedLimit } from '../../lib/domain/catalogue-page.ts';
 import { placement } from '../../lib/placement.ts';
-import { SITES, type SiteCode } from '../../lib/sites.ts';
+import { SITE_IDS, SITES, type SiteCode } from '../../lib/sites.ts';
 import { CLIENT_CITY_HEADER, decodeHeaderText } from '../context.ts';
 import { RestError } from './errors.ts';
-import { dataOrThrow, type Execute } from './execute.ts';
+import { dataDespiteSites, type Execute } from './execute.ts';
 
 export interface StockLevel {
   readonly site: SiteCode;
@@ -24,7 +25,11 @@ export interface ProductInfo {
   readonly inventory: readonly (StockLevel | null)[];
 }
 
-export interface RestProduct extends ProductInfo {
+export interface RestProduct extends Omit<ProductInfo, 'inventory'> {
+  /** One level per warehouse, in site order; an unreachable warehouse's quantity is null. */
+  readonly inventory: readonly { readonly site: SiteCode; readonly quantity: number | null }[];
+  /** Warehouses that could not be asked: their stock is unknown, and so is the total. */
+  readonly unavailableSites: readonly SiteCode[];
   /** Stock at the warehouse of the site serving the caller's city; null without a city. */
   readonly nearest: { readonly site: SiteCode; readonly quantity: number | null } | null;
 }
@@ -50,13 +55,25 @@ function callerCity(query: unknown, header: string | undefined): string | null {
   return null;
 }
 
-/** @throws TerangaError UNKNOWN_CITY */
-function withNearest(product: ProductInfo, city: string | null): RestProduct {
-  if (city === null) return { ...product, nearest: null };
+/**
+ * The REST shape of a product: the reachable warehouses' levels, the unreachable ones with a null
+ * quantity and listed in `unavailableSites`, and the stock nearest the caller's city.
+ * @throws TerangaError UNKNOWN_CITY
+ */
+function restProduct(product: ProductInfo, unavailable: ReadonlySet<string>, city: string | null): RestProduct {
+  const present = new Map(product.inventory.filter((l): l is StockLevel => l !== null).map((l) => [l.site, l.quantity]));
+  const codes = SITE_IDS.map((id) => SITES[id].code);
+  const inventory = codes
+    .filter((code) => present.has(code) || unavailable.has(code))
+    .map((site) => ({ site, quantity: present.get(site) ?? null }));
+  const unavailableSites = codes.filter((code) => unavailable.has(code) && !present.has(code));
+  const base = { ...product, inventory, unavailableSites };
+  if (city === null) return { ...base, nearest: null };
   const site = SITES[placement(city).site].code;
-  const level = product.inventory.find((l) => l?.site === site);
-  return { ...product, nearest: { site, quantity: level?.quantity ?? null } };
+  return { ...base, nearest: { site, quantity: present.get(site) ?? null } };
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 export function listProducts(execute: Execute): RequestHandler {
   return async (req, res) => {
@@ -64,8 +81,12 @@ export function listProducts(execute: Execute): RequestHandler {
     const offset = wholeNumber('offset', req.query.offset);
     const city = callerCity(req.query.city, req.header(CLIENT_CITY_HEADER));
     if (city !== null) placement(city);
-    const data = dataOrThrow(await execute<{ products: ProductInfo[] }>(req, res, PRODUCTS_QUERY, { limit, offset }));
-    res.json({ products: data.products.map((p) => withNearest(p, city)), limit: limit ?? null, offset: offset ?? 0 });
+    const { data, unavailable } = dataDespiteSites(await execute<{ products: ProductInfo[] }>(req, res, PRODUCTS_QUERY, { limit, offset }), 'products');
+    res.json({
+      products: data.products.map((p, i) => restProduct(p, unavailable.get(String(i)) ?? NONE, city)),
+      limit: appliedLimit(limit),
+      offset: offset ?? 0,
+    });
   };
 }
 
@@ -78,8 +99,8 @@ export function getProduct(execute: Execute): RequestHandler {
     const city = callerCity(req.query.city, req.header(CLIENT_CITY_HEADER));
     // an unknown city is the caller's mistake whatever the product: refuse it before any fetch
     if (city !== null) placement(city);
-    const data = dataOrThrow(await execute<{ product: ProductInfo | null }>(req, res, PRODUCT_QUERY, { id }));
+    const { data, unavailable } = dataDespiteSites(await execute<{ product: ProductInfo | null }>(req, res, PRODUCT_QUERY, { id }), 'product');
     if (!data.product) throw new RestError('NOT_FOUND', `No product with id ${id}`);
-    res.json(withNearest(data.product, city));
+    res.json(restProduct(data.product, unavailable.get('') ?? NONE, city));
   };
 }

@@ -11,8 +11,11 @@ export function toGraphQLError(error: TerangaError): GraphQLError {
   return new GraphQLError(error.message, { extensions: { code: error.code, ...error.details } });
 }
 
-/** Development unless NODE_ENV is `production`: stack traces in answers only then. */
+/** Development unless NODE_ENV is `production`: introspection, the Sandbox and internal messages. */
 export const isDevelopment = () => process.env.NODE_ENV !== 'production';
+
+/** `TERANGA_DEBUG=1`: stack traces in error answers (never otherwise, development included). */
+export const isDebug = () => process.env.TERANGA_DEBUG === '1';
 
 /** An answer that never reached GraphQL execution, shaped like one that did. */
 export function sendGraphQLError(res: Response, code: string, message: string, status = httpStatusOf(code)): void {
@@ -21,17 +24,19 @@ export function sendGraphQLError(res: Response, code: string, message: string, s
 
 export type ErrorFormatter = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 
-export function errorFormatter(options: { development: boolean }): ErrorFormatter {
+export function errorFormatter(options: { development: boolean; debug?: boolean }): ErrorFormatter {
   return (formatted, error) => {
+    if (!options.debug && formatted.extensions) {
+      // errors relayed from a subgraph carry that subgraph's extensions: strip traces from those too
+      const { stacktrace: _trace, exception: _exception, ...rest } = formatted.extensions;
+      formatted = { ...formatted, extensions: rest };
+    }
     const original = (error as { originalError?: unknown })?.originalError;
     if (original instanceof TerangaError) {
-      // an unknown city is bad input like any other; the precise reason stays available
-      const code = original.code === 'UNKNOWN_CITY' ? 'BAD_USER_INPUT' : original.code;
-      return { ...formatted, extensions: { ...formatted.extensions, ...original.details, code, reason: original.code } };
+      return { ...formatted, extensions: { ...formatted.extensions, ...original.details, code: original.code } };
     }
     if (options.development || !formatted.extensions) return formatted;
-    // errors relayed from a subgraph carry that subgraph's extensions: strip traces from those too
-    const { stacktrace: _trace, exception: _exception, ...extensions } = formatted.extensions;
+    const extensions = formatted.extensions;
     if (extensions.code === 'INTERNAL_SERVER_ERROR' || extensions.code === undefined) {
       return { ...formatted, message: 'Internal server error', extensions: { ...extensions, code: 'INTERNAL_SERVER_ERROR' } };
     }
@@ -40,5 +45,5 @@ export function errorFormatter(options: { development: boolean }): ErrorFormatte
 }
 
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  return errorFormatter({ development: isDevelopment() })(formatted, error);
+  return errorFormatter({ development: isDevelopment(), debug: isDebug() })(formatted, error);
 }

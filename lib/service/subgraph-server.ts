@@ -19,7 +19,7 @@ import type { DocumentNode } from 'graphql';
 import type { Registry } from 'prom-client';
 import { identifyCaller, type CallerAuthentication } from './caller.ts';
 import { apolloLogger, errorLoggingPlugin } from './error-logging.ts';
-import { errorFormatter, isDevelopment } from './graphql-errors.ts';
+import { errorFormatter, isDebug, isDevelopment } from './graphql-errors.ts';
 import { bodyErrors, jsonBody, lastResortErrors, requireJsonPost } from './http-guards.ts';
 import { observeRequests } from './http-observability.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -72,8 +72,8 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   const apollo = new ApolloServer<TContext>({
     // the subgraph helper types resolvers with an unknown context; the context function above types ours
     schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
-    formatError: errorFormatter({ development }),
-    includeStacktraceInErrorResponses: development,
+    formatError: errorFormatter({ development, debug: isDebug() }),
+    includeStacktraceInErrorResponses: isDebug(),
     introspection: true,
     logger: apolloLogger(logger),
     // no cache hints are set: computing a cache policy would visit every resolved field for nothing

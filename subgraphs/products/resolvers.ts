@@ -3,14 +3,14 @@
  * Stock quantities belong to the regional sites, which resolve `Product.inventory` and `stock`.
  */
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { appliedLimit, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../lib/domain/catalogue-page.ts';
 import { parseIntegerId } from '../../lib/domain/identifiers.ts';
 import type { Product } from '../../lib/domain/model.ts';
 import { TerangaError } from '../../lib/errors.ts';
 import type { ProductsContext } from './context.ts';
 import { listProducts, type Page } from './repository.ts';
 
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 200;
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE };
 
 interface ProductReference {
   readonly id: unknown;
@@ -21,7 +21,7 @@ function pageOf(args: { limit?: number | null; offset?: number | null }): Page {
   const offset = args.offset ?? 0;
   if (limit < 0) throw new TerangaError('BAD_USER_INPUT', `limit must not be negative, got ${limit}`, { argument: 'limit' });
   if (offset < 0) throw new TerangaError('BAD_USER_INPUT', `offset must not be negative, got ${offset}`, { argument: 'offset' });
-  return { limit: Math.min(limit, MAX_PAGE_SIZE), offset };
+  return { limit: appliedLimit(limit), offset };
 }
 
 export const productsResolvers: GraphQLResolverMap<ProductsContext> = {

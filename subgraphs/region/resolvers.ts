@@ -18,19 +18,9 @@ import { listClients, restock } from './repository.ts';
 
 export const MAX_RESTOCK_QUANTITY = 1_000_000;
 
-/**
- * placement() with the public error code: callers see BAD_USER_INPUT (a malformed argument)
- * whatever the placement module calls it internally, with the city in the extensions.
- */
+/** @throws TerangaError UNKNOWN_CITY, with the city and the closest known cities in its details */
 function placeCity(city: string): Placement {
-  try {
-    return placement(city);
-  } catch (error) {
-    if (error instanceof TerangaError && error.code === 'UNKNOWN_CITY') {
-      throw new TerangaError('BAD_USER_INPUT', error.message, { city });
-    }
-    throw error;
-  }
+  return placement(city);
 }
 
 interface StockLevelReference {
