@@ -6,6 +6,8 @@ process.env.TERANGA_PORT = process.env.TERANGA_TEST_PORT ?? '24000';
 process.env.TERANGA_PG_PORT = process.env.TERANGA_TEST_PG_PORT ?? '25400';
 process.env.TERANGA_NETWORK = 'local';
 process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+// crash points armed on the running coordinator (POST /internal/fault) instead of a restart per point
+process.env.TERANGA_FAULT_INJECTION = '1';
 
 /**
  * Two tiers, by file suffix:
@@ -27,10 +29,17 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/**/*.e2e.ts'],
+          exclude: ['test/launcher.e2e.ts'],
           globalSetup: ['test/support/global-setup.ts'],
           // the files share one cluster and assert on its data: run them one after another
           fileParallelism: false,
         },
+      },
+      {
+        // real launcher processes on a cluster of their own (other ports, another data directory),
+        // so it runs beside the e2e tier
+        extends: true,
+        test: { name: 'launcher', include: ['test/launcher.e2e.ts'] },
       },
     ],
   },

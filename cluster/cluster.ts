@@ -319,6 +319,7 @@ export async function up(topology: Topology, options: UpOptions = {}): Promise<C
     if (options.services ?? true) await startServices(ctx, progress, options.serviceEnv ?? {});
   } catch (error) {
     ctx.failed = true;
+    options.progress?.('failed: stopping what this `up` started');
     const stopped = { postgres: [...ctx.started.postgres], services: [...ctx.started.services] };
     await stopStarted(topology, stopped).catch(() => {});
     ctx.started.postgres.length = 0;

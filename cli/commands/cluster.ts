@@ -41,16 +41,10 @@ export function registerCluster(program: Command): void {
         return;
       }
       const state = readState(topology);
-      const expected = topology.postgres.filter((s) => !isRebuildPending(state, s.name)).length + (opts.services ? topology.services.length : 0);
       const startedCount = started.postgres.length + started.services.length;
-      if (startedCount === expected) {
-        console.log('Press Ctrl-C to stop the cluster.');
-      } else if (startedCount === 0) {
-        console.log('The cluster was already running: attached to it. Ctrl-C detaches and leaves it running (`npx teranga down` stops it).');
-      } else {
-        console.log(`Press Ctrl-C to stop what this launcher started (${[...started.services, ...started.postgres].join(', ')}); the rest was already running and keeps running.`);
-      }
-      const reason = await new Promise<'signal' | 'down'>((resolve) => {
+      const expected = topology.postgres.filter((s) => !isRebuildPending(state, s.name)).length + (opts.services ? topology.services.length : 0);
+      // listening before saying so: a Ctrl-C right after the message must find the handler
+      const stopped = new Promise<'signal' | 'down'>((resolve) => {
         // also keeps this process alive: the servers and services run detached
         const watch = setInterval(() => {
           const stoppedAt = readState(topology)?.stoppedAt;
@@ -66,6 +60,14 @@ export function registerCluster(program: Command): void {
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
       });
+      if (startedCount === expected) {
+        console.log('Press Ctrl-C to stop the cluster.');
+      } else if (startedCount === 0) {
+        console.log('The cluster was already running: attached to it. Ctrl-C detaches and leaves it running (`npx teranga down` stops it).');
+      } else {
+        console.log(`Press Ctrl-C to stop what this launcher started (${[...started.services, ...started.postgres].join(', ')}); the rest was already running and keeps running.`);
+      }
+      const reason = await stopped;
       console.log('');
       if (reason === 'down') {
         console.log('The cluster was stopped (`teranga down`); leaving.');

@@ -37,7 +37,7 @@ export function formatLine(line: Line): string {
   try {
     const fields = JSON.parse(line.text) as Record<string, unknown>;
     const rest = Object.fromEntries(Object.entries(fields).filter(([k]) => !SHOWN_APART.has(k)));
-    const level = LEVELS[Number(fields.level)] ?? String(fields.level ?? '');
+    const level = LEVELS[Number(fields.level)] ?? String(fields.level ?? '').toUpperCase();
     const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
     return `${String(fields.time ?? '').replace('T', ' ').replace('Z', '')} ${line.source.padEnd(20)} ${level.padEnd(5)} ${String(fields.msg ?? '')}${extra}`;
   } catch {
@@ -98,6 +98,13 @@ export function registerLogs(program: Command): void {
       const matches = (text: string) => opts.requestId === undefined || text.includes(`"requestId":"${opts.requestId}"`);
       const print = (line: Line) => console.log(opts.json ? line.text : formatLine(line));
 
+      // listening first: a Ctrl-C right after the first lines must find the handler
+      let interrupted: () => void = () => {};
+      const stopped = new Promise<void>((resolve) => (interrupted = resolve));
+      if (opts.follow) {
+        process.once('SIGINT', () => interrupted());
+        process.once('SIGTERM', () => interrupted());
+      }
       const offsets = new Map<string, number>();
       const first: Line[] = [];
       for (const source of sources) {
@@ -110,20 +117,14 @@ export function registerLogs(program: Command): void {
       for (const line of first.slice(Math.max(0, first.length - limit))) print(line);
       if (!opts.follow) return;
 
-      await new Promise<void>((resolve) => {
-        const timer = setInterval(() => {
-          for (const source of sources) {
-            const { lines, offset } = readLines(serverLogFile(topology, source), offsets.get(source) ?? 0);
-            offsets.set(source, offset);
-            for (const text of lines) if (matches(text)) print(parse(source, text));
-          }
-        }, 250);
-        const stop = () => {
-          clearInterval(timer);
-          resolve();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      const timer = setInterval(() => {
+        for (const source of sources) {
+          const { lines, offset } = readLines(serverLogFile(topology, source), offsets.get(source) ?? 0);
+          offsets.set(source, offset);
+          for (const text of lines) if (matches(text)) print(parse(source, text));
+        }
+      }, 250);
+      await stopped;
+      clearInterval(timer);
     });
 }
