@@ -1,4 +1,14 @@
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/** The launcher's file first: the longest, on a cluster of its own, it runs beside the e2e files. */
+class LauncherFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const first = (f: TestSpecification) => f.project.name === 'launcher';
+    return [...sorted.filter(first), ...sorted.filter((f) => !first(f))];
+  }
+}
 
 // The e2e tier boots its own cluster on its own ports and data directory, so it runs beside `npm start`.
 process.env.TERANGA_HOME = process.env.TERANGA_TEST_HOME ?? '.teranga-test';
@@ -13,12 +23,14 @@ process.env.TERANGA_FAULT_INJECTION = '1';
  * Two tiers, by file suffix:
  * - `test/**\/*.test.ts`: pure logic and generated files, no cluster; files run in parallel;
  * - `test/**\/*.e2e.ts`: real PostgreSQL servers and services over real connections, one cluster
- *   booted for the tier (globalSetup) and stopped after it.
+ *   booted for the tier (globalSetup) and stopped after it; one file at a time;
+ * - `test/launcher.e2e.ts`: the `teranga` command on a cluster of its own, beside the e2e files.
  */
 export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 180_000,
+    sequence: { sequencer: LauncherFirst },
     projects: [
       {
         extends: true,
@@ -31,8 +43,9 @@ export default defineConfig({
           include: ['test/**/*.e2e.ts'],
           exclude: ['test/launcher.e2e.ts'],
           globalSetup: ['test/support/global-setup.ts'],
-          // the files share one cluster and assert on its data: run them one after another
-          fileParallelism: false,
+          // the files share one cluster and assert on its data: one after another, each holding a
+          // lock (not fileParallelism: false, which would also hold back the launcher's file)
+          setupFiles: ['test/support/one-file-at-a-time.ts'],
         },
       },
       {

@@ -249,8 +249,9 @@ export function isServiceRunning(service: NodeService, record: ServiceRecord | u
 }
 
 async function startServices(ctx: Context, progress: Progress, extraEnv: Record<string, string>): Promise<void> {
+  // every service of the topology, whatever its kind; the gateway last, as it composes the others at start
   const order: NodeService[][] = [
-    ctx.topology.services.filter((s) => s.kind === 'subgraph'),
+    ctx.topology.services.filter((s) => s.kind !== 'gateway'),
     ctx.topology.services.filter((s) => s.kind === 'gateway'),
   ];
   // every port first: a taken one fails the boot before any service is started
