@@ -1,12 +1,16 @@
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-/** The launcher's file first: the longest, on a cluster of its own, it runs beside the e2e files. */
+/**
+ * The launcher's file first (the longest, on a cluster of its own, it runs beside the e2e files),
+ * then the unit files, then the e2e files, which take turns: a worker waiting for its turn would
+ * otherwise hold the unit files back.
+ */
 class LauncherFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    const first = (f: TestSpecification) => f.project.name === 'launcher';
-    return [...sorted.filter(first), ...sorted.filter((f) => !first(f))];
+    const rank = (f: TestSpecification) => ['launcher', 'unit'].indexOf(f.project.name) >>> 0;
+    return sorted.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i).map(({ f }) => f);
   }
 }
 
