@@ -1,4 +1,18 @@
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/**
+ * The launcher's file first (the longest, on a cluster of its own, it runs beside the e2e files),
+ * then the unit files, then the e2e files, which take turns: a worker waiting for its turn would
+ * otherwise hold the unit files back.
+ */
+class LauncherFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (f: TestSpecification) => ['launcher', 'unit'].indexOf(f.project.name) >>> 0;
+    return sorted.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i).map(({ f }) => f);
+  }
+}
 
 // The e2e tier boots its own cluster on its own ports and data directory, so it runs beside `npm start`.
 process.env.TERANGA_HOME = process.env.TERANGA_TEST_HOME ?? '.teranga-test';
@@ -6,17 +20,21 @@ process.env.TERANGA_PORT = process.env.TERANGA_TEST_PORT ?? '24000';
 process.env.TERANGA_PG_PORT = process.env.TERANGA_TEST_PG_PORT ?? '25400';
 process.env.TERANGA_NETWORK = 'local';
 process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+// crash points armed on the running coordinator (POST /internal/fault) instead of a restart per point
+process.env.TERANGA_FAULT_INJECTION = '1';
 
 /**
  * Two tiers, by file suffix:
  * - `test/**\/*.test.ts`: pure logic and generated files, no cluster; files run in parallel;
  * - `test/**\/*.e2e.ts`: real PostgreSQL servers and services over real connections, one cluster
- *   booted for the tier (globalSetup) and stopped after it.
+ *   booted for the tier (globalSetup) and stopped after it; one file at a time;
+ * - `test/launcher.e2e.ts`: the `teranga` command on a cluster of its own, beside the e2e files.
  */
 export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 180_000,
+    sequence: { sequencer: LauncherFirst },
     projects: [
       {
         extends: true,
@@ -27,10 +45,18 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/**/*.e2e.ts'],
+          exclude: ['test/launcher.e2e.ts'],
           globalSetup: ['test/support/global-setup.ts'],
-          // the files share one cluster and assert on its data: run them one after another
-          fileParallelism: false,
+          // the files share one cluster and assert on its data: one after another, each holding a
+          // lock (not fileParallelism: false, which would also hold back the launcher's file)
+          setupFiles: ['test/support/one-file-at-a-time.ts'],
         },
+      },
+      {
+        // real launcher processes on a cluster of their own (other ports, another data directory),
+        // so it runs beside the e2e tier
+        extends: true,
+        test: { name: 'launcher', include: ['test/launcher.e2e.ts'] },
       },
     ],
   },

@@ -1,8 +1,11 @@
 /**
  * `teranga`: the project CLI. Each subcommand lives in its own file under cli/commands/.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command } from 'commander';
 import { TerangaError } from '../lib/errors.ts';
+import { REPO_ROOT } from '../lib/topology.ts';
 import { registerBenchReplication } from './commands/bench-replication.ts';
 import { registerCluster } from './commands/cluster.ts';
 import { registerRoute } from './commands/route.ts';
@@ -10,11 +13,14 @@ import { registerGenerate } from './commands/generate.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerToken } from './commands/token.ts';
 import { registerSimulate } from './commands/simulate.ts';
+import { registerLogs } from './commands/logs.ts';
+import { registerSql } from './commands/sql.ts';
 
 process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
 
 const program = new Command('teranga')
   .description('Teranga: distributed commerce over the Dakar, Thiès and Saint-Louis sites')
+  .version((JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version, '-V, --version', 'print the version')
   .showHelpAfterError();
 
 registerCluster(program);
@@ -24,6 +30,8 @@ registerGenerate(program);
 registerToken(program);
 registerKeys(program);
 registerSimulate(program);
+registerLogs(program);
+registerSql(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -17,8 +17,10 @@ import {
   createDataDir, initTemplate, isPortFree, postmasterPid, slotName, startServer, stopServer, tail, writeServerConfig,
 } from './postgres-server.ts';
 import { currentPrimary, isRebuildPending, runningTopology, serversInRoleOrder } from './running-topology.ts';
-import { readState, writeState, type ClusterState } from './state.ts';
-import { serviceEnv, waitForHealth } from './services.ts';
+import { readState, updateState, writeState, type ClusterState, type ServiceRecord } from './state.ts';
+import { isSameProcess, recordProcess, type ProcessRecord } from './process-identity.ts';
+
+import { serviceEnv, SUPERVISOR_ENTRY, waitForHealth } from './services.ts';
 
 export type Progress = (message: string) => void;
 
@@ -34,6 +36,23 @@ export interface UpOptions {
   progress?: Progress;
   /** Extra environment for the services (tests use it for fault injection). */
   serviceEnv?: Record<string, string>;
+  /** Told what this call started (not what was already running), also when it fails. */
+  started?: Started;
+}
+
+/** What one `up` started, so that its caller can stop exactly that and nothing else. */
+export interface Started {
+  postgres: string[];
+  services: string[];
+}
+
+/** A failed `up`: the cause, what was stopped again, and what to do. */
+export class UpFailedError extends Error {
+  constructor(cause: Error, readonly stopped: Started, hint: string) {
+    const undone = [...stopped.services, ...stopped.postgres];
+    const cleanup = undone.length > 0 ? `Stopped what this \`up\` had started (${undone.join(', ')}); the data is kept.` : 'Nothing was started; the data is kept.';
+    super([cause.message, cleanup, hint].filter((line) => line !== '').join('\n'));
+  }
 }
 
 interface Context {
@@ -42,6 +61,9 @@ interface Context {
   who: RunAs | null;
   pgRoot: string;
   state: ClusterState;
+  started: Started;
+  /** Set once a step has failed: the steps still running give up and print nothing more. */
+  failed: boolean;
 }
 
 export function serverDataDir(pgRoot: string, server: PostgresServer | string): string {
@@ -89,7 +111,7 @@ function context(topology: Topology, synchronous: boolean | undefined): Context 
   const state: ClusterState = previous ?? { pgRoot, binDir: bins.dir, primaries: {}, services: {}, synchronous: synchronous ?? true };
   state.binDir = bins.dir;
   if (synchronous !== undefined) state.synchronous = synchronous;
-  return { topology, bins, who, pgRoot, state };
+  return { topology, bins, who, pgRoot, state, started: { postgres: [], services: [] }, failed: false };
 }
 
 export { currentPrimary } from './running-topology.ts';
@@ -135,8 +157,28 @@ async function ensureDataDirs(ctx: Context, progress: Progress): Promise<void> {
   }
 }
 
+class PortInUseError extends Error {}
+
+function portInUse(port: number, host: string, what: string, variable: string): PortInUseError {
+  return new PortInUseError(
+    `Port ${port} (${host}) is already in use: ${what} cannot start there.\n` +
+      `What to do: stop what holds it (\`ss -ltnp 'sport = :${port}'\` names it), or move the cluster to other ports with ${variable}.`,
+  );
+}
+
+/** Runs the steps side by side; once one fails the others are told (ctx.failed) and awaited, then the first error is thrown. */
+async function allOrFirstError(ctx: Context, steps: Promise<void>[]): Promise<void> {
+  const results = await Promise.allSettled(steps.map((step) => step.catch((error: unknown) => {
+    ctx.failed = true;
+    throw error;
+  })));
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
+}
+
 async function startPostgres(ctx: Context, servers: readonly PostgresServer[], progress: Progress): Promise<void> {
-  await Promise.all(
+  await allOrFirstError(
+    ctx,
     servers.map(async (server) => {
       const dataDir = serverDataDir(ctx.pgRoot, server);
       if (postmasterPid(dataDir)) {
@@ -146,11 +188,11 @@ async function startPostgres(ctx: Context, servers: readonly PostgresServer[], p
         progress(`${server.name}: already running${changed ? ', configuration reloaded' : ''}`);
         return;
       }
-      if (!(await isPortFree(server.port, server.host))) {
-        throw new Error(`Port ${server.port} (${server.host}) is already in use: PostgreSQL server "${server.name}" cannot start there. Stop what holds it or choose other ports with TERANGA_PG_PORT.`);
-      }
+      if (!(await isPortFree(server.port, server.host))) throw portInUse(server.port, server.host, `PostgreSQL server "${server.name}"`, 'TERANGA_PG_PORT');
+      if (ctx.failed) return;
       writeServerConfig(runningTopology(ctx.topology, ctx.state), server, dataDir, { synchronous: ctx.state.synchronous });
       const t0 = Date.now();
+      ctx.started.postgres.push(server.name);
       const pid = await startServer(ctx.bins, ctx.who, server, { dataDir, logFile: serverLogFile(ctx.topology, server.name) });
       progress(`${server.name}: started on ${server.host}:${server.port} (pid ${pid}) in ${seconds(t0)}`);
     }),
@@ -185,98 +227,184 @@ export async function migrateAll(topology: Topology, state: ClusterState | null,
   await run('coordinator');
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+/** Starts one Node service as a detached process (its own process group), output appended to its log. */
+export function spawnService(topology: Topology, service: NodeService, extraEnv: Record<string, string> = {}): ServiceRecord {
+  const logFile = serverLogFile(topology, service.name);
+  mkdirSync(path.dirname(logFile), { recursive: true });
+  const out = openSync(logFile, 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(topology.root, service.entry)], {
+    cwd: topology.root,
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: { ...process.env, ...serviceEnv(topology, service), ...extraEnv },
+  });
+  closeSync(out);
+  child.unref();
+  return { ...recordProcess(child.pid!), startedAt: new Date().toISOString() };
+}
+
+/** Whether the recorded process of a service is still that service. */
+export function isServiceRunning(service: NodeService, record: ServiceRecord | undefined): boolean {
+  return isSameProcess(record, service.entry);
 }
 
 async function startServices(ctx: Context, progress: Progress, extraEnv: Record<string, string>): Promise<void> {
+  // every service of the topology, whatever its kind; the gateway last, as it composes the others at start
   const order: NodeService[][] = [
-    ctx.topology.services.filter((s) => s.kind === 'subgraph'),
+    ctx.topology.services.filter((s) => s.kind !== 'gateway'),
     ctx.topology.services.filter((s) => s.kind === 'gateway'),
   ];
+  // every port first: a taken one fails the boot before any service is started
+  const taken: PortInUseError[] = [];
+  for (const service of ctx.topology.services) {
+    if (isServiceRunning(service, ctx.state.services[service.name])) continue;
+    if (!(await isPortFree(service.port, service.host))) taken.push(portInUse(service.port, service.host, `service "${service.name}"`, 'TERANGA_PORT'));
+  }
+  if (taken.length > 0) throw new PortInUseError(taken.map((e) => e.message).join('\n'));
   for (const group of order) {
-    await Promise.all(
+    if (ctx.failed) return;
+    await allOrFirstError(
+      ctx,
       group.map(async (service) => {
-        const known = ctx.state.services[service.name];
-        if (known && isAlive(known.pid)) {
+        const known = readState(ctx.topology)?.services[service.name];
+        if (known && isServiceRunning(service, known)) {
+          if (known.restarting) {
+            progress(`${service.name}: being restarted by the supervisor (pid ${known.pid})`);
+            await waitForHealth(service, () => !ctx.failed && isServiceRunning(service, known));
+          }
           progress(`${service.name}: already running (pid ${known.pid})`);
           return;
         }
-        if (!(await isPortFree(service.port, service.host))) {
-          throw new Error(`Port ${service.port} is already in use: service "${service.name}" cannot start there. Choose other ports with TERANGA_PORT.`);
-        }
-        const logFile = serverLogFile(ctx.topology, service.name);
-        const out = openSync(logFile, 'a');
-        const child = spawn(process.execPath, ['--import', 'tsx', path.join(ctx.topology.root, service.entry)], {
-          cwd: ctx.topology.root,
-          detached: true,
-          stdio: ['ignore', out, out],
-          env: { ...process.env, ...serviceEnv(ctx.topology, service), ...extraEnv },
-        });
-        closeSync(out);
-        child.unref();
+        if (ctx.failed) return;
         const t0 = Date.now();
-        ctx.state.services[service.name] = { pid: child.pid!, startedAt: new Date().toISOString() };
-        writeState(ctx.topology, ctx.state);
+        const record = spawnService(ctx.topology, service, extraEnv);
+        ctx.started.services.push(service.name);
+        updateState(ctx.topology, (state) => {
+          state.services[service.name] = record;
+        });
         try {
-          await waitForHealth(service, () => child.exitCode === null && isAlive(child.pid!));
+          await waitForHealth(service, () => !ctx.failed && isServiceRunning(service, record));
         } catch (error) {
+          if (ctx.failed) return;
+          const logFile = serverLogFile(ctx.topology, service.name);
           throw new Error(`Service "${service.name}" failed to start: ${(error as Error).message}\n--- last lines of its log (${logFile}) ---\n${tail(logFile)}`);
         }
-        progress(`${service.name}: ready at ${service.url} (pid ${child.pid}) in ${seconds(t0)}`);
+        progress(`${service.name}: ready at ${service.url} (pid ${record.pid}) in ${seconds(t0)}`);
       }),
     );
   }
 }
 
 export async function up(topology: Topology, options: UpOptions = {}): Promise<ClusterState> {
-  const progress = options.progress ?? (() => {});
   const t0 = Date.now();
   const ctx = context(topology, options.synchronous);
-  await ensureDataDirs(ctx, progress);
-  writeState(topology, ctx.state);
-  const running = runningTopology(topology, ctx.state);
-  const primaries = running.postgres.filter((s) => s.role === 'primary');
-  const standbys = running.postgres.filter((s) => s.role === 'standby' && !isRebuildPending(ctx.state, s.name));
-  for (const server of running.postgres.filter((s) => isRebuildPending(ctx.state, s.name))) {
-    progress(`${server.name}: not started: it lost its role in a failover; run \`teranga rebuild-standby ${server.database}\``);
-  }
-  await startPostgres(ctx, primaries, progress);
-  await ensureSlots(ctx);
-  await startPostgres(ctx, standbys, progress);
-  progress(`PostgreSQL: ${topology.postgres.length} servers up in ${seconds(t0)}`);
-  await migrateAll(topology, ctx.state, progress);
-  if (options.services ?? true) await startServices(ctx, progress, options.serviceEnv ?? {});
-  writeState(topology, ctx.state);
-  progress(`cluster ready in ${seconds(t0)}`);
-  return ctx.state;
-}
-
-async function stopPid(pid: number, timeoutMs = 10_000): Promise<void> {
-  if (!isAlive(pid)) return;
+  if (options.started) ctx.started = options.started;
+  // once a step has failed, nothing more is reported as started or ready
+  const progress: Progress = (message) => {
+    if (!ctx.failed) options.progress?.(message);
+  };
   try {
-    // services run in their own process group (detached): signal the group
-    process.kill(-pid, 'SIGTERM');
-  } catch {
-    process.kill(pid, 'SIGTERM');
+    await ensureDataDirs(ctx, progress);
+    saveState(ctx);
+    const running = runningTopology(topology, ctx.state);
+    const primaries = running.postgres.filter((s) => s.role === 'primary');
+    const standbys = running.postgres.filter((s) => s.role === 'standby' && !isRebuildPending(ctx.state, s.name));
+    for (const server of running.postgres.filter((s) => isRebuildPending(ctx.state, s.name))) {
+      progress(`${server.name}: not started: it lost its role in a failover; run \`teranga rebuild-standby ${server.database}\``);
+    }
+    await startPostgres(ctx, primaries, progress);
+    await ensureSlots(ctx);
+    await startPostgres(ctx, standbys, progress);
+    progress(`PostgreSQL: ${topology.postgres.length} servers up in ${seconds(t0)}`);
+    await migrateAll(topology, ctx.state, progress);
+    if (options.services ?? true) await startServices(ctx, progress, options.serviceEnv ?? {});
+  } catch (error) {
+    ctx.failed = true;
+    options.progress?.('failed: stopping what this `up` started');
+    const stopped = { postgres: [...ctx.started.postgres], services: [...ctx.started.services] };
+    await stopStarted(topology, stopped).catch(() => {});
+    ctx.started.postgres.length = 0;
+    ctx.started.services.length = 0;
+    const hint = error instanceof PortInUseError ? '' : 'What to do: fix the cause above (the logs are in ' + path.join(topology.dataDir, 'logs') + '), then run `teranga up` again.';
+    throw new UpFailedError(error as Error, stopped, hint);
   }
-  const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  saveState(ctx);
+  progress(`cluster ready in ${seconds(t0)}`);
+  return readState(topology) ?? ctx.state;
 }
 
+/** Writes what `up` decided (paths, replication mode) while keeping the service records others may have changed. */
+function saveState(ctx: Context): void {
+  const current = readState(ctx.topology);
+  writeState(ctx.topology, { ...ctx.state, services: current?.services ?? ctx.state.services, supervisor: current?.supervisor, stoppedAt: current?.stoppedAt });
+}
+
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Stops a recorded process and its process group, only while the pid is still the process that
+ * was recorded: a pid reused by another program is left alone. Returns whether it was running.
+ */
+export async function stopProcess(record: ProcessRecord, expect?: string, timeoutMs = 10_000): Promise<boolean> {
+  if (!isSameProcess(record, expect)) return false;
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      // services run in their own process group (detached): signal the group
+      process.kill(-record.pid, name);
+    } catch {
+      try {
+        process.kill(record.pid, name);
+      } catch {
+        // exited meanwhile
+      }
+    }
+  };
+  signal('SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (isSameProcess(record, expect) && Date.now() < deadline) await delay(50);
+  if (isSameProcess(record, expect)) signal('SIGKILL');
+  return true;
+}
+
+/** Stops one service on purpose (the supervisor does not restart it) and forgets its record. */
 export async function stopService(topology: Topology, name: string): Promise<void> {
   const state = readState(topology);
   const known = state?.services[name];
   if (!state || !known) return;
-  await stopPid(known.pid);
-  delete state.services[name];
-  writeState(topology, state);
+  updateState(topology, (s) => {
+    if (s.services[name]) s.services[name]!.stopping = true;
+  });
+  const service = topology.services.find((s) => s.name === name);
+  await stopProcess(known, service?.entry);
+  updateState(topology, (s) => {
+    delete s.services[name];
+  });
+}
+
+/** Stops what one `up` started: its services, then its PostgreSQL servers (standbys first). */
+export async function stopStarted(topology: Topology, started: Started, progress: Progress = () => {}): Promise<void> {
+  await Promise.all(
+    started.services.map(async (name) => {
+      await stopService(topology, name);
+      progress(`${name}: stopped`);
+    }),
+  );
+  const state = readState(topology);
+  if (!state) return;
+  const bins = launcherBinaries(state);
+  const who = serverIdentity();
+  for (const role of ['standby', 'primary'] as const) {
+    await Promise.all(
+      runningTopology(topology, state).postgres
+        .filter((s) => s.role === role && started.postgres.includes(s.name))
+        .map(async (server) => {
+          const dir = serverDataDir(state.pgRoot, server);
+          if (!postmasterPid(dir)) return;
+          await stopServer(bins, who, dir);
+          progress(`${server.name}: stopped`);
+        }),
+    );
+  }
 }
 
 export async function down(topology: Topology, progress: Progress = () => {}): Promise<void> {
@@ -285,14 +413,22 @@ export async function down(topology: Topology, progress: Progress = () => {}): P
     progress('nothing to stop: no cluster state');
     return;
   }
+  // the supervisor first, so that it restarts none of the services stopped next
+  if (state.supervisor && (await stopProcess(state.supervisor, SUPERVISOR_ENTRY))) progress('supervisor: stopped');
+  updateState(topology, (s) => {
+    delete s.supervisor;
+    for (const record of Object.values(s.services)) record.stopping = true;
+  });
   await Promise.all(
-    Object.entries(state.services).map(async ([name, { pid }]) => {
-      await stopPid(pid);
-      progress(`${name}: stopped`);
+    Object.entries(state.services).map(async ([name, record]) => {
+      const service = topology.services.find((s) => s.name === name);
+      const wasRunning = await stopProcess(record, service?.entry);
+      progress(wasRunning ? `${name}: stopped` : `${name}: not running (pid ${record.pid} is no longer it; left alone)`);
     }),
   );
-  state.services = {};
-  writeState(topology, state);
+  updateState(topology, (s) => {
+    s.services = {};
+  });
   const bins = launcherBinaries(state);
   const who = serverIdentity();
   // standbys first, so a synchronous primary's shutdown is not left waiting on them
@@ -308,6 +444,9 @@ export async function down(topology: Topology, progress: Progress = () => {}): P
         }),
     );
   }
+  updateState(topology, (s) => {
+    s.stoppedAt = new Date().toISOString();
+  });
 }
 
 /** Stops the cluster and deletes its data, keeping the initdb template so the next boot is fast. */

@@ -10,6 +10,7 @@ import type { PostgresServer, Topology } from '../lib/topology.ts';
 import type { PgBinaries } from './pg-binaries.ts';
 import { chownTree, type RunAs } from './os-user.ts';
 import { POSTGRES_SETTINGS } from './postgres-settings.ts';
+import { processCommandLine, processStartTime } from './process-identity.ts';
 
 const run = promisify(execFile);
 
@@ -120,27 +121,35 @@ export function isPortFree(port: number, host: string): Promise<boolean> {
   });
 }
 
+/**
+ * The pid of the postmaster running in a data directory, or null. The lock file outlives a crash
+ * or a reboot, and its pid may since belong to another process: it counts only while that
+ * process is a postgres started on this data directory.
+ */
 export function postmasterPid(dataDir: string): number | null {
+  const pid = lockFilePid(dataDir);
+  if (pid === null || processStartTime(pid) === null) return null;
+  const command = processCommandLine(pid);
+  // an unreadable command line (another user's process without /proc access) proves nothing either way
+  if (command !== '' && !(command.includes('postgres') && command.includes(dataDir))) return null;
+  return pid;
+}
+
+function lockFilePid(dataDir: string): number | null {
   const file = path.join(dataDir, 'postmaster.pid');
   if (!existsSync(file)) return null;
   const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return null;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return null;
-  }
-  // a killed postmaster stays a zombie until its parent (often PID 1 in a container) reaps it
-  return isZombie(pid) ? null : pid;
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
-function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return false;
-  }
+/**
+ * Removes a lock file whose pid is not this directory's postmaster (left by a crash or a reboot):
+ * PostgreSQL would refuse to start while that pid is alive, whatever process it now is.
+ */
+export function removeStaleLockFile(dataDir: string): boolean {
+  if (lockFilePid(dataDir) === null || postmasterPid(dataDir) !== null) return false;
+  rmSync(path.join(dataDir, 'postmaster.pid'), { force: true });
+  return true;
 }
 
 export function tail(file: string, lines = 20): string {
@@ -162,6 +171,7 @@ export async function startServer(
 ): Promise<number> {
   const running = postmasterPid(paths.dataDir);
   if (running) return running;
+  removeStaleLockFile(paths.dataDir);
   // after a kill -9 the stale lock file makes the first attempts fail for a second or two
   for (let attempt = 1; ; attempt++) {
     try {

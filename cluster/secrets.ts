@@ -25,8 +25,22 @@ function tokenKeyPair(): Pick<LocalSecrets, 'TERANGA_JWT_PRIVATE_KEY' | 'TERANGA
   };
 }
 
+const secretsFile = (topology: Topology) => path.join(topology.dataDir, 'secrets.json');
+
+/**
+ * The secrets a cluster in this data directory was started with, or null when none ever was:
+ * for the commands that must use the running cluster's key and never invent one.
+ */
+export function existingLocalSecrets(topology: Topology): LocalSecrets | null {
+  const file = secretsFile(topology);
+  if (!existsSync(file)) return null;
+  const existing = JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalSecrets>;
+  return existing.TERANGA_INTERNAL_SECRET && existing.TERANGA_JWT_PRIVATE_KEY && existing.TERANGA_JWT_PUBLIC_KEY ? (existing as LocalSecrets) : null;
+}
+
+/** The cluster's secrets, generated on first use (by `teranga up`). */
 export function localSecrets(topology: Topology): LocalSecrets {
-  const file = path.join(topology.dataDir, 'secrets.json');
+  const file = secretsFile(topology);
   const existing = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalSecrets>) : {};
   if (existing.TERANGA_INTERNAL_SECRET && existing.TERANGA_JWT_PRIVATE_KEY && existing.TERANGA_JWT_PUBLIC_KEY) {
     return existing as LocalSecrets;

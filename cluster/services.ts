@@ -44,3 +44,6 @@ export async function waitForHealth(service: NodeService, alive: () => boolean, 
   }
   throw new Error(`no healthy answer from ${healthUrl(service)} within ${timeoutMs / 1000}s (${lastError})`);
 }
+
+/** Module of the supervisor process (cluster/supervisor.ts), which restarts crashed services. */
+export const SUPERVISOR_ENTRY = 'cluster/supervisor-main.ts';

@@ -6,6 +6,17 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DatabaseRole, Topology } from '../lib/topology.ts';
+import type { ProcessRecord } from './process-identity.ts';
+
+export interface ServiceRecord extends ProcessRecord {
+  startedAt: string;
+  /** Being stopped on purpose: the supervisor leaves it be. */
+  stopping?: boolean;
+  /** The supervisor saw it exit and is starting it again. */
+  restarting?: { since: string; attempt: number; delayMs: number; exitedPid: number };
+  /** Times the supervisor has restarted it. */
+  restarts?: number;
+}
 
 export interface ClusterState {
   /** Root of the PostgreSQL data directories (may differ from dataDir when run as root). */
@@ -13,7 +24,11 @@ export interface ClusterState {
   binDir: string;
   /** database role → name of the server acting as its primary, when it differs from the topology. */
   primaries: Partial<Record<DatabaseRole, string>>;
-  services: Record<string, { pid: number; startedAt: string }>;
+  services: Record<string, ServiceRecord>;
+  /** The supervisor process that restarts crashed services (`teranga up` starts it; cluster/supervisor.ts). */
+  supervisor?: ProcessRecord;
+  /** When `teranga down` last stopped the cluster: a foreground launcher attached to it leaves then. */
+  stoppedAt?: string;
   /** Replication mode the servers were configured with. */
   synchronous: boolean;
   /**

@@ -5,7 +5,8 @@
 import pg from 'pg';
 import { connectionString, type PostgresServer, type Topology } from '../lib/topology.ts';
 import { postmasterPid } from './postgres-server.ts';
-import { serverDataDir } from './cluster.ts';
+import { isServiceRunning, serverDataDir } from './cluster.ts';
+import { runningSupervisor } from './supervisor.ts';
 import { isRebuildPending } from './running-topology.ts';
 import { healthUrl } from './services.ts';
 import { readState } from './state.ts';
@@ -30,16 +31,26 @@ export interface ServiceStatus {
   name: string;
   kind: 'gateway' | 'subgraph';
   site: string | null;
-  role: 'up' | 'down';
+  /** `restarting`: it crashed and the supervisor is starting it again. */
+  role: 'up' | 'down' | 'restarting';
   host: string;
   port: number;
   url: string;
+  /** The recorded pid, while it is still the process the launcher started. */
+  pid: number | null;
+  /** Times the supervisor has restarted it. */
+  restarts: number;
+}
+
+export interface SupervisorStatus {
+  running: boolean;
   pid: number | null;
 }
 
 export interface ClusterStatus {
   servers: ServerStatus[];
   services: ServiceStatus[];
+  supervisor: SupervisorStatus;
 }
 
 async function query<T extends pg.QueryResultRow>(topology: Topology, server: PostgresServer, sql: string): Promise<T[] | null> {
@@ -100,6 +111,7 @@ export async function clusterStatus(topology: Topology): Promise<ClusterStatus> 
       rebuildPending: isRebuildPending(state, server.name),
     };
   });
+  const supervisor = runningSupervisor(topology);
   const services: ServiceStatus[] = await Promise.all(
     topology.services.map(async (service) => {
       let ok = false;
@@ -108,19 +120,23 @@ export async function clusterStatus(topology: Topology): Promise<ClusterStatus> 
       } catch {
         ok = false;
       }
+      const record = state?.services[service.name];
+      const supervised = supervisor !== null && record?.restarting !== undefined;
+      const role: ServiceStatus['role'] = ok ? 'up' : supervised ? 'restarting' : 'down';
       return {
         name: service.name,
         kind: service.kind,
         site: service.site,
-        role: ok ? 'up' : 'down',
+        role,
         host: service.host,
         port: service.port,
         url: service.url,
-        pid: state?.services[service.name]?.pid ?? null,
+        pid: record && isServiceRunning(service, record) ? record.pid : null,
+        restarts: record?.restarts ?? 0,
       };
     }),
   );
-  return { servers, services };
+  return { servers, services, supervisor: { running: supervisor !== null, pid: supervisor } };
 }
 
 export function formatStatus(status: ClusterStatus): string {
@@ -138,9 +154,11 @@ export function formatStatus(status: ClusterStatus): string {
       `${s.name.padEnd(22)} ${s.role.padEnd(9)} ${`${s.host}:${s.port}`.padEnd(18)} ${String(s.pid ?? '-').padEnd(8)} ${repl}`,
     );
   }
-  lines.push('', 'SERVICE                STATE     URL');
+  lines.push('', 'SERVICE                STATE      URL');
   for (const s of status.services) {
-    lines.push(`${s.name.padEnd(22)} ${s.role.padEnd(9)} ${s.url}${s.pid ? `  (pid ${s.pid})` : ''}`);
+    const restarts = s.restarts > 0 ? `, restarted ${s.restarts}×` : '';
+    lines.push(`${s.name.padEnd(22)} ${s.role.padEnd(10)} ${s.url}${s.pid ? `  (pid ${s.pid}${restarts})` : restarts ? `  (${restarts.slice(2)})` : ''}`);
   }
+  lines.push('', status.supervisor.running ? `supervisor: running (pid ${status.supervisor.pid}), restarts a crashed service` : 'supervisor: not running (crashed services are not restarted; `teranga up` starts it)');
   return lines.join('\n');
 }

@@ -3,11 +3,11 @@
  * real cluster: atomicity across warehouses, refusals that change nothing, idempotency, and
  * recovery from a coordinator crash at every step of two-phase commit.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { up, stopService } from '../cluster/cluster.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { up } from '../cluster/cluster.ts';
 import { INTERNAL_SECRET_HEADER } from '../lib/config.ts';
 import { localSecrets } from '../cluster/secrets.ts';
-import { graphql, serviceUrl, sql, topology } from './support/cluster.ts';
+import { armFault, graphql, recoverySettings, serviceUrl, sql, topology, type RecoverySettings } from './support/cluster.ts';
 import { expectOrdersAtomic, expectStockConserved, fingerprint, preparedTransactions, stockAt } from './support/invariants.ts';
 import { asAdmin, asCustomer } from './support/tokens.ts';
 
@@ -28,9 +28,13 @@ async function placeOrder(input: { clientId: string; items: Item[]; idempotencyK
   return response.data!.placeOrder;
 }
 
-async function restartOrders(env: Record<string, string> = {}): Promise<void> {
-  await stopService(topology, 'orders');
-  await up(topology, { serviceEnv: { TERANGA_INDOUBT_TIMEOUT_MS: '500', TERANGA_RECOVERY_INTERVAL_MS: '500', ...env } });
+// recovery presumes a crashed coordinator's undecided shares dead after half a second
+const QUICK_RECOVERY = { inDoubtTimeoutMs: 500, intervalMs: 500 };
+
+/** Starts the crashed coordinator again, with quick recovery. */
+async function restartOrders(): Promise<void> {
+  await up(topology);
+  await recoverySettings(QUICK_RECOVERY);
 }
 
 async function recoverNow(): Promise<{ committed: string[]; rolledBack: string[]; pending: string[] }> {
@@ -41,8 +45,13 @@ async function recoverNow(): Promise<{ committed: string[]; rolledBack: string[]
   return (await response.json()) as { committed: string[]; rolledBack: string[]; pending: string[] };
 }
 
+let found: RecoverySettings;
+beforeAll(async () => {
+  found = await recoverySettings();
+  await recoverySettings(QUICK_RECOVERY);
+});
 afterAll(async () => {
-  await restartOrders();
+  await recoverySettings(found);
 });
 
 describe('placeOrder across warehouses', () => {
@@ -202,7 +211,7 @@ describe('recovery after a coordinator crash (presumed abort, decision at the cl
   ])('crash at %s: the order is %s everywhere after restart, nothing stays prepared', async (fault, expected) => {
     const ordersBefore = (await sql('dakar', 'SELECT id FROM commande WHERE client_id = 1')).length;
     const stockBefore = [await stockAt('dakar', 106), await stockAt('thies', 106), await stockAt('saint-louis', 106)];
-    await restartOrders({ TERANGA_FAULT: fault });
+    await armFault(fault);
     await expect(placeOrder(crashing)).rejects.toThrow();
     await restartOrders();
     let report = await recoverNow();

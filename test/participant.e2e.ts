@@ -4,14 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { serverDataDir, stopService, up } from '../cluster/cluster.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serverDataDir, up } from '../cluster/cluster.ts';
 import { postmasterPid } from '../cluster/postgres-server.ts';
 import { readState } from '../cluster/state.ts';
 import { INTERNAL_SECRET_HEADER } from '../lib/config.ts';
 import { makeGid, type ParticipantWork } from '../lib/twopc/work.ts';
 import { serverByName } from '../lib/topology.ts';
-import { graphql, internalHeaders, serviceUrl, sql, topology } from './support/cluster.ts';
+import { graphql, internalHeaders, recoverySettings, serviceUrl, sql, topology, type RecoverySettings } from './support/cluster.ts';
 import { expectStockConserved, preparedTransactions, stockAt } from './support/invariants.ts';
 
 const PREPARE = 'mutation($w: String!) { _prepare(work: $w) { ok code } }';
@@ -68,12 +68,13 @@ describe('participant API access', () => {
 });
 
 describe('prepared transactions across a crash of their server (kill -9)', () => {
-  // The share must survive until the test has seen it: recovery with its default in-doubt timeout,
-  // not the short one an earlier suite may have left the coordinator running with.
+  // The share must survive until the test has seen it: recovery presumes nothing dead meanwhile.
+  let found: RecoverySettings;
   beforeAll(async () => {
-    await stopService(topology, 'orders');
-    await up(topology);
+    found = await recoverySettings();
+    await recoverySettings({ inDoubtTimeoutMs: 600_000 });
   });
+  afterAll(() => recoverySettings(found));
 
   it.each([
     ['COMMIT', -2],
@@ -90,7 +91,11 @@ describe('prepared transactions across a crash of their server (kill -9)', () =>
     expect(survived.map((r) => r.gid)).toEqual([gid]);
 
     if (decision === 'COMMIT') await sql('dakar', "INSERT INTO decision_2pc (gid, decision) VALUES ($1, 'COMMIT')", [gid]);
+    // recovery takes up a share once it is older than the in-doubt timeout (no coordinator is
+    // still driving it): from now on, rather than after the default 10 s
+    await recoverySettings({ inDoubtTimeoutMs: 0 });
     expect(await untilNoPrepared()).toEqual([]);
+    await recoverySettings({ inDoubtTimeoutMs: 600_000 });
     expect(await stockAt('thies', 109)).toBe(before + expectedChange);
     const [recorded] = await sql<{ decision: string }>('dakar', 'SELECT decision FROM decision_2pc WHERE gid = $1', [gid]);
     expect(recorded!.decision).toBe(decision);

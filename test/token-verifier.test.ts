@@ -94,3 +94,16 @@ describe('token verification', () => {
     expect(() => createTokenVerifier({ verificationKey: '{"keys": []}', ...claims })).toThrow(/TERANGA_JWT_PUBLIC_KEY/);
   });
 });
+
+describe('a token signed by a key this deployment does not hold', () => {
+  it('is refused with a message saying its signature matches no known key', async () => {
+    const [ours, theirs] = [pair('ed25519'), pair('ed25519')];
+    const foreign = await issueToken({ privateKey: theirs.privatePem, ...claims }, { role: 'admin', subject: 'ops' });
+    for (const verificationKey of [ours.publicPem, JSON.stringify({ keys: [{ ...(await exportJWK(ours.publicKey)), kid: 'ours' }] })]) {
+      const verifier = createTokenVerifier({ verificationKey, ...claims });
+      const refused = await verifier.verify(foreign).then(() => null, (error: unknown) => error as TerangaError);
+      expect(refused?.code).toBe('UNAUTHENTICATED');
+      expect(refused?.message).toMatch(/signature matches no key this cluster knows/);
+    }
+  });
+});

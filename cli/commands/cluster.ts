@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
 import { topologyFromEnv } from '../../lib/topology.ts';
-import { destroy, down, migrateAll, up } from '../../cluster/cluster.ts';
+import { destroy, down, migrateAll, stopProcess, stopStarted, up, type Started } from '../../cluster/cluster.ts';
+import { isRebuildPending } from '../../cluster/running-topology.ts';
+import { SUPERVISOR_ENTRY } from '../../cluster/services.ts';
+import { ensureSupervisor } from '../../cluster/supervisor.ts';
 import { databaseNamed, failover } from '../../cluster/failover.ts';
 import { monitorPrimaries } from '../../cluster/failover-monitor.ts';
 import { rebuildStandby } from '../../cluster/rebuild-standby.ts';
-import { readState } from '../../cluster/state.ts';
+import { readState, updateState } from '../../cluster/state.ts';
 import { clusterStatus, formatStatus } from '../../cluster/status.ts';
 
 const progress = (message: string) => console.log(`[teranga] ${message}`);
@@ -13,7 +16,7 @@ export function registerCluster(program: Command): void {
   program
     .command('up')
     .description('boot the local cluster (PostgreSQL servers, standbys, subgraphs, gateway) and return when ready')
-    .option('--foreground', 'stay attached; Ctrl-C stops everything')
+    .option('--foreground', 'stay attached; Ctrl-C stops what this launcher started (everything, unless the cluster was already running)')
     .option('--no-services', 'start the PostgreSQL servers only')
     .option('--async-replication', 'standbys replicate asynchronously: commits do not wait for them (also switches a running cluster)')
     .option('--sync-replication', 'commits wait until the standby has applied them (the default for a new cluster; also switches a running cluster)')
@@ -22,12 +25,12 @@ export function registerCluster(program: Command): void {
       if (opts.asyncReplication && opts.syncReplication) throw new Error('--async-replication and --sync-replication exclude each other');
       // neither flag: keep the mode the cluster already runs in
       const synchronous = opts.asyncReplication ? false : opts.syncReplication ? true : undefined;
-      try {
-        await up(topology, { services: opts.services, synchronous, progress });
-      } catch (error) {
-        if (opts.foreground) await down(topology, progress).catch(() => {});
-        throw error;
-      }
+      const attachedAt = new Date().toISOString();
+      const started: Started = { postgres: [], services: [] };
+      // a failed up stops what it started itself and says what to do (UpFailedError)
+      await up(topology, { services: opts.services, synchronous, progress, started });
+      const supervisor = opts.services ? ensureSupervisor(topology) : null;
+      if (supervisor) progress(`supervisor: ${supervisor.started ? 'watching the services' : 'already running'} (pid ${supervisor.pid}); it restarts a service that crashes`);
       const gateway = topology.services.find((s) => s.kind === 'gateway');
       if (opts.services && gateway) {
         console.log(`\nGraphQL (Apollo Sandbox): ${gateway.url}`);
@@ -37,20 +40,52 @@ export function registerCluster(program: Command): void {
         console.log('Stop it with `npx teranga down`.');
         return;
       }
-      console.log('Press Ctrl-C to stop the cluster.');
-      await new Promise<void>((resolve) => {
-        // the servers and services run detached: without a timer of its own, nothing would keep
-        // this process alive to hear the Ctrl-C
-        const alive = setInterval(() => {}, 60_000);
-        const stop = () => {
-          clearInterval(alive);
-          resolve();
+      const state = readState(topology);
+      const startedCount = started.postgres.length + started.services.length;
+      const expected = topology.postgres.filter((s) => !isRebuildPending(state, s.name)).length + (opts.services ? topology.services.length : 0);
+      // listening before saying so: a Ctrl-C right after the message must find the handler
+      const stopped = new Promise<'signal' | 'down'>((resolve) => {
+        // also keeps this process alive: the servers and services run detached
+        const watch = setInterval(() => {
+          const stoppedAt = readState(topology)?.stoppedAt;
+          if (stoppedAt && stoppedAt > attachedAt) finish('down');
+        }, 500);
+        const finish = (why: 'signal' | 'down') => {
+          clearInterval(watch);
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          resolve(why);
         };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        const onSignal = () => finish('signal');
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
       });
+      if (startedCount === expected) {
+        console.log('Press Ctrl-C to stop the cluster.');
+      } else if (startedCount === 0) {
+        console.log('The cluster was already running: attached to it. Ctrl-C detaches and leaves it running (`npx teranga down` stops it).');
+      } else {
+        console.log(`Press Ctrl-C to stop what this launcher started (${[...started.services, ...started.postgres].join(', ')}); the rest was already running and keeps running.`);
+      }
+      const reason = await stopped;
       console.log('');
-      await down(topology, progress);
+      if (reason === 'down') {
+        console.log('The cluster was stopped (`teranga down`); leaving.');
+        return;
+      }
+      if (startedCount === expected) {
+        await down(topology, progress);
+        return;
+      }
+      if (supervisor?.started) {
+        const record = readState(topology)?.supervisor;
+        if (record && (await stopProcess(record, SUPERVISOR_ENTRY))) progress('supervisor: stopped');
+        updateState(topology, (s) => {
+          if (s.supervisor?.pid === record?.pid) delete s.supervisor;
+        });
+      }
+      await stopStarted(topology, started, progress);
+      console.log(startedCount === 0 ? 'Detached; the cluster keeps running.' : 'Stopped what this launcher started; the rest keeps running.');
     });
 
   program

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { localSecrets } from '../../cluster/secrets.ts';
+import { existingLocalSecrets, type LocalSecrets } from '../../cluster/secrets.ts';
 import { signingConfigFromEnv } from '../../lib/auth/auth-config.ts';
 import { issueToken, type TokenSubject } from '../../lib/auth/token-issuer.ts';
 import { topologyFromEnv } from '../../lib/topology.ts';
@@ -22,6 +22,22 @@ function parseClientId(raw: string): string {
 }
 
 /**
+ * The signing key of the cluster started in TERANGA_HOME. A new key would sign tokens that no
+ * running cluster accepts, so none is made here: only `teranga up` creates a cluster's keys.
+ */
+function clusterSecrets(): LocalSecrets {
+  const topology = topologyFromEnv();
+  const secrets = existingLocalSecrets(topology);
+  if (secrets) return secrets;
+  const home = process.env.TERANGA_HOME ? `TERANGA_HOME=${process.env.TERANGA_HOME}` : 'TERANGA_HOME is not set';
+  throw new Error(
+    `No cluster has ever been started in ${topology.dataDir} (${home}; no secrets.json there), so there is no key to sign with.\n` +
+      'Set TERANGA_HOME to the data directory of the running cluster (the one `npx teranga up` used), start a cluster with `npx teranga up`, ' +
+      "or give a deployment's signing key in TERANGA_JWT_PRIVATE_KEY.",
+  );
+}
+
+/**
  * `teranga token`: prints a signed token, for curl (`Authorization: Bearer …`) and Apollo Sandbox.
  * The key is TERANGA_JWT_PRIVATE_KEY when set (a deployment's own), else the local cluster's,
  * generated at its first boot.
@@ -37,7 +53,7 @@ export function registerToken(program: Command): void {
     .addHelpText('after', '\nExample:\n  curl -H "Authorization: Bearer $(npx teranga token --client 2)" …')
     .action(async (opts: { client?: string; admin?: boolean; name: string; ttl?: number }) => {
       if (Boolean(opts.client) === Boolean(opts.admin)) throw new Error('give exactly one of --client <id> and --admin');
-      const env = process.env.TERANGA_JWT_PRIVATE_KEY ? process.env : { ...process.env, ...localSecrets(topologyFromEnv()) };
+      const env = process.env.TERANGA_JWT_PRIVATE_KEY ? process.env : { ...process.env, ...clusterSecrets() };
       const subject: TokenSubject = opts.client ? { role: 'customer', clientId: opts.client } : { role: 'admin', subject: opts.name };
       console.log(await issueToken(signingConfigFromEnv(env), subject, { ttlSeconds: opts.ttl ?? 3600 }));
     });

@@ -57,7 +57,7 @@ export interface GatewayView {
   readonly name: string;
   readonly site: SiteId | null;
   readonly url: string;
-  readonly role: 'up' | 'down';
+  readonly role: ServiceStatus['role'];
 }
 
 export interface WanLink {

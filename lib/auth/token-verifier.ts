@@ -93,6 +93,10 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
       } catch (error) {
         if (error instanceof TerangaError) throw error;
         if (error instanceof errors.JWTExpired) throw unauthenticated('The token has expired');
+        // signed, but not by a key this deployment holds: another cluster's, or an old rotated-out key
+        if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSNoMatchingKey) {
+          throw unauthenticated("The token's signature matches no key this cluster knows: it was signed by another cluster's or deployment's key, or altered since (check TERANGA_HOME, or mint it with this cluster's key)");
+        }
         if (error instanceof errors.JOSEError) throw unauthenticated('The token is not valid');
         throw error;
       }

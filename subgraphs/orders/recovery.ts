@@ -73,17 +73,52 @@ export async function recoverOnce(options: RecoveryOptions, now = Date.now()): P
   return report;
 }
 
-export function startRecoveryLoop(options: RecoveryOptions, intervalMs: number): { stop(): void; runNow(): Promise<RecoveryReport> } {
+export interface RecoverySettings {
+  /** An undecided prepared transaction older than this is presumed dead and aborted. */
+  inDoubtTimeoutMs: number;
+  /** Time between two recovery passes. */
+  intervalMs: number;
+}
+
+export interface RecoveryLoop {
+  stop(): void;
+  runNow(): Promise<RecoveryReport>;
+  settings(): RecoverySettings;
+  /** Changes the settings of the running loop (an operator tuning recovery without a restart). */
+  configure(change: Partial<RecoverySettings>): RecoverySettings;
+}
+
+export function startRecoveryLoop(options: RecoveryOptions, intervalMs: number): RecoveryLoop {
   let running: Promise<RecoveryReport> | null = null;
+  let current: RecoverySettings = { inDoubtTimeoutMs: options.timeoutMs, intervalMs };
   const runNow = () => {
-    running ??= recoverOnce(options).then(observeRecovery).finally(() => {
+    running ??= recoverOnce({ ...options, timeoutMs: current.inDoubtTimeoutMs }).then(observeRecovery).finally(() => {
       running = null;
     });
     return running;
   };
-  const timer = setInterval(() => {
-    runNow().catch((error: Error) => options.log('recovery failed', { error: error.message }));
-  }, intervalMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer), runNow };
+  const schedule = () => {
+    const timer = setInterval(() => {
+      runNow().catch((error: Error) => options.log('recovery failed', { error: error.message }));
+    }, current.intervalMs);
+    timer.unref();
+    return timer;
+  };
+  let timer = schedule();
+  return {
+    stop: () => clearInterval(timer),
+    runNow,
+    settings: () => ({ ...current }),
+    configure(change) {
+      const next = { ...current, ...change };
+      if (next.intervalMs !== current.intervalMs) {
+        clearInterval(timer);
+        current = next;
+        timer = schedule();
+      }
+      current = next;
+      options.log('recovery settings changed', { ...current });
+      return { ...current };
+    },
+  };
 }

@@ -90,6 +90,48 @@ export async function createOrdersServer(options: OrdersServerOptions): Promise<
         }
         res.json(await recovery.runNow());
       });
+      // recovery's settings, read and changed on the running coordinator (no restart, no lost state)
+      app.get('/internal/recovery', (req, res) => {
+        if (!isInternalCaller(req.headers, options.config.internalSecret)) {
+          res.status(403).json({ error: { code: 'FORBIDDEN', message: 'internal endpoint' } });
+          return;
+        }
+        res.json(recovery.settings());
+      });
+      app.post('/internal/recovery', express.json({ limit: '1kb' }), (req, res) => {
+        if (!isInternalCaller(req.headers, options.config.internalSecret)) {
+          res.status(403).json({ error: { code: 'FORBIDDEN', message: 'internal endpoint' } });
+          return;
+        }
+        const body = (req.body ?? {}) as Record<string, unknown>;
+        const change: { inDoubtTimeoutMs?: number; intervalMs?: number } = {};
+        for (const [field, min] of [['inDoubtTimeoutMs', 0], ['intervalMs', 100]] as const) {
+          const value = body[field];
+          if (value === undefined) continue;
+          if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 86_400_000) {
+            res.status(400).json({ error: { code: 'BAD_USER_INPUT', message: `${field} must be a whole number of milliseconds from ${min} to 86400000` } });
+            return;
+          }
+          change[field] = value;
+        }
+        res.json(recovery.configure(change));
+      });
+      const arm = options.faults.arm;
+      if (arm) {
+        app.post('/internal/fault', express.json({ limit: '1kb' }), (req, res) => {
+          if (!isInternalCaller(req.headers, options.config.internalSecret)) {
+            res.status(403).json({ error: { code: 'FORBIDDEN', message: 'internal endpoint' } });
+            return;
+          }
+          try {
+            arm(String((req.body as { point?: unknown } | undefined)?.point ?? ''));
+          } catch (error) {
+            res.status(400).json({ error: { code: 'BAD_USER_INPUT', message: (error as Error).message } });
+            return;
+          }
+          res.json({ armed: (req.body as { point: string }).point });
+        });
+      }
       app.get('/internal/concurrency', (req, res) => {
         if (!isInternalCaller(req.headers, options.config.internalSecret)) {
           res.status(403).json({ error: { code: 'FORBIDDEN', message: 'internal endpoint' } });

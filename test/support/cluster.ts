@@ -70,3 +70,33 @@ export async function graphql<T = Record<string, unknown>>(
 export function internalHeaders(): Record<string, string> {
   return { [INTERNAL_SECRET_HEADER]: localSecrets(topology).TERANGA_INTERNAL_SECRET };
 }
+
+export interface RecoverySettings {
+  inDoubtTimeoutMs: number;
+  intervalMs: number;
+}
+
+/**
+ * The coordinator's recovery settings, changed on the running process when `change` is given
+ * (the operator endpoint `/internal/recovery`): a suite sets what it needs and puts back what it
+ * found, instead of restarting the coordinator with other settings.
+ */
+export async function recoverySettings(change?: Partial<RecoverySettings>): Promise<RecoverySettings> {
+  const response = await fetch(serviceUrl('orders').replace('/graphql', '/internal/recovery'), {
+    method: change ? 'POST' : 'GET',
+    headers: { 'content-type': 'application/json', ...internalHeaders() },
+    ...(change ? { body: JSON.stringify(change) } : {}),
+  });
+  if (!response.ok) throw new Error(`/internal/recovery answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as RecoverySettings;
+}
+
+/** Arms a crash point of the running coordinator (the test cluster enables fault injection). */
+export async function armFault(point: string): Promise<void> {
+  const response = await fetch(serviceUrl('orders').replace('/graphql', '/internal/fault'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...internalHeaders() },
+    body: JSON.stringify({ point }),
+  });
+  if (!response.ok) throw new Error(`/internal/fault answered ${response.status}: ${await response.text()}`);
+}
