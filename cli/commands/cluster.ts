@@ -33,8 +33,12 @@ export function registerCluster(program: Command): void {
       if (supervisor) progress(`supervisor: ${supervisor.started ? 'watching the services' : 'already running'} (pid ${supervisor.pid}); it restarts a service that crashes`);
       const gateway = topology.services.find((s) => s.kind === 'gateway');
       if (opts.services && gateway) {
-        console.log(`\nGraphQL (Apollo Sandbox): ${gateway.url}`);
-        console.log(`REST:                     http://${gateway.host}:${gateway.port}/api/products`);
+        const base = `http://${gateway.host}:${gateway.port}`;
+        console.log(`\nStart here:               ${base}/`);
+        console.log(`GraphQL (Apollo Sandbox): ${gateway.url}`);
+        console.log(`GraphiQL (offline):       ${base}/graphiql`);
+        console.log(`REST:                     ${base}/api/products`);
+        console.log(`Console (admin token):    ${base}/console`);
       }
       if (!opts.foreground) {
         console.log('Stop it with `npx teranga down`.');
