@@ -196,7 +196,7 @@ function isAlive(pid: number): boolean {
 
 async function startServices(ctx: Context, progress: Progress, extraEnv: Record<string, string>): Promise<void> {
   const order: NodeService[][] = [
-    ctx.topology.services.filter((s) => s.kind === 'subgraph'),
+    ctx.topology.services.filter((s) => s.kind !== 'gateway'),
     ctx.topology.services.filter((s) => s.kind === 'gateway'),
   ];
   for (const group of order) {

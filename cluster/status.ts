@@ -28,7 +28,7 @@ export interface ServerStatus {
 
 export interface ServiceStatus {
   name: string;
-  kind: 'gateway' | 'subgraph';
+  kind: 'gateway' | 'subgraph' | 'service';
   site: string | null;
   role: 'up' | 'down';
   host: string;

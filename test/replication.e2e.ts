@@ -43,6 +43,8 @@ const PROBES: Record<DatabaseRole, { table: string; column: string; key: string 
   thies: { table: 'client', column: 'nom', key: 'id' },
   'saint-louis': { table: 'client', column: 'nom', key: 'id' },
   coordinator: { table: 'client_site', column: 'site', key: 'client_id' },
+  // the provider's ledger may be empty: its migration record always has a row
+  payments: { table: 'teranga_migration', column: 'checksum', key: 'name' },
 };
 
 async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, attempts = 100): Promise<T> {

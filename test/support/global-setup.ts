@@ -11,7 +11,8 @@ export default async function setup(): Promise<() => Promise<void>> {
   await reset(topology);
   const lines: string[] = [];
   try {
-    await up(topology, { progress: (m) => lines.push(m) });
+    // the payment provider's test settings (decline, fail, answer late) are switched at run time
+    await up(topology, { progress: (m) => lines.push(m), serviceEnv: { TERANGA_PAYMENTS_TEST_SETTINGS: 'on' } });
   } catch (error) {
     console.error(lines.join('\n'));
     await down(topology).catch(() => {});
