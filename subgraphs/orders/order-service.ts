@@ -189,15 +189,15 @@ export class OrderService {
       const total = demands.reduce((sum, d) => sum + d.quantity * prices.get(d.productId)!.price, 0);
       if (total > MAX_ORDER_TOTAL) return fail('INVALID_QUANTITY', `The order total ${total} FCFA exceeds the ${MAX_ORDER_TOTAL} FCFA limit of one order`);
       const method = input.paymentMethod ?? 'CASH_ON_DELIVERY';
-      // an order the warehouses cannot serve even now is refused before anything is recorded or charged
-      const feasible = allocate(demands, warehouseOrderFrom(site), firstSnapshot.stock);
-      if (!feasible.ok) {
-        return fail('OUT_OF_STOCK', `Only ${feasible.available} of product ${feasible.productId} available, ${feasible.requested} requested`, feasible.productId, feasible.available);
-      }
 
       const claimed = await this.claimIntent(site, { clientId, key, fingerprint: orderFingerprint(clientId, demands, method), amount: total, method }, deadline);
       if ('result' in claimed) return claimed.result;
       const orderId = claimed.orderId;
+      // an order the warehouses cannot serve even now is refused before anything is charged
+      const feasible = allocate(demands, warehouseOrderFrom(site), firstSnapshot.stock);
+      if (!feasible.ok) {
+        return this.giveUp(site, orderId, null, fail('OUT_OF_STOCK', `Only ${feasible.available} of product ${feasible.productId} available, ${feasible.requested} requested`, feasible.productId, feasible.available), false);
+      }
 
       const authorization = await this.authorize(site, orderId, total, method, deadline);
       if ('result' in authorization) return authorization.result;
