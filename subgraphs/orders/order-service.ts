@@ -14,7 +14,7 @@ import { allocate, type Demand } from './allocation.ts';
 import type { ConcurrencyStrategy } from './concurrency-control.ts';
 import { directoryParticipant, emailTaken, nextClientId, sitesOfClients } from './directory.ts';
 import { Deadline } from '../../lib/deadline.ts';
-import { PaymentUnavailableError, type PaymentProvider } from '../../lib/payments-client.ts';
+import { PaymentUnavailableError, type PaymentProvider } from '../../lib/payments/client.ts';
 import { orderFingerprint } from '../../lib/twopc/intent.ts';
 import { FENCE_TIMEOUT_MS, SHARE_TIMEOUT_MARGIN_MS, SiteUnavailableError, type RemoteOrder, type SiteClient } from './site-client.ts';
 import type { Outcome, TwoPhaseCommit } from './two-phase-commit.ts';
