@@ -76,3 +76,12 @@ export async function lockWaiters(server: string, like: string): Promise<number>
     await c.end();
   }
 }
+
+/** Records an order's intent at its client's site, as placeOrder does before any attempt (a decision requires it). */
+export async function recordIntent(site: string, orderId: string, clientId: number, amount: number): Promise<void> {
+  const response = await graphql<{ _beginOrder: string }>('mutation($i: String!) { _beginOrder(intent: $i) }', {
+    i: JSON.stringify({ orderId, clientId, key: null, fingerprint: '0'.repeat(64), amount, method: 'CASH_ON_DELIVERY', leaseMs: 600_000 }),
+  }, { url: serviceUrl(`region-${site}` as ServiceName), headers: internalHeaders() });
+  const outcome = response.data ? (JSON.parse(response.data._beginOrder) as { outcome: string }).outcome : JSON.stringify(response.errors);
+  if (outcome !== 'NEW') throw new Error(`intent of ${orderId} not recorded: ${outcome}`);
+}
