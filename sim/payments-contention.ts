@@ -126,11 +126,15 @@ export async function runPaymentsContention(topology: Topology, options: Content
   const kills: string[] = [];
   const answers = new Map<string, { orderId: string | null; code: string | null }>();
   let restarting: Promise<void> | null = null;
+  const killed = new Set<ServiceName>();
   const maybeKill = async () => {
+    if (restarting) return;
     const due: ServiceName[] = [];
-    if (options.killOrdersAfter > 0 && answered >= options.killOrdersAfter && !kills.some((k) => k.startsWith('orders'))) due.push('orders');
-    if (options.killPaymentsAfter > 0 && answered >= options.killPaymentsAfter && !kills.some((k) => k.startsWith('payments'))) due.push('payments');
-    if (due.length === 0 || restarting) return;
+    if (options.killOrdersAfter > 0 && answered >= options.killOrdersAfter && !killed.has('orders')) due.push('orders');
+    if (options.killPaymentsAfter > 0 && answered >= options.killPaymentsAfter && !killed.has('payments')) due.push('payments');
+    if (due.length === 0) return;
+    // decided before any await: concurrent workers must not kill the same service twice
+    for (const name of due) killed.add(name);
     for (const name of due) {
       if (name === 'orders') await readStats();
       const pid = kill9(topology, name);

@@ -141,7 +141,10 @@ describe('defects 2 and 3: an unclear outcome is settled by asking, never guesse
 
 describe('defect 4: moveClient copies every order, also one committed during the move', () => {
   it('re-checks the export under the client’s row lock and starts over when it changed', async () => {
-    const clientId = 13;
+    // a client of its own: the seed's clients stay where the fragmentation checks expect them
+    const registered = await graphql<{ registerClient: { id: string } }>('mutation($i: RegisterClientInput!) { registerClient(input: $i) { id } }',
+      { i: { name: 'Client Déménagement', city: 'Dakar', email: `move-${randomUUID()}@example.com` } }, { url: serviceUrl('orders'), headers: await asAdmin() });
+    const clientId = Number(registered.data!.registerClient.id);
     const from = (await sql<{ site: string }>('coordinator', 'SELECT site FROM client_site WHERE client_id = $1', [clientId]))[0]!.site;
     expect(from).toBe('dakar');
     const held = await session('coordinator');
@@ -286,7 +289,7 @@ describe('defect 9: decision rows are pruned once every participant acknowledged
     const [order] = await sql<{ gid: string }>('dakar', 'SELECT gid FROM commande WHERE id = $1', [result.order!.id]);
     const recent = await placeOrder({ clientId: '1', items: [{ productId: '121', quantity: 1 }] });
     const [recentOrder] = await sql<{ gid: string }>('dakar', 'SELECT gid FROM commande WHERE id = $1', [recent.order!.id]);
-    await sql('dakar', `UPDATE decision_2pc SET decided_at = now() - interval '1 hour' WHERE gid = $1`, [order!.gid]);
+    await sql('dakar', `UPDATE decision_2pc SET decided_at = now() - interval '1 day' WHERE gid = $1`, [order!.gid]);
     const report = await recoverNow();
     expect(report.pruned).toBeGreaterThanOrEqual(1);
     expect(await sql('dakar', 'SELECT 1 FROM decision_2pc WHERE gid = $1', [order!.gid])).toEqual([]);

@@ -91,7 +91,7 @@ export async function recoverOnce(options: RecoveryOptions, now = Date.now()): P
           const status = await options.sites.finalizeOrder(site, {
             orderId,
             code: 'SITE_UNAVAILABLE',
-            message: 'The order was interrupted before it could be confirmed; nothing was charged',
+            message: 'The order was interrupted before it could be confirmed and was given up; nothing was charged. Place it again with a new idempotency key',
             voidPayment: true,
             reference: null,
           });

@@ -48,7 +48,7 @@ export async function attemptStats(): Promise<{ orders: number; attempts: number
 }
 
 /** The test cluster's default service settings (see orders.e2e.ts), plus the provider's test settings. */
-export const DEFAULT_ENV = { TERANGA_INDOUBT_TIMEOUT_MS: '500', TERANGA_RECOVERY_INTERVAL_MS: '500', TERANGA_PAYMENTS_TEST_SETTINGS: 'on' };
+export const DEFAULT_ENV = { TERANGA_INDOUBT_TIMEOUT_MS: '500', TERANGA_RECOVERY_INTERVAL_MS: '500', TERANGA_PAYMENTS_TEST_SETTINGS: 'on', TERANGA_DECISION_RETENTION_MS: '7200000' };
 
 /** Stops the named services and starts them again with `env` (every other service keeps running). */
 export async function restart(names: ServiceName[], env: Record<string, string> = {}): Promise<void> {
