@@ -17,6 +17,9 @@ import { asAdmin, asCustomer } from './support/tokens.ts';
 
 const key = () => `cle-${randomUUID()}`;
 
+/** A coordinator that gives up on a site call after 2 s, a site that waits up to 20 s for a lock, an order budget that outlasts both. */
+const SLOW_SITE = { TERANGA_PARTICIPANT_TIMEOUT_MS: '2000', TERANGA_LOCK_TIMEOUT_MS: '20000', TERANGA_ORDER_BUDGET_MS: '30000' };
+
 async function intentOf(site: string, clientId: number, idempotencyKey: string) {
   const [row] = await sql<{ commande_id: string; statut: string; code_erreur: string | null }>(
     site, 'SELECT commande_id, statut, code_erreur FROM intention_commande WHERE client_id = $1 AND cle_idempotence = $2', [clientId, idempotencyKey]);
@@ -88,8 +91,8 @@ describe('defects 2 and 3: an unclear outcome is settled by asking, never guesse
   });
 
   it('defect 3: a one-site order whose site answers too late is fenced: the caller is told it failed and it never commits', async () => {
-    // the coordinator waits 300 ms for a site; the site waits up to 8 s for a row lock
-    await restart(['orders', 'region-dakar'], { TERANGA_PARTICIPANT_TIMEOUT_MS: '300', TERANGA_LOCK_TIMEOUT_MS: '8000' });
+    // the coordinator waits 2 s for a site; the site waits up to 20 s for a row lock
+    await restart(['orders', 'region-dakar'], SLOW_SITE);
     const before = await stockAt('dakar', 129);
     const ordersBefore = await sql<{ n: number }>('dakar', 'SELECT count(*)::int AS n FROM commande WHERE client_id = 11');
     const held = await session('dakar');
@@ -112,7 +115,7 @@ describe('defects 2 and 3: an unclear outcome is settled by asking, never guesse
   });
 
   it('defect 2: an in-doubt outcome voids nothing; the order commits and is captured, and a retry with the key returns it', async () => {
-    await restart(['orders', 'region-dakar'], { TERANGA_PARTICIPANT_TIMEOUT_MS: '300', TERANGA_LOCK_TIMEOUT_MS: '8000' });
+    await restart(['orders', 'region-dakar'], SLOW_SITE);
     const k = key();
     const held = await session('dakar');
     try {
