@@ -93,13 +93,15 @@ describe('defects 2 and 3: an unclear outcome is settled by asking, never guesse
   it('defect 3: a one-site order whose site answers too late is fenced: the caller is told it failed and it never commits', async () => {
     // the coordinator waits 2 s for a site; the site waits up to 20 s for a row lock
     await restart(['orders', 'region-dakar'], SLOW_SITE);
-    const before = await stockAt('dakar', 129);
+    // product 125 is ordered by no other suite: Dakar holds some, so the order is Dakar's alone
+    const before = await stockAt('dakar', 125);
+    expect(before).toBeGreaterThan(0);
     const ordersBefore = await sql<{ n: number }>('dakar', 'SELECT count(*)::int AS n FROM commande WHERE client_id = 11');
     const held = await session('dakar');
     try {
       await held.query('BEGIN');
-      await held.query('SELECT quantite FROM stock WHERE produit_id = 129 FOR UPDATE');
-      const result = await placeOrder({ clientId: '11', items: [{ productId: '129', quantity: 1 }] });
+      await held.query('SELECT quantite FROM stock WHERE produit_id = 125 FOR UPDATE');
+      const result = await placeOrder({ clientId: '11', items: [{ productId: '125', quantity: 1 }] });
       expect(result.order).toBeNull();
       expect(result.error?.code).toBe('SITE_UNAVAILABLE');
       expect(await lockWaiters('dakar', '%stock%')).toBeGreaterThan(0);
@@ -109,7 +111,7 @@ describe('defects 2 and 3: an unclear outcome is settled by asking, never guesse
     }
     // the site's transaction, released, meets the ABORT fence and rolls back
     await until('the site to finish the late share', async () => (await lockWaiters('dakar', '%stock%')) === 0);
-    expect(await stockAt('dakar', 129)).toBe(before);
+    expect(await stockAt('dakar', 125)).toBe(before);
     expect(await sql<{ n: number }>('dakar', 'SELECT count(*)::int AS n FROM commande WHERE client_id = 11')).toEqual(ordersBefore);
     await expectStockConserved();
   });
