@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { up } from '../cluster/cluster.ts';
+import { isAlive, up } from '../cluster/cluster.ts';
 import { currentPrimary } from '../cluster/running-topology.ts';
 import { localSecrets } from '../cluster/secrets.ts';
 import { readState } from '../cluster/state.ts';
@@ -142,6 +142,8 @@ export async function runPaymentsContention(topology: Topology, options: Content
       progress(`kill -9 ${name} (pid ${pid}) after ${answered} of ${options.orders} orders answered`);
     }
     restarting = (async () => {
+      // `up` restarts what is not running: wait until the killed processes are really gone
+      for (let i = 0; i < 100 && due.some((name) => { const pid = readState(topology)?.services[name]?.pid; return pid !== undefined && isAlive(pid); }); i++) await sleep(50);
       await sleep(300);
       await up(topology, { serviceEnv: options.serviceEnv ?? {} });
       progress(`teranga up: ${due.join(', ')} restarted`);
