@@ -22,6 +22,11 @@ process.env.TERANGA_NETWORK = 'local';
 process.env.APOLLO_TELEMETRY_DISABLED = 'true';
 // crash points armed on the running coordinator (POST /internal/fault) instead of a restart per point
 process.env.TERANGA_FAULT_INJECTION = '1';
+// the payment provider's test settings (decline, fail, answer late) are switched at run time, and
+// decision rows are kept for the whole run so that fingerprints taken around a request see no purge;
+// every service the tests start or restart inherits both
+process.env.TERANGA_PAYMENTS_TEST_SETTINGS = 'on';
+process.env.TERANGA_DECISION_RETENTION_MS = '7200000';
 
 /**
  * Two tiers, by file suffix:

@@ -15,6 +15,7 @@ import { registerToken } from './commands/token.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerLogs } from './commands/logs.ts';
 import { registerSql } from './commands/sql.ts';
+import { registerPayments } from './commands/payments.ts';
 
 process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
 
@@ -32,6 +33,7 @@ registerKeys(program);
 registerSimulate(program);
 registerLogs(program);
 registerSql(program);
+registerPayments(program);
 
 try {
   await program.parseAsync(process.argv);

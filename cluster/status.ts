@@ -29,7 +29,7 @@ export interface ServerStatus {
 
 export interface ServiceStatus {
   name: string;
-  kind: 'gateway' | 'subgraph';
+  kind: 'gateway' | 'subgraph' | 'service';
   site: string | null;
   /** `restarting`: it crashed and the supervisor is starting it again. */
   role: 'up' | 'down' | 'restarting';

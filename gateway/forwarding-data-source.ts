@@ -8,6 +8,7 @@ import type { SiteId } from '../lib/sites.ts';
 import type { GatewayContext } from './context.ts';
 import { recordFetch } from './routing-log.ts';
 import { subgraphFetcher, SubgraphUnreachableError } from './subgraph-fetcher.ts';
+import { DEADLINE_HEADER } from '../lib/deadline.ts';
 
 export type ProcessOptions = GraphQLDataSourceProcessOptions<GatewayContext>;
 export type SubgraphRequest = ProcessOptions['request'];
@@ -33,10 +34,13 @@ export interface ForwardingDataSourceOptions {
 export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   readonly subgraph: string;
 
+  private readonly timeoutMs: number;
+
   constructor(options: ForwardingDataSourceOptions) {
     super({ url: options.url });
     this.subgraph = options.subgraph;
-    this.fetcher = subgraphFetcher(options.timeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS);
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS;
+    this.fetcher = subgraphFetcher(this.timeoutMs);
   }
 
   override willSendRequest(options: ProcessOptions): void {
@@ -45,6 +49,8 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
     const headers = options.request.http?.headers;
     if (headers) {
       for (const [name, value] of Object.entries(context.forwardedHeaders)) headers.set(name, value);
+      // the moment this fetch gives up: the subgraph fits its work inside it (lib/deadline.ts)
+      headers.set(DEADLINE_HEADER, String(Date.now() + this.timeoutMs));
     }
     recordFetch(context, { subgraph: this.subgraph, site: this.siteOf(options.request) });
   }

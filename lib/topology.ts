@@ -13,8 +13,11 @@ import { SITE_IDS, SITES, type SiteId } from './sites.ts';
 
 export { SITE_IDS, SITES, type SiteId } from './sites.ts';
 
-/** The logical databases; each lives on its own primary server. */
-export const DATABASE_ROLES = ['products', ...SITE_IDS, 'coordinator'] as const;
+/**
+ * The logical databases; each lives on its own primary server. `payments` is the payment
+ * provider's own ledger (services/payments), apart from every Teranga database.
+ */
+export const DATABASE_ROLES = ['products', ...SITE_IDS, 'coordinator', 'payments'] as const;
 export type DatabaseRole = (typeof DATABASE_ROLES)[number];
 
 export type Network = 'local' | 'compose';
@@ -34,10 +37,11 @@ export interface PostgresServer {
   readonly upstream: string | null;
 }
 
-export type ServiceName = 'gateway' | 'products-subgraph' | 'orders' | `region-${SiteId}`;
+export type ServiceName = 'gateway' | 'products-subgraph' | 'orders' | `region-${SiteId}` | 'payments';
 
 export interface NodeService {
-  readonly kind: 'gateway' | 'subgraph';
+  /** `service`: a plain HTTP service outside the supergraph (the payment provider). */
+  readonly kind: 'gateway' | 'subgraph' | 'service';
   readonly name: ServiceName;
   /** Subgraph name in the supergraph (`regions` for every regional process). */
   readonly subgraph: 'products' | 'orders' | 'regions' | null;
@@ -47,6 +51,7 @@ export interface NodeService {
   /** The address it binds: its host locally, every interface in a container. */
   readonly listenHost: string;
   readonly port: number;
+  /** The GraphQL endpoint of a subgraph or the gateway; the base URL of a plain service. */
   readonly url: string;
   /** Module that starts it (relative to the repository root). */
   readonly entry: string;
@@ -68,7 +73,7 @@ export interface TopologyOptions {
   network?: Network;
   /** Gateway port; the subgraphs follow it (default 4000: gateway 4000, products 4001, …). */
   servicePort?: number;
-  /** First PostgreSQL port; each primary and its standby take the next two. */
+  /** First PostgreSQL port; each primary and its standby take the next two (payments: +10, +11). */
   pgPort?: number;
   dataDir?: string;
   host?: string;
@@ -109,7 +114,8 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
     const host = hostOf(name);
     const listenHost = network === 'compose' ? '0.0.0.0' : host;
     const port = servicePort + offset;
-    return { kind, name, subgraph, site, host, listenHost, port, url: `http://${host}:${port}/graphql`, entry };
+    const url = kind === 'service' ? `http://${host}:${port}` : `http://${host}:${port}/graphql`;
+    return { kind, name, subgraph, site, host, listenHost, port, url, entry };
   };
 
   const services: NodeService[] = [
@@ -119,6 +125,8 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
     ...SITE_IDS.map((site, i) =>
       service(`region-${site}`, 3 + i, 'subgraph', 'regions', site, 'subgraphs/region/index.ts'),
     ),
+    // offsets 0–5 are the supergraph's processes, 20 the benchmarks' baseline
+    service('payments', 6, 'service', null, null, 'services/payments/index.ts'),
   ];
 
   const baselineHost = network === 'compose' ? 'baseline' : localHost;

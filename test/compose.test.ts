@@ -166,7 +166,7 @@ describe('compose.yaml', () => {
       expect(compose.environment?.TERANGA_SERVICE, service.name).toBe(service.name);
       // The services refuse to start without the internal secret (lib/config.ts).
       expect(compose.environment?.TERANGA_INTERNAL_SECRET, service.name).toMatch(/^\$\{TERANGA_INTERNAL_SECRET:-.{16,}\}$/);
-      if (service.kind === 'subgraph') {
+      if (service.kind !== 'gateway') {
         expect(compose.depends_on?.migrate, service.name).toEqual({ condition: 'service_completed_successfully' });
       } else {
         expect(Object.keys(compose.depends_on ?? {}).sort()).toEqual(

@@ -86,8 +86,45 @@ export interface Decision2pcTable {
   decided_at: Generated<Date>;
 }
 
+export type IntentionStatut = 'PENDING' | 'CONFIRMED' | 'FAILED';
+
+/** The durable record of one order request at the client's site (migrations/site/004). */
+export interface IntentionCommandeTable {
+  commande_id: string;
+  client_id: number;
+  cle_idempotence: string | null;
+  empreinte: string;
+  statut: IntentionStatut;
+  code_erreur: string | null;
+  message_erreur: string | null;
+  montant: number;
+  methode: PaiementMethode;
+  bail: Timestamp;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export type OperationPaiement = 'CAPTURE' | 'VOID' | 'REFUND';
+
+/** The payment outbox: what each order's payment must become at the provider. */
+export interface SortiePaiementTable {
+  id: Generated<number>;
+  commande_id: string;
+  reference: string | null;
+  operation: OperationPaiement;
+  montant: number;
+  statut: ColumnType<'PENDING' | 'DONE' | 'REJECTED', 'PENDING' | 'DONE' | 'REJECTED' | undefined, 'PENDING' | 'DONE' | 'REJECTED'>;
+  tentatives: Generated<number>;
+  derniere_erreur: string | null;
+  prochain_essai: Generated<Date>;
+  created_at: Generated<Date>;
+  done_at: Date | null;
+}
+
 export interface SiteDatabase {
   decision_2pc: Decision2pcTable;
+  intention_commande: IntentionCommandeTable;
+  sortie_paiement: SortiePaiementTable;
   client: ClientTable;
   stock: StockTable;
   commande: CommandeTable;
@@ -108,6 +145,34 @@ export type Decision = 'COMMIT' | 'ABORT';
 
 export interface CoordinatorDatabase {
   client_site: ClientSiteTable;
+}
+
+// --- the payment provider's own database (services/payments)
+export type TransactionStatut = 'AUTHORIZED' | 'CAPTURED' | 'VOIDED' | 'REFUNDED';
+
+export interface TransactionPaiementTable {
+  reference: string;
+  cle_idempotence: string;
+  empreinte: string;
+  commande_id: string;
+  montant: number;
+  devise: 'XOF';
+  methode: PaiementMethode;
+  statut: TransactionStatut;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface OperationPaiementTable {
+  id: Generated<number>;
+  reference: string;
+  operation: 'AUTHORIZE' | 'CAPTURE' | 'VOID' | 'REFUND';
+  created_at: Generated<Date>;
+}
+
+export interface PaymentsDatabase {
+  transaction_paiement: TransactionPaiementTable;
+  operation_paiement: OperationPaiementTable;
 }
 
 export type ClientRow = Selectable<ClientTable>;

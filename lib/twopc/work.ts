@@ -4,6 +4,7 @@
  * transaction, then prepares it (2PC) or commits it (one-site work, or the decision site).
  * It travels as JSON and is validated at the participant.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { SITE_IDS } from '../sites.ts';
 
@@ -73,6 +74,33 @@ export const ClientExportSchema = z.object({
         .nullable(),
     }),
   ),
+  /** The client's order intents (idempotency keys keep working after a move) and unfinished payment outbox rows. */
+  intentions: z
+    .array(
+      z.object({
+        commande_id: uuid,
+        client_id: id,
+        cle_idempotence: z.string().nullable(),
+        empreinte: z.string(),
+        statut: z.enum(['PENDING', 'CONFIRMED', 'FAILED']),
+        code_erreur: z.string().nullable(),
+        message_erreur: z.string().nullable(),
+        montant: z.number().int().nonnegative(),
+        methode: PaymentMethodSchema,
+        bail: z.string(),
+      }),
+    )
+    .optional(),
+  sorties: z
+    .array(
+      z.object({
+        commande_id: uuid,
+        reference: z.string().nullable(),
+        operation: z.enum(['CAPTURE', 'VOID', 'REFUND']),
+        montant: z.number().int().nonnegative(),
+      }),
+    )
+    .optional(),
 });
 
 export const ParticipantWorkSchema = z.object({
@@ -89,6 +117,17 @@ export const ParticipantWorkSchema = z.object({
   cancelOrder: uuid.optional(),
   insertClient: ClientExportSchema.optional(),
   deleteClient: id.optional(),
+  /**
+   * With deleteClient: the hash of the export the coordinator copies to the new site. The site
+   * re-reads the client's data under the client's row lock and refuses (CONFLICT) if it changed,
+   * so an order committed during the move is never deleted uncopied.
+   */
+  expectedExport: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /**
+   * The caller's remaining budget in ms when it sent the work: past it this site commits nothing
+   * (the caller has been told the order failed), and row-lock waits stop there.
+   */
+  budgetMs: z.number().int().positive().max(600_000).optional(),
 });
 
 export type StockChange = z.infer<typeof StockChangeSchema>;
@@ -124,4 +163,9 @@ export function parseGid(gid: string): { kind: TransactionKind; recordId: string
   const match = /^tg:(order|cancel|move|register):([0-9a-f-]{36}):([a-z-]+)$/.exec(gid);
   if (!match) return null;
   return { kind: match[1] as TransactionKind, recordId: match[2]!, decisionSite: match[3]! };
+}
+
+/** The hash of a client export as sent: the site compares it with its data under lock (deleteClient). */
+export function exportHash(exported: string): string {
+  return createHash('sha256').update(exported).digest('hex');
 }

@@ -2,7 +2,10 @@
  * Runs the orders subgraph (the transaction coordinator) on the topology's `orders` port.
  * Environment: see topologyFromEnv(), serviceConfigFromEnv() and authConfigFromEnv()
  * (TERANGA_INTERNAL_SECRET and TERANGA_JWT_PUBLIC_KEY are required), faultsFromEnv(), and
- * TERANGA_INDOUBT_TIMEOUT_MS, TERANGA_RECOVERY_INTERVAL_MS, TERANGA_CONCURRENCY (`locking` or `timestamp`).
+ * TERANGA_INDOUBT_TIMEOUT_MS, TERANGA_RECOVERY_INTERVAL_MS, TERANGA_CONCURRENCY (`locking` or `timestamp`),
+ * TERANGA_PARTICIPANT_TIMEOUT_MS (one call to a site, default 10000), TERANGA_ORDER_BUDGET_MS
+ * (an order's budget without a caller deadline, default 9000), TERANGA_DECISION_RETENTION_MS
+ * (how long acknowledged decision rows are kept, default 600000).
  */
 import { authConfigFromEnv } from '../../lib/auth/auth-config.ts';
 import { createTokenVerifier } from '../../lib/auth/token-verifier.ts';
@@ -30,6 +33,9 @@ const server = await createOrdersServer({
   inDoubtTimeoutMs: intEnv('TERANGA_INDOUBT_TIMEOUT_MS'),
   recoveryIntervalMs: intEnv('TERANGA_RECOVERY_INTERVAL_MS'),
   concurrency: concurrencyStrategyFromEnv(),
+  participantTimeoutMs: intEnv('TERANGA_PARTICIPANT_TIMEOUT_MS'),
+  orderBudgetMs: intEnv('TERANGA_ORDER_BUDGET_MS'),
+  decisionRetentionMs: intEnv('TERANGA_DECISION_RETENTION_MS'),
 });
 const running = await server.listen(self.port, self.listenHost);
 server.logger.info({ url: running.url }, 'orders subgraph ready');

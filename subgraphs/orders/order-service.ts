@@ -9,12 +9,14 @@ import type { CoordinatorDatabase } from '../../lib/db/tables.ts';
 import { TerangaError } from '../../lib/errors.ts';
 import { placement, warehouseOrderFrom } from '../../lib/placement.ts';
 import { SITE_IDS, SITES, siteByCode, type SiteId } from '../../lib/sites.ts';
-import { ClientExportSchema, makeGid, type ParticipantVote, type ParticipantWork, type PaymentMethod } from '../../lib/twopc/work.ts';
+import { ClientExportSchema, exportHash, makeGid, type ParticipantVote, type ParticipantWork, type PaymentMethod } from '../../lib/twopc/work.ts';
 import { allocate, type Demand } from './allocation.ts';
 import type { ConcurrencyStrategy } from './concurrency-control.ts';
 import { directoryParticipant, emailTaken, nextClientId, sitesOfClients } from './directory.ts';
-import type { PaymentProvider } from './payment-provider.ts';
-import { SiteUnavailableError, type RemoteOrder, type SiteClient } from './site-client.ts';
+import { Deadline } from '../../lib/deadline.ts';
+import { PaymentUnavailableError, type PaymentProvider } from '../../lib/payments/client.ts';
+import { orderFingerprint } from '../../lib/twopc/intent.ts';
+import { FENCE_TIMEOUT_MS, SHARE_TIMEOUT_MARGIN_MS, SiteUnavailableError, type RemoteOrder, type SiteClient } from './site-client.ts';
 import type { Outcome, TwoPhaseCommit } from './two-phase-commit.ts';
 
 export const MAX_ORDER_LINES = 100;
@@ -26,7 +28,8 @@ const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export type OrderErrorCode =
-  | 'OUT_OF_STOCK' | 'UNKNOWN_PRODUCT' | 'UNKNOWN_CLIENT' | 'INVALID_QUANTITY' | 'PAYMENT_DECLINED' | 'SITE_UNAVAILABLE' | 'CONFLICT';
+  | 'OUT_OF_STOCK' | 'UNKNOWN_PRODUCT' | 'UNKNOWN_CLIENT' | 'INVALID_QUANTITY' | 'PAYMENT_DECLINED' | 'PAYMENT_UNAVAILABLE'
+  | 'SITE_UNAVAILABLE' | 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'INTERNAL_SERVER_ERROR';
 
 export interface OrderError {
   code: OrderErrorCode;
@@ -59,6 +62,8 @@ export interface OrderServiceDeps {
   maxAttempts: number;
   /** `timestamp` sends the snapshot's row versions with the work, to be checked at prepare. */
   concurrency?: ConcurrencyStrategy;
+  /** An order's time budget when its caller sets no deadline (default DEFAULT_ORDER_BUDGET_MS). */
+  orderBudgetMs?: number;
 }
 
 /** Counters since start, for operators and the concurrency simulator (`/internal/concurrency`). */
@@ -103,7 +108,25 @@ interface OrderAttempt {
   key: string | null;
   /** 1 for the first try. */
   attempt: number;
+  /** The order's id, the same for every attempt. */
+  orderId: string;
+  /** The provider's reference of the order's one authorization. */
+  reference: string;
+  deadline: Deadline;
 }
+
+/** committed; retry (a conflict); refused (a definite no); in-doubt (nobody knows yet: void nothing). */
+type AttemptOutcome = { kind: 'committed' } | { kind: 'retry' | 'refused' | 'in-doubt'; result: PlaceOrderResult };
+
+/** An order's whole time budget when the caller sets no deadline (below the gateway's 15 s). */
+export const DEFAULT_ORDER_BUDGET_MS = 9_000;
+/** Kept back from the caller's deadline to settle an unclear outcome (a fence) and answer. */
+export const SETTLE_MARGIN_MS = FENCE_TIMEOUT_MS + SHARE_TIMEOUT_MARGIN_MS + 1_000;
+/** No attempt starts with less than this left. */
+const MIN_ATTEMPT_MS = 300;
+const AUTHORIZE_ATTEMPTS = 3;
+/** An intent's lease outlives its caller's deadline by this much. */
+const LEASE_MARGIN_MS = SETTLE_MARGIN_MS + 2_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -138,43 +161,147 @@ export class OrderService {
     return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
   }
 
-  async placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResult> {
+  /**
+   * Places an order, at most once per idempotency key (see the module comment of
+   * lib/twopc/intent.ts): record the intent at the client's site, authorize the payment once for
+   * the order, then try attempts (one global transaction each) until one commits, a definite
+   * refusal, or the deadline. The decision transaction confirms the intent and queues the capture;
+   * a final failure marks the intent FAILED and queues the void. An attempt whose outcome is
+   * unknown voids nothing: the caller is told to retry with the same key, recovery settles it.
+   */
+  async placeOrder(input: PlaceOrderInput, deadlineAt: number | null = null): Promise<PlaceOrderResult> {
     const clientId = positiveId(input.clientId);
     if (clientId === null) return fail('UNKNOWN_CLIENT', `Unknown client "${input.clientId}"`);
     const key = input.idempotencyKey ?? null;
     if (key !== null && (key.length === 0 || key.length > 200 || CONTROL.test(key))) return fail('INVALID_QUANTITY', 'idempotencyKey must be 1 to 200 printable characters');
     const demands = this.demands(input);
     if (!Array.isArray(demands)) return demands;
+    const budget = this.deps.orderBudgetMs ?? DEFAULT_ORDER_BUDGET_MS;
+    // the caller's deadline, less the time to settle an unclear outcome and answer
+    const deadline = new Deadline(Math.min(Date.now() + budget, deadlineAt === null ? Infinity : deadlineAt - SETTLE_MARGIN_MS));
     const site = await this.clientSite(clientId);
     if (!site) return fail('UNKNOWN_CLIENT', `Unknown client ${clientId}`);
     try {
       const ids = demands.map((d) => d.productId);
-      // independent reads, in parallel: a retried key's order, the prices, the first stock snapshot
-      const [existing, prices, firstSnapshot] = await Promise.all([
-        key === null ? null : this.deps.sites.orderByKey(site, clientId, key),
-        this.deps.sites.prices(ids),
-        this.stockSnapshot(site, ids),
-      ]);
-      if (existing) return { order: orderRef(existing, site), error: null };
+      const [prices, firstSnapshot] = await Promise.all([this.deps.sites.prices(ids), this.stockSnapshot(site, ids)]);
       const unknown = demands.find((d) => !prices.has(d.productId));
       if (unknown) return fail('UNKNOWN_PRODUCT', `Unknown product ${unknown.productId}`, unknown.productId);
       const total = demands.reduce((sum, d) => sum + d.quantity * prices.get(d.productId)!.price, 0);
       if (total > MAX_ORDER_TOTAL) return fail('INVALID_QUANTITY', `The order total ${total} FCFA exceeds the ${MAX_ORDER_TOTAL} FCFA limit of one order`);
       const method = input.paymentMethod ?? 'CASH_ON_DELIVERY';
+
+      const claimed = await this.claimIntent(site, { clientId, key, fingerprint: orderFingerprint(clientId, demands, method), amount: total, method }, deadline);
+      if ('result' in claimed) return claimed.result;
+      const orderId = claimed.orderId;
+      // an order the warehouses cannot serve even now is refused before anything is charged
+      const feasible = allocate(demands, warehouseOrderFrom(site), firstSnapshot.stock);
+      if (!feasible.ok) {
+        return this.giveUp(site, orderId, null, fail('OUT_OF_STOCK', `Only ${feasible.available} of product ${feasible.productId} available, ${feasible.requested} requested`, feasible.productId, feasible.available), false);
+      }
+
+      const authorization = await this.authorize(site, orderId, total, method, deadline);
+      if ('result' in authorization) return authorization.result;
+      const reference = authorization.reference;
+
       this.stats.orders++;
-      for (let attempt = 1; ; attempt++) {
+      let last: PlaceOrderResult = fail('CONFLICT', 'Concurrent orders conflicted; retry');
+      for (let attempt = 1; attempt <= this.deps.maxAttempts; attempt++) {
+        if (deadline.remainingMs() < MIN_ATTEMPT_MS) {
+          last = fail('CONFLICT', 'The order could not be committed before its deadline; nothing was charged');
+          break;
+        }
         this.stats.attempts++;
         const snapshot = attempt === 1 ? firstSnapshot : await this.stockSnapshot(site, ids);
-        const result = await this.attemptOrder({ clientId, site, demands, snapshot, prices, total, method, key, attempt });
-        if (result.order) this.stats.committed++;
-        if (result.error?.code === 'CONFLICT') this.stats.conflicts++;
-        if (result.error?.code !== 'CONFLICT' || attempt >= this.deps.maxAttempts) return result;
-        await sleep(backoffMs(attempt));
+        const outcome = await this.attemptOrder({ clientId, site, demands, snapshot, prices, total, method, key, attempt, orderId, reference, deadline });
+        if (outcome.kind === 'committed') {
+          this.stats.committed++;
+          return { order: orderRef(orderId, site), error: null };
+        }
+        if (outcome.kind === 'in-doubt') return outcome.result;
+        last = outcome.result;
+        if (outcome.kind !== 'retry') break;
+        this.stats.conflicts++;
+        if (attempt < this.deps.maxAttempts) await sleep(Math.min(backoffMs(attempt), deadline.remainingMs()));
       }
+      return await this.giveUp(site, orderId, reference, last);
     } catch (error) {
       if (error instanceof SiteUnavailableError) return fail('SITE_UNAVAILABLE', error.message);
       throw error;
     }
+  }
+
+  /** Records the order's intent, or answers from the one its key already names. */
+  private async claimIntent(
+    site: SiteId,
+    request: { clientId: number; key: string | null; fingerprint: string; amount: number; method: PaymentMethod },
+    deadline: Deadline,
+  ): Promise<{ orderId: string } | { result: PlaceOrderResult }> {
+    const orderId = randomUUID();
+    for (;;) {
+      // the lease outlives this call's deadline: nobody takes the order over while it may still commit
+      const leaseMs = deadline.remainingMs() + LEASE_MARGIN_MS;
+      const answer = await this.deps.sites.beginOrder(site, { orderId, ...request, leaseMs: Math.max(1, Math.ceil(leaseMs)) }, FENCE_TIMEOUT_MS);
+      switch (answer.outcome) {
+        case 'NEW':
+        case 'TAKEN_OVER':
+          return { orderId: answer.orderId };
+        case 'CONFIRMED':
+          return { result: { order: orderRef(answer.orderId, site), error: null } };
+        case 'FAILED':
+          return { result: fail(answer.code as OrderErrorCode, answer.message) };
+        case 'KEY_REUSED':
+          return { result: fail('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was already used for a different order; nothing was changed') };
+        case 'PENDING':
+          // another call drives this order: wait for its outcome, within this call's deadline
+          if (deadline.remainingMs() < 100) {
+            return { result: fail('SITE_UNAVAILABLE', 'An order with this idempotency key is still in progress; retry with the same key') };
+          }
+          await sleep(Math.min(100, answer.leaseRemainingMs, deadline.remainingMs()));
+      }
+    }
+  }
+
+  /**
+   * Authorizes the order's payment once, keyed by the order id (so every attempt, a retry by the
+   * customer and recovery all meet the same authorization). A provider that does not answer is
+   * retried a few times within the deadline; then the order fails and a VOID is queued, since an
+   * authorization may exist that the answer did not bring back.
+   */
+  private async authorize(site: SiteId, orderId: string, amount: number, method: PaymentMethod, deadline: Deadline): Promise<{ reference: string } | { result: PlaceOrderResult }> {
+    let lastError = '';
+    for (let attempt = 1; attempt <= AUTHORIZE_ATTEMPTS && deadline.remainingMs() >= MIN_ATTEMPT_MS; attempt++) {
+      try {
+        const answer = await this.deps.payments.authorize({ orderId, amount, method, idempotencyKey: orderId }, deadline.remainingMs() - MIN_ATTEMPT_MS / 2);
+        if (!answer.approved) {
+          if (answer.code === 'PAYMENT_DECLINED') return { result: await this.giveUp(site, orderId, null, fail('PAYMENT_DECLINED', answer.reason), false) };
+          // the order's key holds an authorization made for another amount (the prices moved before a
+          // take-over): it is voided, and the order refused
+          return { result: await this.giveUp(site, orderId, null, fail('CONFLICT', `${answer.reason}; retry the order`)) };
+        }
+        if (answer.payment.status !== 'AUTHORIZED') {
+          // never build an order on an authorization that was voided or captured already
+          return { result: await this.giveUp(site, orderId, answer.payment.reference, fail('PAYMENT_DECLINED', `The payment is ${answer.payment.status}, not authorized`), false) };
+        }
+        return { reference: answer.payment.reference };
+      } catch (error) {
+        if (!(error instanceof PaymentUnavailableError)) throw error;
+        lastError = error.message;
+        await sleep(Math.min(50 * 2 ** attempt, deadline.remainingMs()));
+      }
+    }
+    return { result: await this.giveUp(site, orderId, null, fail('PAYMENT_UNAVAILABLE', `${lastError || 'The payment provider did not answer in time'}; nothing was charged`)) };
+  }
+
+  /** The final failure: intent FAILED and the authorization voided, unless the order committed meanwhile. */
+  private async giveUp(site: SiteId, orderId: string, reference: string | null, result: PlaceOrderResult, voidPayment = true): Promise<PlaceOrderResult> {
+    const error = result.error!;
+    try {
+      const status = await this.deps.sites.finalizeOrder(site, { orderId, code: error.code, message: error.message, voidPayment, reference });
+      if (status === 'CONFIRMED') return { order: orderRef(orderId, site), error: null };
+    } catch {
+      // the intent stays PENDING: once its lease expires, recovery finalizes it the same way
+    }
+    return result;
   }
 
   /**
@@ -196,23 +323,21 @@ export class OrderService {
     return { stock, versions };
   }
 
-  private async attemptOrder(attempt: OrderAttempt): Promise<PlaceOrderResult> {
-    const { clientId, site, demands, prices, total, method, key } = attempt;
-    const { sites, tpc, payments } = this.deps;
+  private async attemptOrder(attempt: OrderAttempt): Promise<AttemptOutcome> {
+    const { clientId, site, demands, prices, total, method, key, orderId, reference, deadline } = attempt;
+    const { tpc } = this.deps;
     const { stock, versions } = attempt.snapshot;
     const warehouses = warehouseOrderFrom(site);
     const allocation = allocate(demands, warehouses, stock);
     if (!allocation.ok) {
-      return fail('OUT_OF_STOCK', `Only ${allocation.available} of product ${allocation.productId} available, ${allocation.requested} requested`, allocation.productId, allocation.available);
+      return { kind: 'refused', result: fail('OUT_OF_STOCK', `Only ${allocation.available} of product ${allocation.productId} available, ${allocation.requested} requested`, allocation.productId, allocation.available) };
     }
-    const orderId = randomUUID();
-    const authorization = await payments.authorize({ amount: total, method, idempotencyKey: key ? `${clientId}:${key}` : orderId });
-    if (!authorization.approved) return fail('PAYMENT_DECLINED', authorization.reason);
-
     const involved = new Set<SiteId>([site, ...allocation.allocations.map((a) => a.site)]);
-    const gid = involved.size > 1 ? makeGid('order', orderId, site) : null;
+    // every attempt, a one-site one too, has a gid: an unclear outcome is settled by asking
+    const gid = makeGid('order', randomUUID(), site);
+    const budgetMs = Math.max(1, Math.floor(deadline.remainingMs()));
     const works = new Map<SiteId, ParticipantWork>();
-    for (const s of involved) works.set(s, { gid, orderId, motif: 'COMMANDE', stock: [] });
+    for (const s of involved) works.set(s, { gid, orderId, motif: 'COMMANDE', stock: [], budgetMs });
     const optimistic = this.deps.concurrency === 'timestamp';
     for (const a of allocation.allocations) {
       works.get(a.site)!.stock.push({
@@ -226,20 +351,23 @@ export class OrderService {
       clientId,
       total,
       idempotencyKey: key,
-      payment: { method, reference: authorization.reference, amount: total },
+      payment: { method, reference, amount: total },
       lines: allocation.allocations.map((a) => ({ productId: a.productId, quantity: a.quantity, unitPrice: prices.get(a.productId)!.price, site: a.site })),
     };
     const outcome = await tpc.run({ gid, decisionSite: site, works, attempt: attempt.attempt });
-    if (outcome.committed) {
-      await payments.capture(authorization.reference);
-      return { order: orderRef(orderId, site), error: null };
+    if (outcome.committed) return { kind: 'committed' };
+    if ('unavailable' in outcome && outcome.inDoubt) {
+      return {
+        kind: 'in-doubt',
+        result: fail('SITE_UNAVAILABLE', `Site ${outcome.unavailable} did not answer; the order's outcome will be settled by recovery (retry with the same idempotency key)`),
+      };
     }
     if ('vote' in outcome && outcome.vote.code === 'DUPLICATE' && outcome.vote.existingOrderId) {
-      // a concurrent call with the same key won: its order is this call's answer
-      return { order: orderRef(outcome.vote.existingOrderId, site), error: null };
+      // the order was confirmed by an earlier attempt whose answer was lost
+      return { kind: 'committed' };
     }
-    await payments.void(authorization.reference);
-    return this.failureOf(outcome);
+    const result = this.failureOf(outcome);
+    return { kind: result.error?.code === 'CONFLICT' && 'vote' in outcome && outcome.vote.code === 'CONFLICT' ? 'retry' : 'refused', result };
   }
 
   private failureOf(outcome: Exclude<Outcome, { committed: true }>): PlaceOrderResult {
@@ -251,6 +379,10 @@ export class OrderService {
     const vote: ParticipantVote = outcome.vote;
     const productId = vote.productId === null ? null : Number(vote.productId);
     switch (vote.code) {
+      case 'DEADLINE_EXCEEDED':
+        return fail('CONFLICT', vote.message ?? 'The order could not be committed before its deadline');
+      case 'INTERNAL':
+        return fail('INTERNAL_SERVER_ERROR', 'A site failed to apply the order; nothing was changed');
       case 'OUT_OF_STOCK':
         // the snapshot was stale: another order took the stock in between
         return fail('OUT_OF_STOCK', vote.message ?? 'Out of stock', productId, vote.available);
@@ -266,8 +398,23 @@ export class OrderService {
   /** `authorize` sees the order before anything changes, and throws to refuse the cancellation. */
   async cancelOrder(orderId: string, authorize?: (order: RemoteOrder) => void): Promise<OrderRef> {
     if (!/^[0-9a-f-]{36}$/i.test(orderId)) throw new TerangaError('NOT_FOUND', `No order ${orderId}`);
-    const found = (await Promise.all(SITE_IDS.map(async (s) => ({ s, order: await this.deps.sites.order(s, orderId).catch(() => null) })))).find((x) => x.order);
-    if (!found?.order) throw new TerangaError('NOT_FOUND', `No order ${orderId}`);
+    const answers = await Promise.all(
+      SITE_IDS.map(async (s) => {
+        try {
+          return { s, order: await this.deps.sites.order(s, orderId), down: false };
+        } catch (error) {
+          if (error instanceof SiteUnavailableError) return { s, order: null, down: true };
+          throw error;
+        }
+      }),
+    );
+    const found = answers.find((x) => x.order);
+    if (!found?.order) {
+      // the order may live at a site that did not answer: that is not "no such order"
+      const down = answers.filter((a) => a.down).map((a) => a.s);
+      if (down.length > 0) throw new TerangaError('SITE_UNAVAILABLE', `Site ${down.join(', ')} is unavailable; the order could not be looked up`);
+      throw new TerangaError('NOT_FOUND', `No order ${orderId}`);
+    }
     const { s: site, order } = found;
     authorize?.(order);
     if (order.status === 'CANCELLED') throw new TerangaError('BAD_USER_INPUT', `Order ${orderId} is already cancelled`);
@@ -317,7 +464,10 @@ export class OrderService {
     });
     if (!outcome.committed) {
       if ('unavailable' in outcome) throw new TerangaError('SITE_UNAVAILABLE', `Site ${outcome.unavailable} is unavailable`);
-      throw new TerangaError('DUPLICATE_EMAIL', 'This email is already registered');
+      // only a vote that says so is a duplicate: anything else must not be reported as one
+      if (outcome.vote.code === 'DUPLICATE_EMAIL') throw new TerangaError('DUPLICATE_EMAIL', 'This email is already registered');
+      if (outcome.vote.code === 'CONFLICT') throw new TerangaError('CONFLICT', 'A concurrent registration conflicted; nothing changed, retry');
+      throw new TerangaError('INTERNAL_SERVER_ERROR', 'The registration could not be committed; nothing changed');
     }
     return { __typename: 'Client', id: String(id) };
   }
@@ -328,28 +478,36 @@ export class OrderService {
     const { city, site: to } = placement(newCity);
     const from = await this.clientSite(id);
     if (!from) throw new TerangaError('NOT_FOUND', `No client ${rawId}`);
-    const exported = await this.deps.sites.exportClient(from, id);
-    if (!exported) throw new TerangaError('NOT_FOUND', `No client ${rawId}`);
-    const data = ClientExportSchema.parse(JSON.parse(exported));
-    data.client.ville = city;
-    const gid = makeGid('move', randomUUID(), to);
-    const works = new Map<SiteId, ParticipantWork>();
-    if (from === to) {
-      works.set(to, { gid: null, orderId: null, motif: null, stock: [], deleteClient: id, insertClient: data });
-    } else {
-      works.set(from, { gid, orderId: null, motif: null, stock: [], deleteClient: id });
-      works.set(to, { gid, orderId: null, motif: null, stock: [], insertClient: data });
-    }
-    const outcome = await this.deps.tpc.run({
-      gid: from === to ? null : gid,
-      decisionSite: to,
-      works,
-      local: from === to ? undefined : directoryParticipant(this.deps.db, async (trx) => {
-        await trx.updateTable('client_site').set({ site: to, updated_at: new Date() }).where('client_id', '=', id).execute();
-      }),
-    });
-    if (!outcome.committed) {
-      throw new TerangaError('unavailable' in outcome ? 'SITE_UNAVAILABLE' : 'CONFLICT', 'The move could not be committed; nothing changed');
+    for (let attempt = 1; ; attempt++) {
+      // the export is checked again under the client's row lock in the delete: an order committed
+      // in between makes that share vote CONFLICT, and the move starts over with a fresh export
+      const exported = await this.deps.sites.exportClient(from, id);
+      if (!exported) throw new TerangaError('NOT_FOUND', `No client ${rawId}`);
+      const data = ClientExportSchema.parse(JSON.parse(exported));
+      data.client.ville = city;
+      const gid = makeGid('move', randomUUID(), to);
+      const works = new Map<SiteId, ParticipantWork>();
+      const expectedExport = exportHash(exported);
+      if (from === to) {
+        works.set(to, { gid: null, orderId: null, motif: null, stock: [], deleteClient: id, expectedExport, insertClient: data });
+      } else {
+        works.set(from, { gid, orderId: null, motif: null, stock: [], deleteClient: id, expectedExport });
+        works.set(to, { gid, orderId: null, motif: null, stock: [], insertClient: data });
+      }
+      const outcome = await this.deps.tpc.run({
+        gid: from === to ? null : gid,
+        decisionSite: to,
+        works,
+        local: from === to ? undefined : directoryParticipant(this.deps.db, async (trx) => {
+          await trx.updateTable('client_site').set({ site: to, updated_at: new Date() }).where('client_id', '=', id).execute();
+        }),
+      });
+      if (outcome.committed) break;
+      const conflicted = 'vote' in outcome && outcome.vote.code === 'CONFLICT';
+      if (!conflicted || attempt >= this.deps.maxAttempts) {
+        throw new TerangaError('unavailable' in outcome ? 'SITE_UNAVAILABLE' : 'CONFLICT', 'The move could not be committed; nothing changed');
+      }
+      await sleep(backoffMs(attempt));
     }
     return { __typename: 'Client', id: String(id) };
   }

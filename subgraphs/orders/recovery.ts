@@ -1,8 +1,13 @@
 /**
- * Resolves prepared transactions left behind by a crash (of the coordinator, a site or a
- * network). For each one, the decision site named in its gid is asked; an undecided transaction
- * older than the timeout is fenced with ABORT there first, so a late COMMIT cannot follow.
- * Runs at start and periodically.
+ * Resolves what a crash (of the coordinator, a site or a network) left behind, at start and
+ * periodically:
+ * - every prepared transaction: its decision site is asked at once, and a decision that exists is
+ *   applied (a share whose COMMIT is durable does not keep its row locks until some timeout); an
+ *   undecided one older than the timeout — its age measured by its own database server's clock —
+ *   is fenced with ABORT there first, so a late COMMIT cannot follow;
+ * - order intents whose lease expired while PENDING (their caller is gone): finalized as FAILED
+ *   with a VOID of the authorization, unless the order committed;
+ * - decision rows every participant acknowledged (no share prepared anywhere) are pruned.
  */
 import type { Kysely } from 'kysely';
 import type { CoordinatorDatabase } from '../../lib/db/tables.ts';
@@ -17,6 +22,8 @@ export interface RecoveryOptions {
   db: Kysely<CoordinatorDatabase>;
   /** An undecided prepared transaction older than this is aborted. */
   timeoutMs: number;
+  /** Acknowledged decision rows older than this are deleted. */
+  decisionRetentionMs?: number;
   log: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -25,11 +32,15 @@ export interface RecoveryReport {
   rolledBack: string[];
   pending: string[];
   unreachable: SiteId[];
+  /** Order ids of abandoned intents finalized as FAILED. */
+  abandoned: string[];
+  /** Decision rows deleted. */
+  pruned: number;
 }
 
 export async function recoverOnce(options: RecoveryOptions, now = Date.now()): Promise<RecoveryReport> {
-  const report: RecoveryReport = { committed: [], rolledBack: [], pending: [], unreachable: [] };
-  const holders: { where: SiteId | 'coordinator'; gid: string; preparedAt: string }[] = [];
+  const report: RecoveryReport = { committed: [], rolledBack: [], pending: [], unreachable: [], abandoned: [], pruned: 0 };
+  const holders: { where: SiteId | 'coordinator'; gid: string; preparedAt: string; ageMs?: number }[] = [];
   await Promise.all(
     SITE_IDS.map(async (site) => {
       try {
@@ -41,16 +52,16 @@ export async function recoverOnce(options: RecoveryOptions, now = Date.now()): P
   );
   for (const t of await localInDoubt(options.db)) holders.push({ where: 'coordinator', ...t });
 
-  for (const { where, gid, preparedAt } of holders) {
+  for (const { where, gid, preparedAt, ageMs } of holders) {
     const parsed = parseGid(gid);
     if (!parsed || !isSiteId(parsed.decisionSite)) continue;
-    const old = now - Date.parse(preparedAt) > options.timeoutMs;
+    // the age by the clock of the server that prepared it (the coordinator's own database: ours)
+    const old = (ageMs ?? now - Date.parse(preparedAt)) > options.timeoutMs;
     let decision: 'COMMIT' | 'ABORT' | null = null;
     try {
+      decision = await options.sites.decision(parsed.decisionSite, gid);
       // ABORT is recorded only when the transaction is old enough to be presumed dead
-      decision = old
-        ? await options.sites.decide(parsed.decisionSite, gid, 'ABORT')
-        : null;
+      if (decision === null && old) decision = await options.sites.decide(parsed.decisionSite, gid, 'ABORT');
     } catch {
       report.pending.push(gid);
       continue;
@@ -69,6 +80,39 @@ export async function recoverOnce(options: RecoveryOptions, now = Date.now()): P
       report.pending.push(gid);
       options.log('recovery: could not finish a prepared transaction', { gid, at: where, error: (error as Error).message });
     }
+  }
+
+  await Promise.all(
+    SITE_IDS.filter((site) => !report.unreachable.includes(site)).map(async (site) => {
+      try {
+        for (const orderId of await options.sites.expiredIntents(site)) {
+          // its last attempt's shares elsewhere were settled above (or will be): the intent's row
+          // fences a decision still in flight at this site against this failure
+          const status = await options.sites.finalizeOrder(site, {
+            orderId,
+            code: 'SITE_UNAVAILABLE',
+            message: 'The order was interrupted before it could be confirmed and was given up; nothing was charged. Place it again with a new idempotency key',
+            voidPayment: true,
+            reference: null,
+          });
+          if (status === 'FAILED') {
+            report.abandoned.push(orderId);
+            options.log('recovery: gave up an interrupted order and voided its authorization', { orderId, site });
+          }
+        }
+      } catch (error) {
+        options.log('recovery: could not settle expired order intents', { site, error: (error as Error).message });
+      }
+    }),
+  );
+
+  // every site answered: a decision no share holds prepared anywhere has been acknowledged by all
+  if (report.unreachable.length === 0) {
+    const keep = [...new Set(holders.map((h) => h.gid))];
+    const results = await Promise.all(
+      SITE_IDS.map((site) => options.sites.pruneDecisions(site, keep, options.decisionRetentionMs ?? 600_000).catch(() => 0)),
+    );
+    report.pruned = results.reduce((a, b) => a + b, 0);
   }
   return report;
 }

@@ -14,6 +14,8 @@ export interface OrdersContext {
   orders: OrderService;
   /** Who is calling, as their credentials prove. */
   principal: Principal;
+  /** When the caller stops waiting (epoch ms, from the gateway), or null. */
+  deadlineAt: number | null;
 }
 
 const codeOf = (error: unknown) => (error instanceof TerangaError ? error.code : 'INTERNAL_SERVER_ERROR');
@@ -23,7 +25,7 @@ export const ordersResolvers = {
     placeOrder: async (_: unknown, args: { input: PlaceOrderInput & { paymentMethod?: PaymentMethod | null } }, ctx: OrdersContext) => {
       try {
         requireClientAccess(ctx.principal, args.input.clientId);
-        const result = await ctx.orders.placeOrder(args.input);
+        const result = await ctx.orders.placeOrder(args.input, ctx.deadlineAt);
         orderOutcomes.inc({ operation: 'placeOrder', code: result.error?.code ?? 'CONFIRMED' });
         return result;
       } catch (error) {

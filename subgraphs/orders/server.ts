@@ -21,7 +21,8 @@ import type { ConcurrencyStrategy } from './concurrency-control.ts';
 import { sitesOfClients } from './directory.ts';
 import type { Faults } from './faults.ts';
 import { OrderService } from './order-service.ts';
-import { SimulatedPaymentProvider, type PaymentProvider } from './payment-provider.ts';
+import { PaymentsClient, type PaymentProvider } from '../../lib/payments/client.ts';
+import { DEADLINE_HEADER, deadlineFrom } from '../../lib/deadline.ts';
 import { startRecoveryLoop } from './recovery.ts';
 import { ordersResolvers, type OrdersContext } from './resolvers.ts';
 import { SiteClient } from './site-client.ts';
@@ -37,6 +38,10 @@ export interface OrdersServerOptions {
   recoveryIntervalMs?: number;
   participantTimeoutMs?: number;
   maxAttempts?: number;
+  /** An order's time budget when the caller sends no deadline (see order-service.ts). */
+  orderBudgetMs?: number;
+  /** Decision rows every participant acknowledged are deleted after this long (default 10 min). */
+  decisionRetentionMs?: number;
   /** How orders take their stock locks (default `locking`; see concurrency-control.ts). */
   concurrency?: ConcurrencyStrategy;
   log?: (message: string, fields?: Record<string, unknown>) => void;
@@ -54,14 +59,18 @@ export async function createOrdersServer(options: OrdersServerOptions): Promise<
   const sites = new SiteClient({ topology, secret: options.config.internalSecret, timeoutMs: options.participantTimeoutMs ?? 10_000 });
   const concurrency = options.concurrency ?? 'locking';
   const tpc = new TwoPhaseCommit({ sites, faults: options.faults, log, concurrency });
-  const orders = new OrderService({ db, sites, tpc, payments: options.payments ?? new SimulatedPaymentProvider(), maxAttempts: options.maxAttempts ?? 5, concurrency });
-  const recovery = startRecoveryLoop({ sites, db, timeoutMs: options.inDoubtTimeoutMs ?? 10_000, log }, options.recoveryIntervalMs ?? 5_000);
+  const payments = options.payments ?? new PaymentsClient({ topology, secret: options.config.internalSecret, timeoutMs: 5_000 });
+  const orders = new OrderService({ db, sites, tpc, payments, maxAttempts: options.maxAttempts ?? 5, concurrency, orderBudgetMs: options.orderBudgetMs });
+  const recovery = startRecoveryLoop(
+    { sites, db, timeoutMs: options.inDoubtTimeoutMs ?? 10_000, decisionRetentionMs: options.decisionRetentionMs ?? 600_000, log },
+    options.recoveryIntervalMs ?? 5_000,
+  );
 
   const server = await createSubgraphServer<OrdersContext>({
     name: 'orders',
     typeDefs: parse(readFileSync(path.join(topology.root, 'schema', 'orders.graphql'), 'utf8')),
     resolvers: ordersResolvers,
-    context: async ({ res }) => ({ orders, principal: principalOf(res) }),
+    context: async ({ req, res }) => ({ orders, principal: principalOf(res), deadlineAt: deadlineFrom(req.headers[DEADLINE_HEADER]) }),
     auth: { tokenVerifier: options.tokenVerifier, internalSecret: options.config.internalSecret },
     logger,
     metrics: replicationMetrics(db, 'coordinator'),

@@ -8,6 +8,7 @@ import { INTERNAL_SECRET_HEADER } from '../../lib/config.ts';
 import { currentRequestId, REQUEST_ID_HEADER } from '../../lib/service/request-context.ts';
 import { regionService, serviceByName, type Topology } from '../../lib/topology.ts';
 import { SITES, type SiteId } from '../../lib/sites.ts';
+import type { FinalizeOutcome, FinalizeRequest, IntentOutcome, OrderIntent } from '../../lib/twopc/intent.ts';
 import type { ParticipantVote, ParticipantWork } from '../../lib/twopc/work.ts';
 
 export class SiteUnavailableError extends Error {
@@ -59,10 +60,15 @@ export interface SiteClientOptions {
 
 const VOTE_FIELDS = 'gid ok code message productId available existingOrderId';
 
+/** How long past its budget a share's call is awaited before the outcome is settled by asking. */
+export const SHARE_TIMEOUT_MARGIN_MS = 1_000;
+/** Fencing and finalizing are short single-row writes: they get a short bound of their own. */
+export const FENCE_TIMEOUT_MS = 3_000;
+
 export class SiteClient {
   constructor(private readonly options: SiteClientOptions) {}
 
-  private async call<T>(target: string, url: string, query: string, variables: Record<string, unknown>, explicitRequestId?: string): Promise<T> {
+  private async call<T>(target: string, url: string, query: string, variables: Record<string, unknown>, explicitRequestId?: string, timeoutMs?: number): Promise<T> {
     // the request being served, when there is one: one id across the gateway, this service and the sites
     const requestId = explicitRequestId ?? currentRequestId();
     let response: Response;
@@ -75,7 +81,7 @@ export class SiteClient {
           ...(requestId ? { [REQUEST_ID_HEADER]: requestId } : {}),
         },
         body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: AbortSignal.timeout(Math.max(1, Math.min(this.options.timeoutMs, timeoutMs ?? Infinity))),
       });
     } catch (error) {
       throw new SiteUnavailableError(target, error);
@@ -86,20 +92,50 @@ export class SiteClient {
     return body.data as T;
   }
 
-  private region<T>(site: SiteId, query: string, variables: Record<string, unknown>, requestId?: string) {
-    return this.call<T>(`site ${site}`, regionService(this.options.topology, site).url, query, variables, requestId);
+  private region<T>(site: SiteId, query: string, variables: Record<string, unknown>, requestId?: string, timeoutMs?: number) {
+    return this.call<T>(`site ${site}`, regionService(this.options.topology, site).url, query, variables, requestId, timeoutMs);
+  }
+
+  /** A share's call waits a little past its budget: the site's own "commit nothing after it" answers first. */
+  private static shareTimeout(work: ParticipantWork): number | undefined {
+    return work.budgetMs === undefined ? undefined : work.budgetMs + SHARE_TIMEOUT_MARGIN_MS;
   }
 
   async prepare(site: SiteId, work: ParticipantWork, requestId?: string): Promise<ParticipantVote> {
     const data = await this.region<{ _prepare: ParticipantVote }>(
-      site, `mutation($work: String!) { _prepare(work: $work) { ${VOTE_FIELDS} } }`, { work: JSON.stringify(work) }, requestId);
+      site, `mutation($work: String!) { _prepare(work: $work) { ${VOTE_FIELDS} } }`, { work: JSON.stringify(work) }, requestId, SiteClient.shareTimeout(work));
     return data._prepare;
   }
 
   async commitLocal(site: SiteId, work: ParticipantWork, requestId?: string): Promise<ParticipantVote> {
     const data = await this.region<{ _commitLocal: ParticipantVote }>(
-      site, `mutation($work: String!) { _commitLocal(work: $work) { ${VOTE_FIELDS} } }`, { work: JSON.stringify(work) }, requestId);
+      site, `mutation($work: String!) { _commitLocal(work: $work) { ${VOTE_FIELDS} } }`, { work: JSON.stringify(work) }, requestId, SiteClient.shareTimeout(work));
     return data._commitLocal;
+  }
+
+  async beginOrder(site: SiteId, intent: OrderIntent, timeoutMs?: number): Promise<IntentOutcome> {
+    const data = await this.region<{ _beginOrder: string }>(site, 'mutation($i: String!) { _beginOrder(intent: $i) }', { i: JSON.stringify(intent) }, undefined, timeoutMs);
+    return JSON.parse(data._beginOrder) as IntentOutcome;
+  }
+
+  async finalizeOrder(site: SiteId, request: FinalizeRequest): Promise<FinalizeOutcome['status']> {
+    const data = await this.region<{ _finalizeOrder: FinalizeOutcome['status'] }>(site, 'mutation($r: String!) { _finalizeOrder(request: $r) }', { r: JSON.stringify(request) }, undefined, FENCE_TIMEOUT_MS);
+    return data._finalizeOrder;
+  }
+
+  async decision(site: SiteId, gid: string): Promise<'COMMIT' | 'ABORT' | null> {
+    const data = await this.region<{ _decision: 'COMMIT' | 'ABORT' | null }>(site, 'query($gid: String!) { _decision(gid: $gid) }', { gid });
+    return data._decision;
+  }
+
+  async expiredIntents(site: SiteId): Promise<string[]> {
+    const data = await this.region<{ _expiredIntents: string[] }>(site, '{ _expiredIntents }', {});
+    return data._expiredIntents;
+  }
+
+  async pruneDecisions(site: SiteId, keep: string[], olderThanMs: number): Promise<number> {
+    const data = await this.region<{ _pruneDecisions: number }>(site, 'mutation($k: [String!]!, $o: Int!) { _pruneDecisions(keep: $k, olderThanMs: $o) }', { k: keep, o: olderThanMs });
+    return data._pruneDecisions;
   }
 
   async commitPrepared(site: SiteId, gid: string): Promise<void> {
@@ -112,12 +148,12 @@ export class SiteClient {
 
   async decide(site: SiteId, gid: string, decision: 'COMMIT' | 'ABORT'): Promise<'COMMIT' | 'ABORT'> {
     const data = await this.region<{ _decide: 'COMMIT' | 'ABORT' }>(
-      site, 'mutation($gid: String!, $d: String!) { _decide(gid: $gid, decision: $d) }', { gid, d: decision });
+      site, 'mutation($gid: String!, $d: String!) { _decide(gid: $gid, decision: $d) }', { gid, d: decision }, undefined, FENCE_TIMEOUT_MS);
     return data._decide;
   }
 
-  async inDoubt(site: SiteId): Promise<{ gid: string; preparedAt: string }[]> {
-    const data = await this.region<{ _inDoubt: { gid: string; preparedAt: string }[] }>(site, '{ _inDoubt { gid preparedAt } }', {});
+  async inDoubt(site: SiteId): Promise<{ gid: string; preparedAt: string; ageMs: number }[]> {
+    const data = await this.region<{ _inDoubt: { gid: string; preparedAt: string; ageMs: number }[] }>(site, '{ _inDoubt { gid preparedAt ageMs } }', {});
     return data._inDoubt;
   }
 

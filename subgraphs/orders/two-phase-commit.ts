@@ -93,7 +93,9 @@ export class TwoPhaseCommit {
         localPrepared = true;
       }
     } catch (error) {
-      return { committed: false, site: 'coordinator', vote: { gid, ok: false, code: 'CONFLICT', message: (error as Error).message, productId: null, available: null, existingOrderId: null } };
+      // the directory's own constraints (a duplicate email) vote here; anything else is internal
+      const unique = (error as { code?: string }).code === '23505';
+      return { committed: false, site: 'coordinator', vote: { gid, ok: false, code: unique ? 'DUPLICATE_EMAIL' : 'INTERNAL', message: (error as Error).message, productId: null, available: null, existingOrderId: null } };
     }
     let yes = 0;
     const preparing = timePhase('prepare');
@@ -113,9 +115,11 @@ export class TwoPhaseCommit {
           } catch (error) {
             // a timeout may hide a prepare that succeeded: roll back there too
             prepared.push(site);
+            // an error that is not a vote (a bug, a constraint the work broke) is not a conflict:
+            // retrying it would fail the same way
             refusal ??= error instanceof SiteUnavailableError
               ? { committed: false, unavailable: site, inDoubt: false }
-              : { committed: false, site, vote: { gid, ok: false, code: 'CONFLICT', message: (error as Error).message, productId: null, available: null, existingOrderId: null } };
+              : { committed: false, site, vote: { gid, ok: false, code: 'INTERNAL', message: (error as Error).message, productId: null, available: null, existingOrderId: null } };
           }
         }),
       );
@@ -135,16 +139,20 @@ export class TwoPhaseCommit {
     try {
       vote = await timed('decision', () => sites.commitLocal(tx.decisionSite, tx.works.get(tx.decisionSite)!));
     } catch (error) {
-      if (!gid || prepared.length + (localPrepared ? 1 : 0) === 0) {
+      if (!gid) {
         if (error instanceof SiteUnavailableError) return { committed: false, unavailable: tx.decisionSite, inDoubt: false };
         throw error;
       }
-      // The decision site may or may not have committed: fence the outcome with ABORT.
+      if (!(error instanceof SiteUnavailableError) && prepared.length + (localPrepared ? 1 : 0) === 0) throw error;
+      // The decision site may or may not have committed — a one-site transaction too, whose site
+      // may still be waiting for a lock when the call gives up: fence the outcome with ABORT.
       const decided = await sites.decide(tx.decisionSite, gid, 'ABORT').catch(() => null);
       if (decided === 'COMMIT') return this.finish(gid, prepared, localPrepared ? tx.local : undefined, true);
       if (decided === 'ABORT') {
         await this.rollbackAll(gid, prepared, localPrepared ? tx.local : undefined);
-        return { committed: false, unavailable: tx.decisionSite, inDoubt: false };
+        if (error instanceof SiteUnavailableError) return { committed: false, unavailable: tx.decisionSite, inDoubt: false };
+        // the site answered with an error: its transaction rolled back, and it is not a conflict
+        return { committed: false, site: tx.decisionSite, vote: { gid, ok: false, code: 'INTERNAL', message: (error as Error).message, productId: null, available: null, existingOrderId: null } };
       }
       this.options.log('decision site unreachable: outcome left to recovery', { gid, site: tx.decisionSite });
       return { committed: false, unavailable: tx.decisionSite, inDoubt: true };
@@ -153,7 +161,7 @@ export class TwoPhaseCommit {
       if (gid) await this.rollbackAll(gid, prepared, localPrepared ? tx.local : undefined);
       return { committed: false, vote, site: tx.decisionSite };
     }
-    if (!gid) return { committed: true, twoPhase: false };
+    if (!gid || (prepared.length === 0 && !localPrepared)) return { committed: true, twoPhase: false };
     faults.reached('after-decision');
     return this.finish(gid, prepared, localPrepared ? tx.local : undefined, false);
   }

@@ -20,6 +20,9 @@ import type { Topology } from '../../lib/topology.ts';
 import type { RegionContext } from './context.ts';
 import { createRegionLoaders } from './loaders.ts';
 import { participantResolvers } from './participant/resolvers.ts';
+import { startPaymentRelay } from './payment-relay.ts';
+import { PaymentsClient } from '../../lib/payments/client.ts';
+import { createLogger } from '../../lib/service/logger.ts';
 import { regionResolvers } from './resolvers.ts';
 
 export interface RegionServerOptions {
@@ -52,6 +55,12 @@ export interface RegionServerOptions {
    * included): tests count statements with it, operators can log slow queries.
    */
   readonly log?: Logger;
+  /**
+   * The payment relay's polling interval (default 1000 ms; it also runs after every commit that
+   * writes to the outbox). The relay runs when the internal secret is given, which it presents
+   * to the payment provider.
+   */
+  readonly relayIntervalMs?: number;
 }
 
 function mergeTypeDefs(base: DocumentNode, extra: DocumentNode | undefined): DocumentNode {
@@ -81,20 +90,32 @@ export async function createRegionServer(options: RegionServerOptions): Promise<
   const pools = createDatabasePools(topology, site, { applicationName: `teranga-region-${site}` });
   const db = new Kysely<SiteDatabase>({ dialect: new PostgresDialect({ pool: pools.primary }), log: options.log });
   const stockDb = new Kysely<SiteDatabase>({ dialect: new PostgresDialect({ pool: pools.replica }), log: options.log });
-  const destroy = () => Promise.all([stockDb.destroy(), db.destroy()]).then(() => {});
+  const serviceLogger = options.logger ?? createLogger(`region-${site}`);
+  const relay = options.internalSecret
+    ? startPaymentRelay({
+        db,
+        payments: new PaymentsClient({ topology, secret: options.internalSecret, timeoutMs: 5_000 }),
+        log: (level, message, fields) => serviceLogger[level](fields ?? {}, message),
+        intervalMs: options.relayIntervalMs ?? 1_000,
+      })
+    : null;
+  const destroy = () => {
+    relay?.stop();
+    return Promise.all([stockDb.destroy(), db.destroy()]).then(() => {});
+  };
   try {
     return await createSubgraphServer<RegionContext>({
       name: `region-${site}`,
       typeDefs: mergeTypeDefs(typeDefs, options.extraTypeDefs),
       resolvers: mergeResolvers(
-        mergeResolvers(regionResolvers, participantResolvers({ lockTimeoutMs: options.lockTimeoutMs ?? 2_000 }) as GraphQLResolverMap<RegionContext>),
+        mergeResolvers(regionResolvers, participantResolvers({ lockTimeoutMs: options.lockTimeoutMs ?? 2_000 }, { outboxWritten: () => relay?.kick() }) as GraphQLResolverMap<RegionContext>),
         options.extraResolvers,
       ),
       context: async ({ req, res }) => {
         const principal = principalOf(res);
         return { site, db, loaders: createRegionLoaders(db, site, stockDb), headers: req.headers, principal, internalCaller: principal.kind === 'internal' };
       },
-      logger: options.logger,
+      logger: serviceLogger,
       auth: { tokenVerifier: options.tokenVerifier, internalSecret: options.internalSecret },
       metrics: replicationMetrics(db, site),
       ready: async () => {

@@ -8,9 +8,10 @@ import { sql, type Kysely } from 'kysely';
 import type { SiteDatabase } from '../../../lib/db/tables.ts';
 import type { SiteId } from '../../../lib/sites.ts';
 import type { LockMode, ParticipantWork } from '../../../lib/twopc/work.ts';
+import { exportClient, exportHash } from './export.ts';
 
 export interface Refusal {
-  code: 'OUT_OF_STOCK' | 'UNKNOWN_PRODUCT' | 'UNKNOWN_CLIENT' | 'DUPLICATE' | 'NOT_FOUND' | 'CONFLICT' | 'ABORTED';
+  code: 'OUT_OF_STOCK' | 'UNKNOWN_PRODUCT' | 'UNKNOWN_CLIENT' | 'DUPLICATE' | 'DUPLICATE_EMAIL' | 'NOT_FOUND' | 'CONFLICT' | 'ABORTED' | 'DEADLINE_EXCEEDED';
   message: string;
   productId?: number;
   available?: number;
@@ -92,6 +93,18 @@ async function applyStock(db: Kysely<SiteDatabase>, work: ParticipantWork): Prom
 async function createOrder(db: Kysely<SiteDatabase>, order: NonNullable<ParticipantWork['createOrder']>, gid: string | null): Promise<Refusal | null> {
   const client = await db.selectFrom('client').select('id').where('id', '=', order.clientId).executeTakeFirst();
   if (!client) return { code: 'UNKNOWN_CLIENT', message: `Client ${order.clientId} is not held by this site` };
+  // The intent's row fences this decision against the order's final failure (intents.ts).
+  const confirmed = await db
+    .updateTable('intention_commande')
+    .set({ statut: 'CONFIRMED', updated_at: new Date() })
+    .where('commande_id', '=', order.id)
+    .where('statut', '=', 'PENDING')
+    .executeTakeFirst();
+  if (Number(confirmed.numUpdatedRows) === 0) {
+    const intent = await db.selectFrom('intention_commande').select('statut').where('commande_id', '=', order.id).executeTakeFirst();
+    if (intent?.statut === 'CONFIRMED') return { code: 'DUPLICATE', message: 'This order is already confirmed', existingOrderId: order.id };
+    return { code: 'ABORTED', message: intent ? 'The order was given up (its intent is FAILED)' : 'No intent was recorded for this order' };
+  }
   // A concurrent call with the same key waits here on the unique index until the first commits.
   const inserted = await db
     .insertInto('commande')
@@ -119,10 +132,15 @@ async function createOrder(db: Kysely<SiteDatabase>, order: NonNullable<Particip
     .insertInto('ligne_commande')
     .values(order.lines.map((l) => ({ commande_id: order.id, produit_id: l.productId, site: l.site, quantite: l.quantity, prix_unitaire: l.unitPrice })))
     .execute();
-  // The decision to commit implies the capture: the provider is told once the commit is durable.
+  // Authorized, not captured: the outbox row below makes the site's relay capture it, and only
+  // the provider's acknowledgement turns the status to CAPTURE.
   await db
     .insertInto('paiement')
-    .values({ commande_id: order.id, montant: order.payment.amount, methode: order.payment.method, statut: 'CAPTURE', reference: order.payment.reference })
+    .values({ commande_id: order.id, montant: order.payment.amount, methode: order.payment.method, statut: 'AUTORISE', reference: order.payment.reference })
+    .execute();
+  await db
+    .insertInto('sortie_paiement')
+    .values({ commande_id: order.id, reference: order.payment.reference, operation: 'CAPTURE', montant: order.payment.amount, statut: 'PENDING', derniere_erreur: null, done_at: null })
     .execute();
   return null;
 }
@@ -135,7 +153,14 @@ async function cancelOrder(db: Kysely<SiteDatabase>, orderId: string): Promise<R
     .where('statut', '=', 'CONFIRMEE')
     .executeTakeFirst();
   if (Number(updated.numUpdatedRows) === 0) return { code: 'NOT_FOUND', message: `No confirmed order ${orderId} here` };
-  await db.updateTable('paiement').set({ statut: 'REMBOURSE', updated_at: new Date() }).where('commande_id', '=', orderId).execute();
+  // Refunded by the relay once the provider acknowledges; after the capture, which comes first in the outbox.
+  const payment = await db.selectFrom('paiement').select(['reference', 'montant']).where('commande_id', '=', orderId).executeTakeFirst();
+  if (payment) {
+    await db
+      .insertInto('sortie_paiement')
+      .values({ commande_id: orderId, reference: payment.reference, operation: 'REFUND', montant: Number(payment.montant), statut: 'PENDING', derniere_erreur: null, done_at: null })
+      .execute();
+  }
   return null;
 }
 
@@ -146,11 +171,26 @@ async function insertClient(db: Kysely<SiteDatabase>, data: NonNullable<Particip
     if (lignes.length > 0) await db.insertInto('ligne_commande').values(lignes).execute();
     if (paiement) await db.insertInto('paiement').values(paiement).execute();
   }
+  if (data.intentions?.length) await db.insertInto('intention_commande').values(data.intentions).execute();
+  if (data.sorties?.length) {
+    await db.insertInto('sortie_paiement').values(data.sorties.map((s) => ({ ...s, statut: 'PENDING' as const, derniere_erreur: null, done_at: null }))).execute();
+  }
   return null;
 }
 
-async function deleteClient(db: Kysely<SiteDatabase>, clientId: number): Promise<Refusal | null> {
+async function deleteClient(db: Kysely<SiteDatabase>, clientId: number, expectedExport: string | undefined): Promise<Refusal | null> {
+  if (expectedExport !== undefined) {
+    // under the client's row lock no order of theirs can commit here (its foreign key needs a share lock)
+    const locked = await db.selectFrom('client').select('id').where('id', '=', clientId).forUpdate().executeTakeFirst();
+    if (!locked) return { code: 'UNKNOWN_CLIENT', message: `Client ${clientId} is not held by this site` };
+    const now = await exportClient(db, clientId);
+    if (now === null || exportHash(now) !== expectedExport) {
+      return { code: 'CONFLICT', message: `The data of client ${clientId} changed during the move; retry` };
+    }
+  }
   // lines and payments go with their orders (ON DELETE CASCADE)
+  await db.deleteFrom('sortie_paiement').where('commande_id', 'in', db.selectFrom('commande').select('id').where('client_id', '=', clientId)).where('statut', '=', 'PENDING').execute();
+  await db.deleteFrom('intention_commande').where('client_id', '=', clientId).execute();
   await db.deleteFrom('commande').where('client_id', '=', clientId).execute();
   const deleted = await db.deleteFrom('client').where('id', '=', clientId).executeTakeFirst();
   if (Number(deleted.numDeletedRows) === 0) return { code: 'UNKNOWN_CLIENT', message: `Client ${clientId} is not held by this site` };
@@ -162,7 +202,7 @@ export async function applyWork(db: Kysely<SiteDatabase>, _site: SiteId, work: P
     (await applyStock(db, work)) ??
     (work.createOrder ? await createOrder(db, work.createOrder, work.gid) : null) ??
     (work.cancelOrder ? await cancelOrder(db, work.cancelOrder) : null) ??
-    (work.deleteClient !== undefined ? await deleteClient(db, work.deleteClient) : null) ??
+    (work.deleteClient !== undefined ? await deleteClient(db, work.deleteClient, work.expectedExport) : null) ??
     (work.insertClient ? await insertClient(db, work.insertClient) : null)
   );
 }

@@ -38,6 +38,8 @@ function vote(gid: string | null, refusal: Refusal | null): ParticipantVote {
   };
 }
 
+class DeadlinePassed extends Error {}
+
 function refusalFromError(error: unknown): Refusal | null {
   const code = (error as { code?: string }).code;
   const constraint = (error as { constraint?: string }).constraint;
@@ -46,6 +48,9 @@ function refusalFromError(error: unknown): Refusal | null {
   }
   if (code === UNIQUE_VIOLATION && constraint === 'decision_2pc_pkey') {
     return { code: 'ABORTED', message: 'The transaction was already decided (aborted by recovery)' };
+  }
+  if (code === UNIQUE_VIOLATION && constraint === 'client_email_key') {
+    return { code: 'DUPLICATE_EMAIL', message: 'This email is already registered at this site' };
   }
   if (code === UNIQUE_VIOLATION || code === FOREIGN_KEY_VIOLATION) {
     return { code: 'CONFLICT', message: `Constraint ${constraint ?? ''} refused the change` };
@@ -64,10 +69,17 @@ async function runWork(
   options: ParticipantOptions,
   finish: (conn: Kysely<SiteDatabase>) => Promise<void>,
 ): Promise<ParticipantVote> {
-  const release = options.slots ? await options.slots.acquire(options.lockTimeoutMs) : () => {};
+  const received = Date.now();
+  const release = options.slots ? await options.slots.acquire(Math.min(options.lockTimeoutMs, work.budgetMs ?? Infinity)) : () => {};
   if (!release) return vote(work.gid, { code: 'CONFLICT', message: 'The site is busy with concurrent orders on the same stock; retry' });
   try {
-    return await runWorkOnConnection(db, site, work, options, finish);
+    const budgetLeft = work.budgetMs === undefined ? undefined : work.budgetMs - (Date.now() - received);
+    if (budgetLeft !== undefined && budgetLeft <= 0) return vote(work.gid, { code: 'DEADLINE_EXCEEDED', message: 'The caller’s deadline passed before this site could start' });
+    return await runWorkOnConnection(db, site, { ...work, budgetMs: budgetLeft }, options, async (conn) => {
+      // the caller stops waiting at its deadline and reports a failure: commit nothing after it
+      if (work.budgetMs !== undefined && Date.now() - received >= work.budgetMs) throw new DeadlinePassed();
+      await finish(conn);
+    });
   } finally {
     release();
   }
@@ -83,7 +95,7 @@ function runWorkOnConnection(
   return db.connection().execute(async (conn) => {
     await sql`BEGIN`.execute(conn);
     try {
-      const lockTimeoutMs = Math.min(options.lockTimeoutMs, work.lockWaitMs ?? Infinity);
+      const lockTimeoutMs = Math.max(1, Math.floor(Math.min(options.lockTimeoutMs, work.lockWaitMs ?? Infinity, work.budgetMs ?? Infinity)));
       await sql`SELECT set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, true)`.execute(conn);
       const refusal = await applyWork(conn, site, work);
       if (refusal) {
@@ -94,6 +106,7 @@ function runWorkOnConnection(
       return vote(work.gid, null);
     } catch (error) {
       await sql`ROLLBACK`.execute(conn).catch(() => {});
+      if (error instanceof DeadlinePassed) return vote(work.gid, { code: 'DEADLINE_EXCEEDED', message: 'The caller’s deadline passed: nothing was committed' });
       const refusal = refusalFromError(error);
       if (refusal) return vote(work.gid, refusal);
       throw error;
@@ -157,30 +170,31 @@ export async function stockSnapshot(db: Kysely<SiteDatabase>, productIds: number
   return rows.map((r) => ({ productId: r.produit_id, quantity: r.quantite, version: Number(r.version) }));
 }
 
-export async function inDoubt(db: Kysely<SiteDatabase>): Promise<{ gid: string; preparedAt: string }[]> {
-  const { rows } = await sql<{ gid: string; prepared: Date }>`
-    SELECT gid, prepared FROM pg_prepared_xacts
+/** Prepared transactions of this site, with their age measured by this server's own clock. */
+export async function inDoubt(db: Kysely<SiteDatabase>): Promise<{ gid: string; preparedAt: string; ageMs: number }[]> {
+  const { rows } = await sql<{ gid: string; prepared: Date; age_ms: number }>`
+    SELECT gid, prepared, (extract(epoch from (now() - prepared)) * 1000)::float8 AS age_ms FROM pg_prepared_xacts
     WHERE database = current_database() AND gid LIKE 'tg:%' ORDER BY prepared`.execute(db);
-  return rows.map((r) => ({ gid: r.gid, preparedAt: r.prepared.toISOString() }));
+  return rows.map((r) => ({ gid: r.gid, preparedAt: r.prepared.toISOString(), ageMs: Math.max(0, Math.floor(Number(r.age_ms))) }));
 }
 
-export async function exportClient(db: Kysely<SiteDatabase>, clientId: number): Promise<string | null> {
-  const client = await db.selectFrom('client').selectAll().where('id', '=', clientId).executeTakeFirst();
-  if (!client) return null;
-  const commandes = await db.selectFrom('commande').selectAll().where('client_id', '=', clientId).orderBy('created_at').execute();
-  const ids = commandes.map((c) => c.id);
-  const lignes = ids.length ? await db.selectFrom('ligne_commande').selectAll().where('commande_id', 'in', ids).execute() : [];
-  const paiements = ids.length ? await db.selectFrom('paiement').selectAll().where('commande_id', 'in', ids).execute() : [];
-  const iso = (d: Date) => d.toISOString();
-  return JSON.stringify({
-    client,
-    orders: commandes.map((c) => {
-      const p = paiements.find((x) => x.commande_id === c.id);
-      return {
-        commande: { ...c, created_at: iso(c.created_at) },
-        lignes: lignes.filter((l) => l.commande_id === c.id),
-        paiement: p ? { ...p, updated_at: iso(p.updated_at) } : null,
-      };
-    }),
-  });
+/** The decision recorded for gid, or null: a read that fences nothing (recovery asks it first). */
+export async function decisionOf(db: Kysely<SiteDatabase>, gid: string): Promise<Decision | null> {
+  const row = await db.selectFrom('decision_2pc').select('decision').where('gid', '=', gid).executeTakeFirst();
+  return (row?.decision as Decision | undefined) ?? null;
 }
+
+/**
+ * Deletes decision rows older than `olderThanMs` (this server's clock) whose gid no site still
+ * holds prepared (`keep`, read by the caller beforehand): every participant has acknowledged.
+ * A COMMIT is written only after every share prepared, so a share listed before cannot be
+ * missing from `keep`; a late share of an ABORT finds no decision and is rolled back (presumed abort).
+ */
+export async function pruneDecisions(db: Kysely<SiteDatabase>, keep: readonly string[], olderThanMs: number): Promise<number> {
+  let query = db.deleteFrom('decision_2pc').where('decided_at', '<', sql<Date>`now() - ${`${olderThanMs} milliseconds`}::interval`);
+  if (keep.length > 0) query = query.where('gid', 'not in', keep);
+  const result = await query.executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export { exportClient } from './export.ts';

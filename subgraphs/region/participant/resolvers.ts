@@ -7,7 +7,9 @@ import type { Decision, SiteDatabase } from '../../../lib/db/tables.ts';
 import { TerangaError } from '../../../lib/errors.ts';
 import type { SiteId } from '../../../lib/sites.ts';
 import { ParticipantWorkSchema, type ParticipantWork } from '../../../lib/twopc/work.ts';
-import { commitLocal, commitPrepared, decide, exportClient, inDoubt, prepare, rollbackPrepared, stockSnapshot, type ParticipantOptions } from './participant.ts';
+import { FinalizeRequestSchema, OrderIntentSchema } from '../../../lib/twopc/intent.ts';
+import { beginOrder, expiredIntents, finalizeOrder } from './intents.ts';
+import { commitLocal, commitPrepared, decide, decisionOf, exportClient, inDoubt, prepare, pruneDecisions, rollbackPrepared, stockSnapshot, type ParticipantOptions } from './participant.ts';
 import { WorkSlots } from './work-slots.ts';
 
 export interface ParticipantContext {
@@ -21,6 +23,18 @@ function requireInternal(context: ParticipantContext): void {
   if (!context.internalCaller) {
     throw new TerangaError('FORBIDDEN', 'The participant API is internal: the caller did not present the internal secret');
   }
+}
+
+function parseJson<T>(json: string, schema: { safeParse(raw: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, what: string): T {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    throw new TerangaError('BAD_USER_INPUT', `${what} is not JSON`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new TerangaError('BAD_USER_INPUT', `Invalid ${what}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
 }
 
 function parseWork(json: string): ParticipantWork {
@@ -45,7 +59,12 @@ function checkGid(gid: string): string {
 /** Below the primary pool's 10 connections: phase 2 and reads keep some (see work-slots.ts). */
 export const DEFAULT_CONCURRENT_SHARES = 6;
 
-export function participantResolvers(configured: ParticipantOptions) {
+export interface ParticipantHooks {
+  /** A commit wrote to the payment outbox: the relay should run. */
+  outboxWritten?: () => void;
+}
+
+export function participantResolvers(configured: ParticipantOptions, hooks: ParticipantHooks = {}) {
   const options: ParticipantOptions = { ...configured, slots: configured.slots ?? new WorkSlots(DEFAULT_CONCURRENT_SHARES) };
   return {
     Query: {
@@ -58,6 +77,14 @@ export function participantResolvers(configured: ParticipantOptions) {
         if (args.productIds.length > 1000) throw new TerangaError('BAD_USER_INPUT', 'At most 1000 products per snapshot');
         const ids = args.productIds.map(Number).filter((id) => Number.isInteger(id) && id > 0 && id <= 2_147_483_647);
         return (await stockSnapshot(context.db, ids)).map((s) => ({ ...s, productId: String(s.productId) }));
+      },
+      _decision: async (_: unknown, args: { gid: string }, context: ParticipantContext) => {
+        requireInternal(context);
+        return decisionOf(context.db, checkGid(args.gid));
+      },
+      _expiredIntents: async (_: unknown, __: unknown, context: ParticipantContext) => {
+        requireInternal(context);
+        return expiredIntents(context.db);
       },
       _exportClient: async (_: unknown, args: { id: string }, context: ParticipantContext) => {
         requireInternal(context);
@@ -84,11 +111,31 @@ export function participantResolvers(configured: ParticipantOptions) {
       },
       _commitLocal: async (_: unknown, args: { work: string }, context: ParticipantContext) => {
         requireInternal(context);
-        return commitLocal(context.db, context.site, parseWork(args.work), options);
+        const work = parseWork(args.work);
+        const vote = await commitLocal(context.db, context.site, work, options);
+        if (vote.ok && (work.createOrder || work.cancelOrder)) hooks.outboxWritten?.();
+        return vote;
+      },
+      _beginOrder: async (_: unknown, args: { intent: string }, context: ParticipantContext) => {
+        requireInternal(context);
+        return JSON.stringify(await beginOrder(context.db, parseJson(args.intent, OrderIntentSchema, 'intent')));
+      },
+      _finalizeOrder: async (_: unknown, args: { request: string }, context: ParticipantContext) => {
+        requireInternal(context);
+        const outcome = await finalizeOrder(context.db, parseJson(args.request, FinalizeRequestSchema, 'finalize request'));
+        if (outcome.status === 'FAILED') hooks.outboxWritten?.();
+        return outcome.status;
+      },
+      _pruneDecisions: async (_: unknown, args: { keep: string[]; olderThanMs: number }, context: ParticipantContext) => {
+        requireInternal(context);
+        if (!Number.isInteger(args.olderThanMs) || args.olderThanMs < 0) throw new TerangaError('BAD_USER_INPUT', 'olderThanMs must be a whole number ≥ 0');
+        return pruneDecisions(context.db, args.keep.map(checkGid), args.olderThanMs);
       },
       _commitPrepared: async (_: unknown, args: { gid: string }, context: ParticipantContext) => {
         requireInternal(context);
-        return commitPrepared(context.db, checkGid(args.gid));
+        const done = await commitPrepared(context.db, checkGid(args.gid));
+        hooks.outboxWritten?.();
+        return done;
       },
       _rollbackPrepared: async (_: unknown, args: { gid: string }, context: ParticipantContext) => {
         requireInternal(context);

@@ -1,0 +1,142 @@
+/**
+ * The payment relay of one site: drives each PENDING row of the outbox (sortie_paiement) to the
+ * provider — capture, void or refund, all idempotent there — until acknowledged, and only then
+ * marks the row DONE and sets `paiement.statut` in one local transaction. Rows are durable, so a
+ * crash of this process or of the provider only delays them. Rows of one order are applied in id
+ * order (a refund waits for its capture); an unreachable provider is retried with backoff; an
+ * impossible transition (the provider answers 409) is REJECTED and logged for reconciliation.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { OperationPaiement, PaiementStatut, SiteDatabase } from '../../lib/db/tables.ts';
+import { PaymentUnavailableError, type PaymentsClient, type TransitionOutcome } from '../../lib/payments/client.ts';
+
+export interface RelayOptions {
+  db: Kysely<SiteDatabase>;
+  payments: PaymentsClient;
+  log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  intervalMs: number;
+}
+
+export interface RelayReport {
+  done: number;
+  rejected: number;
+  retried: number;
+}
+
+const STATUT_AFTER: Readonly<Record<OperationPaiement, PaiementStatut>> = { CAPTURE: 'CAPTURE', VOID: 'ANNULE', REFUND: 'REMBOURSE' };
+const VERB: Readonly<Record<OperationPaiement, 'capture' | 'void' | 'refund'>> = { CAPTURE: 'capture', VOID: 'void', REFUND: 'refund' };
+
+/** Backoff of a row the provider did not acknowledge: 0.2 s doubling, at most 10 s. */
+const backoffMs = (attempts: number) => Math.min(10_000, 200 * 2 ** Math.min(attempts, 6));
+
+async function apply(options: RelayOptions, row: { commande_id: string; reference: string | null; operation: OperationPaiement }): Promise<TransitionOutcome | { ok: true; payment: null }> {
+  const verb = VERB[row.operation];
+  if (row.reference !== null) return options.payments.transition(row.reference, verb);
+  // The authorization's answer was lost (or never came): repeat it with the order's key, which
+  // returns the payment if it exists and otherwise creates it, so that a request still on its way
+  // to the provider finds it voided rather than authorizing anew; then void it.
+  const intent = await options.db.selectFrom('intention_commande').select(['montant', 'methode']).where('commande_id', '=', row.commande_id).executeTakeFirst();
+  if (intent) {
+    const answer = await options.payments.authorize({ orderId: row.commande_id, amount: Number(intent.montant), method: intent.methode, idempotencyKey: row.commande_id });
+    if (answer.approved) {
+      if (answer.payment.status === 'VOIDED') return { ok: true, payment: answer.payment };
+      return options.payments.transition(answer.payment.reference, verb);
+    }
+    if (answer.code === 'PAYMENT_DECLINED') return { ok: true, payment: null };
+  }
+  for (const payment of await options.payments.byOrder(row.commande_id)) {
+    if (payment.status !== 'AUTHORIZED') continue;
+    const outcome = await options.payments.transition(payment.reference, verb);
+    if (!outcome.ok) return outcome;
+  }
+  return { ok: true, payment: null };
+}
+
+export async function relayOnce(options: RelayOptions): Promise<RelayReport> {
+  const { db } = options;
+  const report: RelayReport = { done: 0, rejected: 0, retried: 0 };
+  const rows = await db
+    .selectFrom('sortie_paiement')
+    .select(['id', 'commande_id', 'reference', 'operation', 'tentatives', sql<boolean>`prochain_essai <= now()`.as('due')])
+    .where('statut', '=', 'PENDING')
+    .orderBy('id')
+    .limit(200)
+    .execute();
+  const blocked = new Set<string>();
+  for (const row of rows) {
+    if (blocked.has(row.commande_id)) continue;
+    if (!row.due) {
+      blocked.add(row.commande_id);
+      continue;
+    }
+    try {
+      const outcome = await apply(options, row);
+      if (outcome.ok) {
+        await db.transaction().execute(async (trx) => {
+          await trx.updateTable('sortie_paiement').set({ statut: 'DONE', done_at: new Date(), tentatives: sql<number>`tentatives + 1` }).where('id', '=', row.id).execute();
+          await trx.updateTable('paiement').set({ statut: STATUT_AFTER[row.operation], updated_at: new Date() }).where('commande_id', '=', row.commande_id).execute();
+        });
+        report.done++;
+      } else {
+        await db
+          .updateTable('sortie_paiement')
+          .set({ statut: 'REJECTED', derniere_erreur: `${outcome.code}: ${outcome.reason}`.slice(0, 1000), done_at: new Date(), tentatives: sql<number>`tentatives + 1` })
+          .where('id', '=', row.id)
+          .execute();
+        blocked.add(row.commande_id);
+        report.rejected++;
+        options.log('error', 'payment operation rejected by the provider', { orderId: row.commande_id, reference: row.reference, operation: row.operation, reason: outcome.reason });
+      }
+    } catch (error) {
+      blocked.add(row.commande_id);
+      report.retried++;
+      const message = (error as Error).message;
+      await db
+        .updateTable('sortie_paiement')
+        .set({
+          tentatives: sql<number>`tentatives + 1`,
+          derniere_erreur: message.slice(0, 1000),
+          prochain_essai: sql<Date>`now() + ${`${backoffMs(row.tentatives)} milliseconds`}::interval`,
+        })
+        .where('id', '=', row.id)
+        .execute()
+        .catch(() => {});
+      if (!(error instanceof PaymentUnavailableError)) options.log('warn', 'payment relay: unexpected failure', { orderId: row.commande_id, error: message });
+    }
+  }
+  return report;
+}
+
+export interface PaymentRelay {
+  /** Runs a pass now (after a commit that wrote to the outbox); passes never overlap. */
+  kick(): void;
+  runNow(): Promise<RelayReport>;
+  stop(): void;
+}
+
+export function startPaymentRelay(options: RelayOptions): PaymentRelay {
+  let running: Promise<RelayReport> | null = null;
+  let again = false;
+  const runNow = (): Promise<RelayReport> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = relayOnce(options)
+      .catch((error: Error) => {
+        options.log('warn', 'payment relay pass failed', { error: error.message });
+        return { done: 0, rejected: 0, retried: 0 };
+      })
+      .finally(() => {
+        running = null;
+        if (again) {
+          again = false;
+          void runNow();
+        }
+      });
+    return running;
+  };
+  const timer = setInterval(() => void runNow(), options.intervalMs);
+  timer.unref();
+  return { kick: () => void runNow(), runNow, stop: () => clearInterval(timer) };
+}
