@@ -190,13 +190,44 @@ async function coordinatorMetrics(topology: Topology): Promise<ReturnType<typeof
   }
 }
 
+/** The payment relays' backlog over every reachable site, from each region's /metrics. */
+export function relayBacklog(samplesBySite: readonly (readonly Sample[])[]): { backlog: number; oldestAgeMs: number | null } | null {
+  let backlog = 0;
+  let oldest: number | null = null;
+  let seen = false;
+  for (const samples of samplesBySite) {
+    const count = samples.find((s) => s.name === 'teranga_payment_outbox_pending');
+    if (!count) continue;
+    seen = true;
+    backlog += count.value;
+    const age = samples.find((s) => s.name === 'teranga_payment_outbox_oldest_age_seconds')?.value ?? 0;
+    if (count.value > 0) oldest = Math.max(oldest ?? 0, age * 1000);
+  }
+  return seen ? { backlog, oldestAgeMs: oldest } : null;
+}
+
+async function regionSamples(topology: Topology): Promise<Sample[][]> {
+  return Promise.all(
+    SITE_IDS.map(async (site) => {
+      const region = regionService(topology, site);
+      try {
+        const response = await fetch(`http://${region.host}:${region.port}/metrics`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+        return response.ok ? parsePrometheus(await response.text()) : [];
+      } catch {
+        return [];
+      }
+    }),
+  );
+}
+
 export async function collectSnapshot(sources: SnapshotSources): Promise<ConsoleSnapshot> {
   const now = (sources.now ?? Date.now)();
   const warnings: string[] = [];
-  const [status, doubt, metrics, extensions] = await Promise.all([
+  const [status, doubt, metrics, regions, extensions] = await Promise.all([
     clusterStatus(sources.topology),
     inDoubtShares(sources, now),
     coordinatorMetrics(sources.topology),
+    regionSamples(sources.topology),
     Promise.all(
       Object.entries(sources.extensions ?? {}).map(async ([name, read]) => [name, await read().catch((e: Error) => ({ error: e.message }))] as const),
     ),
@@ -222,7 +253,7 @@ export async function collectSnapshot(sources: SnapshotSources): Promise<Console
     },
     recentOrders: sources.activity.latestOrders(),
     recentRequests: sources.activity.latestRequests(),
-    paymentRelay: null,
+    paymentRelay: relayBacklog(regions),
     wanLinks: [],
     extensions: Object.fromEntries(extensions),
     warnings,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse, type DocumentNode } from 'graphql';
 import { Kysely, PostgresDialect, sql, type Logger } from 'kysely';
+import { Registry } from 'prom-client';
 import type { TokenVerifier } from '../../lib/auth/token-verifier.ts';
 import { createDatabasePools } from '../../lib/db/database-pools.ts';
 import type { SiteDatabase } from '../../lib/db/tables.ts';
@@ -19,6 +20,7 @@ import type { SiteId } from '../../lib/sites.ts';
 import type { Topology } from '../../lib/topology.ts';
 import type { RegionContext } from './context.ts';
 import { createRegionLoaders } from './loaders.ts';
+import { outboxMetrics } from './outbox-metrics.ts';
 import { participantResolvers } from './participant/resolvers.ts';
 import { startPaymentRelay } from './payment-relay.ts';
 import { PaymentsClient } from '../../lib/payments/client.ts';
@@ -117,7 +119,7 @@ export async function createRegionServer(options: RegionServerOptions): Promise<
       },
       logger: serviceLogger,
       auth: { tokenVerifier: options.tokenVerifier, internalSecret: options.internalSecret },
-      metrics: replicationMetrics(db, site),
+      metrics: Registry.merge([replicationMetrics(db, site), outboxMetrics(db, site)]),
       ready: async () => {
         await sql`SELECT 1`.execute(db);
       },
