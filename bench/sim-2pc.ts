@@ -17,6 +17,12 @@ const program = new Command('sim:2pc')
   .option('--json', 'print the summary as JSON')
   .parse();
 
+// `| head` closes the pipe early: that is not an error
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 const opts = program.opts<{ seeds: number; first: number; seed?: number; plant?: DefectName; json?: boolean }>();
 
 if (opts.seed !== undefined) {
@@ -36,6 +42,7 @@ if (opts.seed !== undefined) {
     schedulesPerSecond: Math.round(result.schedules / seconds),
     machineSteps: result.steps,
     ordersConfirmed: result.confirmed,
+    coverage: result.coverage,
     planted: opts.plant ?? null,
     violations: result.failing.length,
     firstFailingSeed: result.failing[0]?.seed ?? null,
@@ -45,6 +52,8 @@ if (opts.seed !== undefined) {
   if (opts.json) console.log(JSON.stringify(summary, null, 2));
   else {
     console.log(`${summary.schedules} schedules in ${summary.seconds} s: ${summary.schedulesPerSecond} schedules/s, ${summary.machineSteps} machine steps, ${summary.ordersConfirmed} orders confirmed`);
+    const c = result.coverage;
+    console.log(`paths: ${c.crashes} crashes, ${c.retries} retries after CONFLICT, ${c.fences} fences, ${c.inDoubt} in-doubt answers, ${c.takeovers} intents taken over, ${c.abandoned} abandoned intents finalized, recovery committed ${c.recoveredCommit} and rolled back ${c.recoveredAbort} shares`);
     console.log(`${summary.violations} schedule(s) with violations${opts.plant ? ` (planted ${opts.plant})` : ''}`);
     for (const f of result.failing.slice(0, 5)) {
       console.log(`  seed ${f.seed}: ${f.violations.map((v) => `${v.invariant}: ${v.detail}`).join('; ')}`);

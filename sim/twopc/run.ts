@@ -3,7 +3,7 @@
  */
 import type { PlantedDefects } from '../../lib/twopc/machine/order-machine.ts';
 import { checkInvariants, type Violation } from './invariants.ts';
-import { World } from './world.ts';
+import { World, type Coverage } from './world.ts';
 
 export const DEFECTS = ['defect1', 'defect2', 'defect5'] as const;
 export type DefectName = (typeof DEFECTS)[number];
@@ -14,6 +14,7 @@ export interface ScheduleResult {
   steps: number;
   orders: number;
   confirmed: number;
+  coverage: Coverage;
   trace: string[] | null;
 }
 
@@ -22,7 +23,7 @@ export function runSchedule(seed: number, options: { defect?: DefectName | null;
   const world = new World({ seed, defects, trace: options.trace }).run();
   let confirmed = 0;
   for (const site of Object.values(world.sites)) confirmed += site.commandes.size;
-  return { seed, violations: checkInvariants(world), steps: world.steps, orders: world.requests.length, confirmed, trace: world.trace };
+  return { seed, violations: checkInvariants(world), steps: world.steps, orders: world.requests.length, confirmed, coverage: world.coverage, trace: world.trace };
 }
 
 export interface SweepResult {
@@ -30,6 +31,7 @@ export interface SweepResult {
   failing: ScheduleResult[];
   steps: number;
   confirmed: number;
+  coverage: Coverage;
   /** The first failing seed's index in the sweep (1-based), or null. */
   firstFailureAfter: number | null;
 }
@@ -41,16 +43,18 @@ export function sweep(first: number, count: number, options: { defect?: DefectNa
   let confirmed = 0;
   let schedules = 0;
   let firstFailureAfter: number | null = null;
+  const coverage: Coverage = { retries: 0, fences: 0, inDoubt: 0, takeovers: 0, recoveredCommit: 0, recoveredAbort: 0, abandoned: 0, crashes: 0 };
   for (let i = 0; i < count; i++) {
     const result = runSchedule(first + i, { defect: options.defect ?? null });
     schedules++;
     steps += result.steps;
     confirmed += result.confirmed;
+    for (const k of Object.keys(coverage) as (keyof Coverage)[]) coverage[k] += result.coverage[k];
     if (result.violations.length > 0) {
       failing.push(result);
       firstFailureAfter ??= i + 1;
       if (options.stopAtFirst) break;
     }
   }
-  return { schedules, failing, steps, confirmed, firstFailureAfter };
+  return { schedules, failing, steps, confirmed, coverage, firstFailureAfter };
 }

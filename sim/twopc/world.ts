@@ -39,6 +39,17 @@ export const WORLD = {
 
 const TIMER_BASE: Readonly<Record<'retry' | 'authorize' | 'intent' | 'phase2', number>> = { retry: 6, authorize: 6, intent: 12, phase2: 6 };
 
+export interface Coverage {
+  retries: number;
+  fences: number;
+  inDoubt: number;
+  takeovers: number;
+  recoveredCommit: number;
+  recoveredAbort: number;
+  abandoned: number;
+  crashes: number;
+}
+
 export interface Request {
   index: number;
   clientId: number;
@@ -103,6 +114,8 @@ export class World {
   private dup: number;
   private slow: number;
   steps = 0;
+  /** What the schedule went through, to show the sweep reaches the interesting paths. */
+  readonly coverage: Coverage = { retries: 0, fences: 0, inDoubt: 0, takeovers: 0, recoveredCommit: 0, recoveredAbort: 0, abandoned: 0, crashes: 0 };
 
   constructor(options: WorldOptions) {
     this.rng = new Prng(options.seed);
@@ -202,6 +215,7 @@ export class World {
   private crashCoordinator(): void {
     if (!this.coordinatorUp) return;
     this.log('CRASH coordinator');
+    this.coverage.crashes++;
     this.coordinatorUp = false;
     this.coordinatorEpoch++;
     this.machines.clear();
@@ -220,6 +234,7 @@ export class World {
     const p = this.sites[site];
     if (!p.up) return;
     this.log(`CRASH ${site}`);
+    this.coverage.crashes++;
     p.up = false;
     p.epoch++;
     this.relayInFlight.delete(site);
@@ -237,6 +252,7 @@ export class World {
   private crashProvider(): void {
     if (!this.provider.up) return;
     this.log('CRASH provider');
+    this.coverage.crashes++;
     this.provider.up = false;
     this.provider.epoch++;
   }
@@ -306,12 +322,28 @@ export class World {
     const before = machine.state.phase.name;
     const { state, actions } = step(machine.state, event, this.config);
     machine.state = state;
+    this.count(before, event, state, actions);
     if (this.trace) {
       this.log(`m${id} ${state.request.orderId.slice(0, 24)} ${before} <- ${describeEvent(event)} => ${state.phase.name}`);
       for (const a of actions) this.log(`m${id}   ${describeAction(a)}`);
     }
     for (const action of actions) this.perform(id, machine, action, epoch);
     if (isDone(machine.state)) this.machines.delete(id);
+  }
+
+  private count(before: string, event: OrderEvent, state: OrderState, actions: readonly OrderAction[]): void {
+    const c = this.coverage;
+    const after = state.phase.name;
+    if (after === 'waiting-retry' && before !== after) c.retries++;
+    else if (after === 'fencing' && before !== after) c.fences++;
+    else if (before === 'fencing' && event.type === 'decide-unknown') c.inDoubt++;
+    else if (event.type === 'intent' && event.outcome === 'TAKEN_OVER') c.takeovers++;
+    else if (before === 'settling') {
+      for (const a of actions) {
+        if (a.type === 'commit-prepared') c.recoveredCommit++;
+        if (a.type === 'rollback-prepared') c.recoveredAbort++;
+      }
+    }
   }
 
   private rpc<T>(id: number, target: { up: boolean }, handle: () => T, ok: (value: T) => OrderEvent, unknown: OrderEvent): void {
@@ -492,6 +524,7 @@ export class World {
         const decisionSite = gid.slice(gid.lastIndexOf(':') + 1) as SiteId;
         start(`${site}/${gid}`, settleState(gid, site, decisionSite, this.now - tx.preparedAt > WORLD.inDoubt));
       }
+      for (const orderId of p.expiredIntents(this.now)) this.coverage.abandoned += running.has(`intent/${orderId}`) ? 0 : 1;
       for (const orderId of p.expiredIntents(this.now)) start(`intent/${orderId}`, abandonedState(orderId, site));
     }
     if (allUp) for (const site of SITE_IDS) this.sites[site].prune(keep, this.now, WORLD.retention);
