@@ -140,7 +140,8 @@ export class SimParticipant {
     if (this.short(deltas)) return refuse('OUT_OF_STOCK');
     this.apply(order.orderId, deltas);
     this.commandes.set(order.orderId, { orderId: order.orderId, clientId: order.clientId, key: order.key, lines: order.lines });
-    this.paiements.set(order.orderId, { reference: order.reference, status: 'AUTORISE' });
+    // without an outbox row (defect 5 planted) the old decision wrote the payment as captured
+    this.paiements.set(order.orderId, { reference: order.reference, status: outbox ? 'AUTORISE' : 'CAPTURE' });
     this.decisions.set(gid, { decision: 'COMMIT', at: now });
     intent.status = 'CONFIRMED';
     if (outbox) this.outbox.push({ id: ++this.outboxId, orderId: order.orderId, reference: order.reference, operation: 'CAPTURE', amount: order.amount, status: 'PENDING' });

@@ -193,10 +193,10 @@ function finalize(state: OrderState, code: string, actions: OrderAction[]): Step
   return { state: { ...state, phase: { name: 'finalizing', code } }, actions };
 }
 
-function startRound(state: OrderState, gid: string, rounds: readonly (readonly SiteId[])[], round: number, actions: OrderAction[]): Step {
+function startRound(state: OrderState, gid: string, rounds: readonly (readonly SiteId[])[], round: number, actions: OrderAction[], config: MachineConfig): Step {
   if (round >= rounds.length) {
     const { request } = state;
-    actions.push({ type: 'commit-local', site: request.clientSite, gid, orderId: request.orderId, reference: state.reference!, outbox: true });
+    actions.push({ type: 'commit-local', site: request.clientSite, gid, orderId: request.orderId, reference: state.reference!, outbox: !config.defects?.defect5 });
     return { state: { ...state, phase: { name: 'deciding', gid } }, actions };
   }
   const sites = rounds[round]!;
@@ -222,11 +222,6 @@ function afterAbort(state: OrderState, then: AbortThen, actions: OrderAction[], 
   }
   if (then.retry) {
     if (state.attempt >= config.maxAttempts || state.expired) return finalize(state, 'CONFLICT', actions);
-    if (config.defects?.defect1) {
-      // defect 1: every attempt authorizes again (and gets the voided one back)
-      actions.push({ type: 'set-timer', name: 'retry', attempt: state.attempt });
-      return { state: { ...state, phase: { name: 'waiting-retry' } }, actions };
-    }
     actions.push({ type: 'set-timer', name: 'retry', attempt: state.attempt });
     return { state: { ...state, phase: { name: 'waiting-retry' } }, actions };
   }
@@ -334,7 +329,7 @@ export function step(state: OrderState, event: OrderEvent, config: MachineConfig
     }
 
     case 'planning': {
-      if (event.type === 'planned') return startRound(state, event.gid, event.rounds, 0, actions);
+      if (event.type === 'planned') return startRound(state, event.gid, event.rounds, 0, actions, config);
       if (event.type === 'plan-refused') return finalize(state, event.code, actions);
       return unchanged(state);
     }
@@ -346,7 +341,7 @@ export function step(state: OrderState, event: OrderEvent, config: MachineConfig
         if (!event.vote.ok) return abort(state, phase.gid, thenOf(event.vote.code), actions, config);
         const pending = phase.pending.filter((s) => s !== event.site);
         if (pending.length > 0) return { state: { ...state, phase: { ...phase, pending } }, actions };
-        return startRound(state, phase.gid, phase.rounds, phase.round + 1, actions);
+        return startRound(state, phase.gid, phase.rounds, phase.round + 1, actions, config);
       }
       return unchanged(state);
     }
