@@ -10,6 +10,7 @@ import { registerGenerate } from './commands/generate.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerToken } from './commands/token.ts';
 import { registerSimulate } from './commands/simulate.ts';
+import { registerPayments } from './commands/payments.ts';
 
 process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
 
@@ -24,6 +25,7 @@ registerGenerate(program);
 registerToken(program);
 registerKeys(program);
 registerSimulate(program);
+registerPayments(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -10,6 +10,7 @@ import { localSecrets } from '../cluster/secrets.ts';
 import { graphql, serviceUrl, sql, topology } from './support/cluster.ts';
 import { expectOrdersAtomic, expectStockConserved, fingerprint, preparedTransactions, stockAt } from './support/invariants.ts';
 import { asAdmin, asCustomer } from './support/tokens.ts';
+import { settledPayment } from './support/payments.ts';
 
 interface PlaceOrderData {
   placeOrder: { order: { id: string; site: string } | null; error: { code: string; message: string; productId: string | null; available: number | null } | null };
@@ -63,7 +64,10 @@ describe('placeOrder across warehouses', () => {
     ]);
     const [order] = await sql<{ total: number; gid: string | null }>('dakar', 'SELECT total, gid FROM commande WHERE id = $1', [result.order!.id]);
     expect(order!.total).toBe((before.dakar + before.thies + 2) * 30000);
-    expect(order!.gid).toBe(`tg:order:${result.order!.id}:dakar`);
+    // the attempt's gid; the client's site holds its decision
+    expect(order!.gid).toMatch(/^tg:order:[0-9a-f-]{36}:dakar$/);
+    // captured by the site's relay once the provider acknowledged
+    expect(await settledPayment('dakar', result.order!.id)).toBe('CAPTURE');
     const payments = await sql<{ statut: string; montant: number }>('dakar', 'SELECT statut, montant FROM paiement WHERE commande_id = $1', [result.order!.id]);
     expect(payments).toEqual([{ statut: 'CAPTURE', montant: order!.total }]);
     expect(await preparedTransactions()).toEqual([]);
@@ -71,14 +75,16 @@ describe('placeOrder across warehouses', () => {
     await expectStockConserved();
   });
 
-  it('serves a one-site order with a plain local transaction, no PREPARE', async () => {
+  it('serves a one-site order with one local transaction, no PREPARE, that records its decision', async () => {
     const result = await placeOrder({ clientId: '2', items: [{ productId: '101', quantity: 1 }] });
     expect(result.error).toBeNull();
     expect(result.order!.site).toBe('THIES');
-    const [order] = await sql<{ gid: string | null }>('thies', 'SELECT gid FROM commande WHERE id = $1', [result.order!.id]);
-    expect(order!.gid).toBeNull();
-    const decisions = await sql('thies', "SELECT 1 FROM decision_2pc WHERE gid LIKE $1", [`%${result.order!.id}%`]);
-    expect(decisions).toEqual([]);
+    const [order] = await sql<{ gid: string }>('thies', 'SELECT gid FROM commande WHERE id = $1', [result.order!.id]);
+    // a gid and a decision row, so that an unclear outcome can be settled by asking
+    expect(order!.gid).toMatch(/^tg:order:[0-9a-f-]{36}:thies$/);
+    const decisions = await sql('thies', 'SELECT decision FROM decision_2pc WHERE gid = $1', [order!.gid]);
+    expect(decisions).toEqual([{ decision: 'COMMIT' }]);
+    expect(await preparedTransactions()).toEqual([]);
     const otherSites = await Promise.all(['dakar', 'saint-louis'].map((s) => sql(s, 'SELECT 1 FROM mouvement_stock WHERE commande_id = $1', [result.order!.id])));
     expect(otherSites.flat()).toEqual([]);
   });
@@ -141,8 +147,8 @@ describe('cancelOrder and moveClient', () => {
     expect(await stockAt('thies', 105)).toBe(before.thies);
     const [order] = await sql<{ statut: string }>('dakar', 'SELECT statut FROM commande WHERE id = $1', [placed.order!.id]);
     expect(order!.statut).toBe('ANNULEE');
-    const [payment] = await sql<{ statut: string }>('dakar', 'SELECT statut FROM paiement WHERE commande_id = $1', [placed.order!.id]);
-    expect(payment!.statut).toBe('REMBOURSE');
+    // refunded by the relay, after the capture
+    expect(await settledPayment('dakar', placed.order!.id)).toBe('REMBOURSE');
     const again = await graphql('mutation($id: ID!) { cancelOrder(id: $id) { id } }', { id: placed.order!.id }, { url: serviceUrl('orders'), headers: await asCustomer('8') });
     expect(again.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     await expectStockConserved();

@@ -96,6 +96,7 @@ export async function createPaymentsServer(options: PaymentsServerOptions) {
       const parsed = z.object({
         declineAll: z.boolean().optional(),
         failAll: z.boolean().optional(),
+        failTransitions: z.boolean().optional(),
         failNext: z.number().int().nonnegative().optional(),
         delayMs: z.number().int().nonnegative().max(120_000).optional(),
       }).strict().safeParse(req.body);
@@ -139,7 +140,8 @@ export async function createPaymentsServer(options: PaymentsServerOptions) {
   if (behaviour) {
     app.use('/v1', async (req: Request, res: Response, next: NextFunction) => {
       if (behaviour.delayMs > 0) await sleep(behaviour.delayMs);
-      if (req.method !== 'GET' && (behaviour.failAll || behaviour.failNext > 0)) {
+      const transition = /\/(capture|void|refund)$/.test(req.path);
+      if (req.method !== 'GET' && (behaviour.failAll || behaviour.failNext > 0 || (transition && behaviour.failTransitions))) {
         if (behaviour.failNext > 0) behaviour.failNext--;
         sendError(res, 503, 'PAYMENT_UNAVAILABLE', 'The provider is unavailable (test setting)');
         return;

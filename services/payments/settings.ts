@@ -19,13 +19,15 @@ export interface TestBehaviour {
   declineAll: boolean;
   /** Answer 503 to every call but reads (GET) and health checks. */
   failAll: boolean;
+  /** Answer 503 to captures, voids and refunds only (authorizations go through). */
+  failTransitions: boolean;
   /** Answer 503 to this many calls, then serve normally. */
   failNext: number;
   /** Wait this long before answering each call. */
   delayMs: number;
 }
 
-export const NORMAL: Readonly<TestBehaviour> = Object.freeze({ declineAll: false, failAll: false, failNext: 0, delayMs: 0 });
+export const NORMAL: Readonly<TestBehaviour> = Object.freeze({ declineAll: false, failAll: false, failTransitions: false, failNext: 0, delayMs: 0 });
 
 export interface PaymentsSettings {
   readonly limits: Readonly<Record<PaymentMethod, number>>;
@@ -50,6 +52,7 @@ export function paymentsSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): P
     ? {
         declineAll: env.TERANGA_PAYMENTS_DECLINE === '1',
         failAll: env.TERANGA_PAYMENTS_FAIL === '1',
+        failTransitions: env.TERANGA_PAYMENTS_FAIL_TRANSITIONS === '1',
         failNext: nonNegativeInt(env, 'TERANGA_PAYMENTS_FAIL_NEXT'),
         delayMs: nonNegativeInt(env, 'TERANGA_PAYMENTS_DELAY_MS'),
       }

@@ -14,7 +14,7 @@ import { allocate, type Demand } from './allocation.ts';
 import type { ConcurrencyStrategy } from './concurrency-control.ts';
 import { directoryParticipant, emailTaken, nextClientId, sitesOfClients } from './directory.ts';
 import { Deadline } from '../../lib/deadline.ts';
-import { PaymentUnavailableError, type PaymentProvider } from '../../lib/payments-client.ts';
+import { PaymentUnavailableError, type PaymentProvider } from '../../lib/payments/client.ts';
 import { orderFingerprint } from '../../lib/twopc/intent.ts';
 import { FENCE_TIMEOUT_MS, SHARE_TIMEOUT_MARGIN_MS, SiteUnavailableError, type RemoteOrder, type SiteClient } from './site-client.ts';
 import type { Outcome, TwoPhaseCommit } from './two-phase-commit.ts';
@@ -193,6 +193,11 @@ export class OrderService {
       const claimed = await this.claimIntent(site, { clientId, key, fingerprint: orderFingerprint(clientId, demands, method), amount: total, method }, deadline);
       if ('result' in claimed) return claimed.result;
       const orderId = claimed.orderId;
+      // an order the warehouses cannot serve even now is refused before anything is charged
+      const feasible = allocate(demands, warehouseOrderFrom(site), firstSnapshot.stock);
+      if (!feasible.ok) {
+        return this.giveUp(site, orderId, null, fail('OUT_OF_STOCK', `Only ${feasible.available} of product ${feasible.productId} available, ${feasible.requested} requested`, feasible.productId, feasible.available), false);
+      }
 
       const authorization = await this.authorize(site, orderId, total, method, deadline);
       if ('result' in authorization) return authorization.result;

@@ -21,7 +21,7 @@ import type { ConcurrencyStrategy } from './concurrency-control.ts';
 import { sitesOfClients } from './directory.ts';
 import type { Faults } from './faults.ts';
 import { OrderService } from './order-service.ts';
-import { PaymentsClient, type PaymentProvider } from '../../lib/payments-client.ts';
+import { PaymentsClient, type PaymentProvider } from '../../lib/payments/client.ts';
 import { DEADLINE_HEADER, deadlineFrom } from '../../lib/deadline.ts';
 import { startRecoveryLoop } from './recovery.ts';
 import { ordersResolvers, type OrdersContext } from './resolvers.ts';

@@ -150,7 +150,9 @@ export class TwoPhaseCommit {
       if (decided === 'COMMIT') return this.finish(gid, prepared, localPrepared ? tx.local : undefined, true);
       if (decided === 'ABORT') {
         await this.rollbackAll(gid, prepared, localPrepared ? tx.local : undefined);
-        return { committed: false, unavailable: tx.decisionSite, inDoubt: false };
+        if (error instanceof SiteUnavailableError) return { committed: false, unavailable: tx.decisionSite, inDoubt: false };
+        // the site answered with an error: its transaction rolled back, and it is not a conflict
+        return { committed: false, site: tx.decisionSite, vote: { gid, ok: false, code: 'INTERNAL', message: (error as Error).message, productId: null, available: null, existingOrderId: null } };
       }
       this.options.log('decision site unreachable: outcome left to recovery', { gid, site: tx.decisionSite });
       return { committed: false, unavailable: tx.decisionSite, inDoubt: true };

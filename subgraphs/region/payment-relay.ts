@@ -8,7 +8,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { OperationPaiement, PaiementStatut, SiteDatabase } from '../../lib/db/tables.ts';
-import { PaymentUnavailableError, type PaymentsClient, type TransitionOutcome } from '../../lib/payments-client.ts';
+import { PaymentUnavailableError, type PaymentsClient, type TransitionOutcome } from '../../lib/payments/client.ts';
 
 export interface RelayOptions {
   db: Kysely<SiteDatabase>;

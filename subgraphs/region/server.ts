@@ -21,7 +21,7 @@ import type { RegionContext } from './context.ts';
 import { createRegionLoaders } from './loaders.ts';
 import { participantResolvers } from './participant/resolvers.ts';
 import { startPaymentRelay } from './payment-relay.ts';
-import { PaymentsClient } from '../../lib/payments-client.ts';
+import { PaymentsClient } from '../../lib/payments/client.ts';
 import { createLogger } from '../../lib/service/logger.ts';
 import { regionResolvers } from './resolvers.ts';
 

@@ -32,7 +32,7 @@ export async function paymentsOfOrder(orderId: string): Promise<ProviderPayment[
   return body.data as ProviderPayment[];
 }
 
-export async function setProviderBehaviour(behaviour: { declineAll?: boolean; failAll?: boolean; failNext?: number; delayMs?: number }): Promise<void> {
+export async function setProviderBehaviour(behaviour: { declineAll?: boolean; failAll?: boolean; failTransitions?: boolean; failNext?: number; delayMs?: number }): Promise<void> {
   const { status } = await providerCall('PUT', '/internal/test-settings', behaviour);
   if (status !== 200) throw new Error(`test settings refused: HTTP ${status}`);
 }

@@ -5,9 +5,9 @@
  * except for an unreachable or failing provider (PaymentUnavailableError), which the caller
  * retries or gives up on.
  */
-import { INTERNAL_SECRET_HEADER } from './config.ts';
-import { serviceByName, type Topology } from './topology.ts';
-import type { PaymentMethod } from './twopc/work.ts';
+import { INTERNAL_SECRET_HEADER } from '../config.ts';
+import { serviceByName, type Topology } from '../topology.ts';
+import type { PaymentMethod } from '../twopc/work.ts';
 
 export type ProviderStatus = 'AUTHORIZED' | 'CAPTURED' | 'VOIDED' | 'REFUNDED';
 

@@ -1,0 +1,125 @@
+/**
+ * Payment inside the order protocol, end to end over the real cluster: `Order.payment.status`
+ * tells the truth (AUTHORIZED until the relay's capture is acknowledged), the capture survives a
+ * coordinator crash right after the decision and a provider that is down, the provider's ledger
+ * survives its restart, a cancellation refunds, and reconciliation agrees; then the contention
+ * scenario with kill -9 of the coordinator and of the provider.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { topology, graphql, serviceUrl, sql } from './support/cluster.ts';
+import { expectOrdersAtomic, expectStockConserved, preparedTransactions, stockAt } from './support/invariants.ts';
+import { DEFAULT_ENV, placeOrder, placeOrderAt, restart } from './support/orders.ts';
+import { normalProvider, paymentsOfOrder, setProviderBehaviour, settledPayment, until } from './support/payments.ts';
+import { asCustomer } from './support/tokens.ts';
+import { reconcileCluster } from '../lib/payments/reconcile-sources.ts';
+import { readState } from '../cluster/state.ts';
+import { localSecrets } from '../cluster/secrets.ts';
+import { runPaymentsContention } from '../sim/payments-contention.ts';
+
+afterAll(async () => {
+  await normalProvider();
+});
+
+const orderPayment = async (id: string, clientId: string) => {
+  const response = await graphql<{ order: { status: string; payment: { status: string; reference: string } | null } | null }>(
+    'query($id: ID!) { order(id: $id) { status payment { status reference } } }', { id }, { headers: await asCustomer(clientId) });
+  return response.data?.order ?? null;
+};
+
+describe('the payment follows the order', () => {
+  it('is AUTHORIZED until the provider acknowledges the capture, which the relay retries across an outage', async () => {
+    await setProviderBehaviour({ failTransitions: true });
+    const placed = await placeOrder({ clientId: '2', items: [{ productId: '122', quantity: 1 }], paymentMethod: 'ORANGE_MONEY' });
+    expect(placed.error).toBeNull();
+    const id = placed.order!.id;
+    // the relay tried and was refused: the API says what is true, not what is hoped
+    await until('a failed capture', async () => {
+      const [row] = await sql<{ tentatives: number }>('thies', "SELECT tentatives FROM sortie_paiement WHERE commande_id = $1 AND operation = 'CAPTURE'", [id]);
+      return (row?.tentatives ?? 0) > 0;
+    });
+    expect((await orderPayment(id, '2'))?.payment?.status).toBe('AUTHORIZED');
+    expect((await paymentsOfOrder(id)).map((p) => p.status)).toEqual(['AUTHORIZED']);
+    await setProviderBehaviour({});
+    expect(await settledPayment('thies', id)).toBe('CAPTURE');
+    expect((await orderPayment(id, '2'))?.payment?.status).toBe('CAPTURED');
+    expect((await paymentsOfOrder(id)).map((p) => p.status)).toEqual(['CAPTURED']);
+  });
+
+  it('refuses an order with PAYMENT_UNAVAILABLE when the provider cannot authorize, and charges nothing', async () => {
+    await setProviderBehaviour({ failAll: true });
+    const k = `outage-${Date.now()}`;
+    const before = await stockAt('thies', 122);
+    const refused = await placeOrder({ clientId: '6', items: [{ productId: '122', quantity: 1 }], idempotencyKey: k });
+    await setProviderBehaviour({});
+    expect(refused.error?.code).toBe('PAYMENT_UNAVAILABLE');
+    expect(await stockAt('thies', 122)).toBe(before);
+    const [intent] = await sql<{ commande_id: string; statut: string }>('thies', 'SELECT commande_id, statut FROM intention_commande WHERE cle_idempotence = $1', [k]);
+    expect(intent!.statut).toBe('FAILED');
+    // the void the relay delivers leaves no money held, whether the authorization had landed or not
+    await until('the void', async () => (await sql<{ n: number }>('thies', "SELECT count(*)::int AS n FROM sortie_paiement WHERE commande_id = $1 AND statut = 'DONE'", [intent!.commande_id]))[0]!.n === 1);
+    expect((await paymentsOfOrder(intent!.commande_id)).filter((p) => p.status === 'AUTHORIZED' || p.status === 'CAPTURED')).toEqual([]);
+  });
+
+  it('captures after a coordinator crash right after the decision (defect 5), and the ledger survives a kill -9 of the provider', async () => {
+    await restart(['orders'], { TERANGA_FAULT: 'after-decision' });
+    const dakar = await stockAt('dakar', 129);
+    await placeOrderAt(serviceUrl('orders'), { clientId: '1', items: [{ productId: '129', quantity: dakar + 1 }], idempotencyKey: `crash-${Date.now()}` }).catch(() => null);
+    await restart(['orders']);
+    const [row] = await sql<{ id: string }>('dakar', "SELECT c.id FROM commande c JOIN paiement p ON p.commande_id = c.id WHERE c.client_id = 1 ORDER BY c.created_at DESC LIMIT 1");
+    expect(await settledPayment('dakar', row!.id)).toBe('CAPTURE');
+    // kill -9 the provider: its ledger is in its own database
+    const pid = readState(topology)!.services.payments!.pid;
+    process.kill(pid, 'SIGKILL');
+    await until('the provider to die', async () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    await restart([], DEFAULT_ENV);
+    expect((await paymentsOfOrder(row!.id)).map((p) => p.status)).toEqual(['CAPTURED']);
+    expect(await preparedTransactions()).toEqual([]);
+    await expectOrdersAtomic();
+    await expectStockConserved();
+  });
+
+  it('refunds a cancelled order through the relay, and reconciliation finds every order paid as it should be', async () => {
+    const placed = await placeOrder({ clientId: '9', items: [{ productId: '131', quantity: 2 }], paymentMethod: 'CARD' });
+    expect(placed.error).toBeNull();
+    const id = placed.order!.id;
+    const cancelled = await graphql('mutation($id: ID!) { cancelOrder(id: $id) { id } }', { id }, { url: serviceUrl('orders'), headers: await asCustomer('9') });
+    expect(cancelled.errors).toBeUndefined();
+    expect(await settledPayment('saint-louis', id)).toBe('REMBOURSE');
+    expect((await paymentsOfOrder(id)).map((p) => p.status)).toEqual(['REFUNDED']);
+    const report = await reconcileCluster(topology, readState(topology), localSecrets(topology).TERANGA_INTERNAL_SECRET);
+    const orderIds = new Set((await Promise.all(['dakar', 'thies', 'saint-louis'].map((s) => sql<{ id: string }>(s, 'SELECT id FROM commande')))).flat().map((r) => r.id));
+    // payments the provider tests made directly have no order; every order's payment must agree
+    expect(report.mismatches.filter((m) => orderIds.has(m.orderId))).toEqual([]);
+  });
+});
+
+describe('contention with kill -9 of the coordinator and of the provider', () => {
+  it('ends with every confirmed order captured once, every refused one captured nothing, and reconcile clean', async () => {
+    const report = await runPaymentsContention(topology, {
+      orders: 48,
+      concurrency: 8,
+      productId: 112,
+      killOrdersAfter: 14,
+      killPaymentsAfter: 30,
+      serviceEnv: DEFAULT_ENV,
+      progress: (m) => console.log(`[contention] ${m}`),
+    });
+    console.log(`[contention] ${JSON.stringify({ ...report, mismatches: report.mismatches.length })}`);
+    expect(report.kills).toHaveLength(2);
+    expect(report.confirmed).toBeGreaterThan(0);
+    expect(Object.values(report.refused).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(report.confirmedNotCaptured).toEqual([]);
+    expect(report.refusedButCaptured).toEqual([]);
+    expect(report.mismatches).toEqual([]);
+    expect(await preparedTransactions()).toEqual([]);
+    await expectOrdersAtomic();
+    await expectStockConserved();
+  }, 240_000);
+});

@@ -1,0 +1,78 @@
+/**
+ * Orders as a customer places them, straight at the coordinator or through the gateway, and the
+ * coordinator's internal endpoints (recovery, attempt counters); restarts with test settings.
+ */
+import pg from 'pg';
+import { stopService, up } from '../../cluster/cluster.ts';
+import { connectionString, type ServiceName } from '../../lib/topology.ts';
+import { graphql, internalHeaders, serverNamed, serviceUrl, topology } from './cluster.ts';
+import { asCustomer } from './tokens.ts';
+
+export type Item = { productId: string; quantity: number };
+export interface PlaceOrderInput {
+  clientId: string;
+  items: Item[];
+  idempotencyKey?: string;
+  paymentMethod?: string;
+}
+export interface PlaceOrderAnswer {
+  order: { id: string; site: string } | null;
+  error: { code: string; message: string; productId: string | null; available: number | null } | null;
+}
+
+const PLACE_ORDER = `mutation($i: PlaceOrderInput!) {
+  placeOrder(input: $i) { order { id site } error { code message productId available } }
+}`;
+
+export async function placeOrderAt(url: string, input: PlaceOrderInput) {
+  return graphql<{ placeOrder: PlaceOrderAnswer }>(PLACE_ORDER, { i: input }, { url, headers: await asCustomer(input.clientId) });
+}
+
+/** Placed at the coordinator; a GraphQL error fails the test. */
+export async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderAnswer> {
+  const response = await placeOrderAt(serviceUrl('orders'), input);
+  if (response.errors) throw new Error(JSON.stringify(response.errors));
+  return response.data!.placeOrder;
+}
+
+const ordersBase = () => serviceUrl('orders').replace('/graphql', '');
+
+export async function recoverNow(): Promise<Record<string, unknown>> {
+  const response = await fetch(`${ordersBase()}/internal/recover`, { method: 'POST', headers: internalHeaders() });
+  return (await response.json()) as Record<string, unknown>;
+}
+
+export async function attemptStats(): Promise<{ orders: number; attempts: number; conflicts: number; committed: number }> {
+  const response = await fetch(`${ordersBase()}/internal/concurrency`, { headers: internalHeaders() });
+  return (await response.json()) as { orders: number; attempts: number; conflicts: number; committed: number };
+}
+
+/** The test cluster's default service settings (see orders.e2e.ts), plus the provider's test settings. */
+export const DEFAULT_ENV = { TERANGA_INDOUBT_TIMEOUT_MS: '500', TERANGA_RECOVERY_INTERVAL_MS: '500', TERANGA_PAYMENTS_TEST_SETTINGS: 'on' };
+
+/** Stops the named services and starts them again with `env` (every other service keeps running). */
+export async function restart(names: ServiceName[], env: Record<string, string> = {}): Promise<void> {
+  for (const name of names) await stopService(topology, name);
+  await up(topology, { serviceEnv: { ...DEFAULT_ENV, ...env } });
+}
+
+/** A session on one database server, held open by the test (to hold locks). */
+export async function session(server: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: connectionString(topology, serverNamed(server)) });
+  await client.connect();
+  return client;
+}
+
+/** Sessions of `server` waiting for a lock, other than the caller's. */
+export async function lockWaiters(server: string, like: string): Promise<number> {
+  const c = await session(server);
+  try {
+    const { rows } = await c.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database() AND query ILIKE $1 AND pid <> pg_backend_pid()`,
+      [like],
+    );
+    return rows[0]!.n;
+  } finally {
+    await c.end();
+  }
+}
