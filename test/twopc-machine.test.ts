@@ -56,10 +56,24 @@ describe('order machine: intent and authorization', () => {
     expect(s.on({ type: 'timer', name: 'intent' })).toEqual([{ type: 'reply', reply: { ok: false, code: 'SITE_UNAVAILABLE' } }]);
   });
 
-  it('a declined payment finalizes the intent FAILED (the void finds nothing to void)', () => {
+  it('a declined payment finalizes the intent FAILED, with nothing to void', () => {
     const s = new Script();
     const actions = s.run({ type: 'start' }, { type: 'intent', outcome: 'NEW', orderId: 'order-1' }, { type: 'declined' });
-    expect(actions).toEqual([{ type: 'finalize', site: 'dakar', orderId: 'order-1', code: 'PAYMENT_DECLINED', voidPayment: true, reference: null }]);
+    expect(actions).toEqual([{ type: 'finalize', site: 'dakar', orderId: 'order-1', code: 'PAYMENT_DECLINED', voidPayment: false, reference: null }]);
+  });
+
+  it('an order the warehouses cannot serve is refused right after the claim, before anything is authorized', () => {
+    const s = new Script();
+    const actions = s.run({ type: 'start' }, { type: 'intent', outcome: 'NEW', orderId: 'order-1', refusal: 'OUT_OF_STOCK' });
+    expect(actions).toEqual([{ type: 'finalize', site: 'dakar', orderId: 'order-1', code: 'OUT_OF_STOCK', voidPayment: false, reference: null }]);
+  });
+
+  it('refusal codes reach the caller and the intent through the configured mapping', () => {
+    const s = new Script(newOrder(REQUEST), { ...CONFIG, failureCode: (code) => (code === 'INTERNAL' ? 'INTERNAL_SERVER_ERROR' : code) });
+    s.run(...toPrepares(), { type: 'voted', gid: GID1, site: 'thies', vote: { ok: false, code: 'INTERNAL' } }, { type: 'finished', gid: GID1, site: 'thies' });
+    expect(s.on({ type: 'finished', gid: GID1, site: 'saint-louis' })).toEqual([
+      { type: 'finalize', site: 'dakar', orderId: 'order-1', code: 'INTERNAL_SERVER_ERROR', voidPayment: true, reference: 'pay_1' },
+    ]);
   });
 
   it('an unanswered provider is retried, then the order fails with a VOID of a reference it never learnt', () => {
@@ -75,7 +89,7 @@ describe('order machine: intent and authorization', () => {
   it('never builds an order on an authorization that is voided already', () => {
     const s = new Script();
     const actions = s.run({ type: 'start' }, { type: 'intent', outcome: 'NEW', orderId: 'order-1' }, { type: 'authorized', reference: 'pay_1', status: 'VOIDED' });
-    expect(actions).toEqual([{ type: 'finalize', site: 'dakar', orderId: 'order-1', code: 'PAYMENT_DECLINED', voidPayment: true, reference: 'pay_1' }]);
+    expect(actions).toEqual([{ type: 'finalize', site: 'dakar', orderId: 'order-1', code: 'PAYMENT_DECLINED', voidPayment: false, reference: 'pay_1' }]);
   });
 });
 

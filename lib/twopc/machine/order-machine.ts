@@ -43,6 +43,8 @@ export interface MachineConfig {
   authorizeAttempts: number;
   /** COMMIT PREPARED retries of one share before leaving it to recovery. */
   commitRetries: number;
+  /** The code a refusal becomes for the caller and the intent (identity when absent). */
+  failureCode?: (voteCode: string) => string;
   defects?: PlantedDefects;
 }
 
@@ -94,11 +96,13 @@ export type Vote = { ok: true } | { ok: false; code: string };
 
 export type OrderEvent =
   | { type: 'start' }
-  | { type: 'intent'; outcome: 'NEW' | 'TAKEN_OVER' | 'CONFIRMED' | 'KEY_REUSED' | 'PENDING'; orderId: string }
+  /** `refusal`: the driver found, right after the claim, that the order cannot be served: nothing is authorized. */
+  | { type: 'intent'; outcome: 'NEW' | 'TAKEN_OVER'; orderId: string; refusal?: string }
+  | { type: 'intent'; outcome: 'CONFIRMED' | 'KEY_REUSED' | 'PENDING'; orderId: string }
   | { type: 'intent'; outcome: 'FAILED'; orderId: string; code: string }
   | { type: 'intent-unknown' }
   | { type: 'authorized'; reference: string; status: string }
-  | { type: 'declined' }
+  | { type: 'declined'; code?: string }
   | { type: 'authorize-unknown' }
   | { type: 'planned'; gid: string; rounds: readonly (readonly SiteId[])[] }
   | { type: 'plan-refused'; code: string }
@@ -163,8 +167,8 @@ export function resume(state: OrderState): OrderAction[] {
 const unchanged = (state: OrderState): Step => ({ state, actions: [] });
 const gidOf = (phase: Phase): string | null => ('gid' in phase ? phase.gid : null);
 
-function finalizeAction(state: OrderState, code: string): OrderAction {
-  return { type: 'finalize', site: state.request.clientSite, orderId: state.request.orderId, code, voidPayment: true, reference: state.reference };
+function finalizeAction(state: OrderState, code: string, voidPayment = true): OrderAction {
+  return { type: 'finalize', site: state.request.clientSite, orderId: state.request.orderId, code, voidPayment, reference: state.reference };
 }
 
 function reply(state: OrderState, answer: OrderReply, actions: OrderAction[]): OrderState {
@@ -188,8 +192,9 @@ function nextAttempt(state: OrderState, config: MachineConfig, actions: OrderAct
   return { state: { ...state, attempt, sent: [], phase: { name: 'planning' } }, actions };
 }
 
-function finalize(state: OrderState, code: string, actions: OrderAction[]): Step {
-  actions.push(finalizeAction(state, code));
+/** The final failure; `voidPayment` false only when no authorization can exist. */
+function finalize(state: OrderState, code: string, actions: OrderAction[], voidPayment = true): Step {
+  actions.push(finalizeAction(state, code, voidPayment));
   return { state: { ...state, phase: { name: 'finalizing', code } }, actions };
 }
 
@@ -237,11 +242,11 @@ function commit(state: OrderState, gid: string, actions: OrderAction[], config: 
 }
 
 /** A refusal of the decision site's commit, as what to do after the rollbacks. */
-function thenOf(code: string): AbortThen {
+function thenOf(code: string, config: MachineConfig): AbortThen {
   if (code === 'CONFLICT') return { retry: true };
   // the order committed through an earlier attempt whose answer was lost
   if (code === 'DUPLICATE') return { confirmed: true };
-  return { retry: false, code };
+  return { retry: false, code: config.failureCode ? config.failureCode(code) : code };
 }
 
 export function step(state: OrderState, event: OrderEvent, config: MachineConfig): Step {
@@ -275,6 +280,7 @@ export function step(state: OrderState, event: OrderEvent, config: MachineConfig
       switch (event.outcome) {
         case 'NEW':
         case 'TAKEN_OVER':
+          if (event.refusal !== undefined) return finalize(withId, event.refusal, actions, false);
           actions.push(authorizeAction(withId, config));
           return { state: { ...withId, phase: { name: 'authorizing', tries: 1 } }, actions };
         case 'CONFIRMED': {
@@ -301,11 +307,11 @@ export function step(state: OrderState, event: OrderEvent, config: MachineConfig
       if (event.type === 'authorized') {
         if (event.status !== 'AUTHORIZED' && !config.defects?.defect1) {
           // never build an order on an authorization voided or captured already
-          return finalize({ ...state, reference: event.reference }, 'PAYMENT_DECLINED', actions);
+          return finalize({ ...state, reference: event.reference }, 'PAYMENT_DECLINED', actions, false);
         }
         return nextAttempt({ ...state, reference: event.reference }, config, actions, 'CONFLICT');
       }
-      if (event.type === 'declined') return finalize(state, 'PAYMENT_DECLINED', actions);
+      if (event.type === 'declined') return finalize(state, event.code ?? 'PAYMENT_DECLINED', actions, false);
       if (event.type === 'authorize-unknown') {
         if (phase.tries >= config.authorizeAttempts || state.expired) return finalize(state, 'PAYMENT_UNAVAILABLE', actions);
         actions.push({ type: 'set-timer', name: 'authorize', attempt: phase.tries });
@@ -338,7 +344,7 @@ export function step(state: OrderState, event: OrderEvent, config: MachineConfig
       if (event.type === 'voted' || event.type === 'prepare-unknown') {
         if (!phase.pending.includes(event.site)) return unchanged(state);
         if (event.type === 'prepare-unknown') return abort(state, phase.gid, { retry: false, code: 'SITE_UNAVAILABLE' }, actions, config);
-        if (!event.vote.ok) return abort(state, phase.gid, thenOf(event.vote.code), actions, config);
+        if (!event.vote.ok) return abort(state, phase.gid, thenOf(event.vote.code, config), actions, config);
         const pending = phase.pending.filter((s) => s !== event.site);
         if (pending.length > 0) return { state: { ...state, phase: { ...phase, pending } }, actions };
         return startRound(state, phase.gid, phase.rounds, phase.round + 1, actions, config);
@@ -349,7 +355,7 @@ export function step(state: OrderState, event: OrderEvent, config: MachineConfig
     case 'deciding': {
       if (event.type === 'local-committed') {
         if (event.vote.ok) return commit(state, phase.gid, actions, config);
-        return abort(state, phase.gid, thenOf(event.vote.code), actions, config);
+        return abort(state, phase.gid, thenOf(event.vote.code, config), actions, config);
       }
       if (event.type === 'local-unknown') {
         // the decision site may or may not have committed: fence the outcome with ABORT
