@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { up } from '../cluster/cluster.ts';
+import { isAlive, up } from '../cluster/cluster.ts';
 import { currentPrimary } from '../cluster/running-topology.ts';
 import { localSecrets } from '../cluster/secrets.ts';
 import { readState } from '../cluster/state.ts';
@@ -126,11 +126,15 @@ export async function runPaymentsContention(topology: Topology, options: Content
   const kills: string[] = [];
   const answers = new Map<string, { orderId: string | null; code: string | null }>();
   let restarting: Promise<void> | null = null;
+  const killed = new Set<ServiceName>();
   const maybeKill = async () => {
+    if (restarting) return;
     const due: ServiceName[] = [];
-    if (options.killOrdersAfter > 0 && answered >= options.killOrdersAfter && !kills.some((k) => k.startsWith('orders'))) due.push('orders');
-    if (options.killPaymentsAfter > 0 && answered >= options.killPaymentsAfter && !kills.some((k) => k.startsWith('payments'))) due.push('payments');
-    if (due.length === 0 || restarting) return;
+    if (options.killOrdersAfter > 0 && answered >= options.killOrdersAfter && !killed.has('orders')) due.push('orders');
+    if (options.killPaymentsAfter > 0 && answered >= options.killPaymentsAfter && !killed.has('payments')) due.push('payments');
+    if (due.length === 0) return;
+    // decided before any await: concurrent workers must not kill the same service twice
+    for (const name of due) killed.add(name);
     for (const name of due) {
       if (name === 'orders') await readStats();
       const pid = kill9(topology, name);
@@ -138,6 +142,8 @@ export async function runPaymentsContention(topology: Topology, options: Content
       progress(`kill -9 ${name} (pid ${pid}) after ${answered} of ${options.orders} orders answered`);
     }
     restarting = (async () => {
+      // `up` restarts what is not running: wait until the killed processes are really gone
+      for (let i = 0; i < 100 && due.some((name) => { const pid = readState(topology)?.services[name]?.pid; return pid !== undefined && isAlive(pid); }); i++) await sleep(50);
       await sleep(300);
       await up(topology, { serviceEnv: options.serviceEnv ?? {} });
       progress(`teranga up: ${due.join(', ')} restarted`);

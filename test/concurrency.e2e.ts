@@ -10,6 +10,7 @@ import { localSecrets } from '../cluster/secrets.ts';
 import type { SiteId } from '../lib/sites.ts';
 import { makeGid, type ParticipantVote, type ParticipantWork } from '../lib/twopc/work.ts';
 import { simulate } from '../sim/simulator.ts';
+import { recordIntent } from './support/orders.ts';
 import type { ConcurrencyStrategy } from '../subgraphs/orders/concurrency-control.ts';
 import { SiteClient } from '../subgraphs/orders/site-client.ts';
 import { TwoPhaseCommit, type Outcome } from '../subgraphs/orders/two-phase-commit.ts';
@@ -154,6 +155,9 @@ describe('distributed deadlock: two orders locking Dakar and Thiès in opposite 
   ])('with the coordinator’s %s plan neither waits on the other forever: %s', async (strategy) => {
     const before = await stockOfAB();
     const { x, y } = opposingOrders();
+    // placeOrder records each order's intent first; the decision transaction confirms it
+    await recordIntent(x.decisionSite, x.id, CLIENTS.thies, 30_000);
+    await recordIntent(y.decisionSite, y.id, CLIENTS.dakar, 30_000);
     const xHoldsA = deferred();
     const yFirstCallAnswered = deferred();
     const sites = new ScriptedSites({

@@ -31,7 +31,7 @@ async function placeOrder(input: { clientId: string; items: Item[]; idempotencyK
 
 async function restartOrders(env: Record<string, string> = {}): Promise<void> {
   await stopService(topology, 'orders');
-  await up(topology, { serviceEnv: { TERANGA_INDOUBT_TIMEOUT_MS: '500', TERANGA_RECOVERY_INTERVAL_MS: '500', ...env } });
+  await up(topology, { serviceEnv: { TERANGA_INDOUBT_TIMEOUT_MS: '500', TERANGA_RECOVERY_INTERVAL_MS: '500', TERANGA_DECISION_RETENTION_MS: '7200000', ...env } });
 }
 
 async function recoverNow(): Promise<{ committed: string[]; rolledBack: string[]; pending: string[] }> {

@@ -248,6 +248,11 @@ describe('failover of the Dakar primary (kill -9, promotion, rebuild, fail back)
     decided.gid = makeGid('order', decided.orderId, 'thies');
     const prix = (await sql<{ prix: number }>('products', 'SELECT prix FROM produit WHERE id = 160'))[0]!.prix;
     await participant('dakar', PREPARE, { gid: decided.gid, orderId: decided.orderId, motif: 'COMMANDE', stock: [{ productId: 160, delta: -1 }] });
+    // a decision transaction confirms the order's intent, recorded first at the client's site
+    const intent = await graphql<{ _beginOrder: string }>('mutation($i: String!) { _beginOrder(intent: $i) }', {
+      i: JSON.stringify({ orderId: decided.orderId, clientId: 2, key: null, fingerprint: '0'.repeat(64), amount: prix, method: 'CASH_ON_DELIVERY', leaseMs: 600_000 }),
+    }, { url: serviceUrl('region-thies'), headers: internalHeaders() });
+    expect(JSON.parse(intent.data!._beginOrder).outcome).toBe('NEW');
     await participant('thies', COMMIT_LOCAL, {
       gid: decided.gid,
       orderId: decided.orderId,

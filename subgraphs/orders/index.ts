@@ -5,7 +5,7 @@
  * TERANGA_INDOUBT_TIMEOUT_MS, TERANGA_RECOVERY_INTERVAL_MS, TERANGA_CONCURRENCY (`locking` or `timestamp`),
  * TERANGA_PARTICIPANT_TIMEOUT_MS (one call to a site, default 10000), TERANGA_ORDER_BUDGET_MS
  * (an order's budget without a caller deadline, default 9000), TERANGA_DECISION_RETENTION_MS
- * (how long acknowledged decision rows are kept, default 60000).
+ * (how long acknowledged decision rows are kept, default 600000).
  */
 import { authConfigFromEnv } from '../../lib/auth/auth-config.ts';
 import { createTokenVerifier } from '../../lib/auth/token-verifier.ts';

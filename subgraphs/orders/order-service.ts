@@ -273,8 +273,10 @@ export class OrderService {
       try {
         const answer = await this.deps.payments.authorize({ orderId, amount, method, idempotencyKey: orderId }, deadline.remainingMs() - MIN_ATTEMPT_MS / 2);
         if (!answer.approved) {
-          const code = answer.code === 'PAYMENT_DECLINED' ? 'PAYMENT_DECLINED' : 'CONFLICT';
-          return { result: await this.giveUp(site, orderId, null, fail(code, answer.reason), false) };
+          if (answer.code === 'PAYMENT_DECLINED') return { result: await this.giveUp(site, orderId, null, fail('PAYMENT_DECLINED', answer.reason), false) };
+          // the order's key holds an authorization made for another amount (the prices moved before a
+          // take-over): it is voided, and the order refused
+          return { result: await this.giveUp(site, orderId, null, fail('CONFLICT', `${answer.reason}; retry the order`)) };
         }
         if (answer.payment.status !== 'AUTHORIZED') {
           // never build an order on an authorization that was voided or captured already

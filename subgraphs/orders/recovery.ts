@@ -91,7 +91,7 @@ export async function recoverOnce(options: RecoveryOptions, now = Date.now()): P
           const status = await options.sites.finalizeOrder(site, {
             orderId,
             code: 'SITE_UNAVAILABLE',
-            message: 'The order was interrupted before it could be confirmed; nothing was charged',
+            message: 'The order was interrupted before it could be confirmed and was given up; nothing was charged. Place it again with a new idempotency key',
             voidPayment: true,
             reference: null,
           });
@@ -110,7 +110,7 @@ export async function recoverOnce(options: RecoveryOptions, now = Date.now()): P
   if (report.unreachable.length === 0) {
     const keep = [...new Set(holders.map((h) => h.gid))];
     const results = await Promise.all(
-      SITE_IDS.map((site) => options.sites.pruneDecisions(site, keep, options.decisionRetentionMs ?? 60_000).catch(() => 0)),
+      SITE_IDS.map((site) => options.sites.pruneDecisions(site, keep, options.decisionRetentionMs ?? 600_000).catch(() => 0)),
     );
     report.pruned = results.reduce((a, b) => a + b, 0);
   }

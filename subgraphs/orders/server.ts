@@ -40,7 +40,7 @@ export interface OrdersServerOptions {
   maxAttempts?: number;
   /** An order's time budget when the caller sends no deadline (see order-service.ts). */
   orderBudgetMs?: number;
-  /** Decision rows every participant acknowledged are deleted after this long (default 60 s). */
+  /** Decision rows every participant acknowledged are deleted after this long (default 10 min). */
   decisionRetentionMs?: number;
   /** How orders take their stock locks (default `locking`; see concurrency-control.ts). */
   concurrency?: ConcurrencyStrategy;
@@ -62,7 +62,7 @@ export async function createOrdersServer(options: OrdersServerOptions): Promise<
   const payments = options.payments ?? new PaymentsClient({ topology, secret: options.config.internalSecret, timeoutMs: 5_000 });
   const orders = new OrderService({ db, sites, tpc, payments, maxAttempts: options.maxAttempts ?? 5, concurrency, orderBudgetMs: options.orderBudgetMs });
   const recovery = startRecoveryLoop(
-    { sites, db, timeoutMs: options.inDoubtTimeoutMs ?? 10_000, decisionRetentionMs: options.decisionRetentionMs ?? 60_000, log },
+    { sites, db, timeoutMs: options.inDoubtTimeoutMs ?? 10_000, decisionRetentionMs: options.decisionRetentionMs ?? 600_000, log },
     options.recoveryIntervalMs ?? 5_000,
   );
 

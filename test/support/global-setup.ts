@@ -11,8 +11,9 @@ export default async function setup(): Promise<() => Promise<void>> {
   await reset(topology);
   const lines: string[] = [];
   try {
-    // the payment provider's test settings (decline, fail, answer late) are switched at run time
-    await up(topology, { progress: (m) => lines.push(m), serviceEnv: { TERANGA_PAYMENTS_TEST_SETTINGS: 'on' } });
+    // the payment provider's test settings (decline, fail, answer late) are switched at run time;
+    // decision rows are kept for the whole run, so that fingerprints taken around a request do not see a purge
+    await up(topology, { progress: (m) => lines.push(m), serviceEnv: { TERANGA_PAYMENTS_TEST_SETTINGS: 'on', TERANGA_DECISION_RETENTION_MS: '7200000' } });
   } catch (error) {
     console.error(lines.join('\n'));
     await down(topology).catch(() => {});

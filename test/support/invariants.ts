@@ -67,6 +67,12 @@ export async function stockAt(site: SiteId, productId: number): Promise<number> 
 
 /** Row counts and checksums of every table that matters, to prove a refused request changed nothing. */
 export async function fingerprint(): Promise<string> {
+  // the payment relays finish what earlier orders queued first: their work is not this request's
+  for (let i = 0; i < 150; i++) {
+    const pending = await Promise.all(SITE_IDS.map((site) => sql<{ n: number }>(site, "SELECT count(*)::int AS n FROM sortie_paiement WHERE statut = 'PENDING'")));
+    if (pending.every((r) => r[0]!.n === 0)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const parts: string[] = [];
   for (const site of SITE_IDS) {
     const [row] = await sql<{ f: string }>(

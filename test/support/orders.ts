@@ -48,7 +48,7 @@ export async function attemptStats(): Promise<{ orders: number; attempts: number
 }
 
 /** The test cluster's default service settings (see orders.e2e.ts), plus the provider's test settings. */
-export const DEFAULT_ENV = { TERANGA_INDOUBT_TIMEOUT_MS: '500', TERANGA_RECOVERY_INTERVAL_MS: '500', TERANGA_PAYMENTS_TEST_SETTINGS: 'on' };
+export const DEFAULT_ENV = { TERANGA_INDOUBT_TIMEOUT_MS: '500', TERANGA_RECOVERY_INTERVAL_MS: '500', TERANGA_PAYMENTS_TEST_SETTINGS: 'on', TERANGA_DECISION_RETENTION_MS: '7200000' };
 
 /** Stops the named services and starts them again with `env` (every other service keeps running). */
 export async function restart(names: ServiceName[], env: Record<string, string> = {}): Promise<void> {
@@ -75,4 +75,13 @@ export async function lockWaiters(server: string, like: string): Promise<number>
   } finally {
     await c.end();
   }
+}
+
+/** Records an order's intent at its client's site, as placeOrder does before any attempt (a decision requires it). */
+export async function recordIntent(site: string, orderId: string, clientId: number, amount: number): Promise<void> {
+  const response = await graphql<{ _beginOrder: string }>('mutation($i: String!) { _beginOrder(intent: $i) }', {
+    i: JSON.stringify({ orderId, clientId, key: null, fingerprint: '0'.repeat(64), amount, method: 'CASH_ON_DELIVERY', leaseMs: 600_000 }),
+  }, { url: serviceUrl(`region-${site}` as ServiceName), headers: internalHeaders() });
+  const outcome = response.data ? (JSON.parse(response.data._beginOrder) as { outcome: string }).outcome : JSON.stringify(response.errors);
+  if (outcome !== 'NEW') throw new Error(`intent of ${orderId} not recorded: ${outcome}`);
 }
