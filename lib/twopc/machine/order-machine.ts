@@ -1,0 +1,461 @@
+/**
+ * The order protocol as a pure state machine, in etcd raft's shape: `step(state, event)` returns
+ * the next state and the actions to perform, and does nothing else — no I/O, no clock, no
+ * randomness. Whoever drives it (the real coordinator's driver, or the simulated world) performs
+ * the actions, and feeds back what happened as events: replies, failures, timers.
+ *
+ * One machine per order, at the order level:
+ *
+ *   claiming → authorizing → planning → preparing → deciding → committing → done
+ *                  │             ▲          │           │
+ *                  │             └─ retry ──┤ aborting ◄┤ (a no vote, an unclear prepare)
+ *                  │                        │           └─ fencing (the decision's answer was lost:
+ *                  └──────────► finalizing ◄┘               decide(ABORT) returns what stands)
+ *
+ * - the intent at the client's site is claimed first (idempotency key, fingerprint, lease);
+ * - the payment is authorized once for the order, keyed by the order id;
+ * - each attempt is one global transaction with a gid minted outside (the `planned` event): its
+ *   shares are prepared round by round (the lock plan), then the client's site commits its own
+ *   work with the COMMIT decision, the intent CONFIRMED and the CAPTURE outbox row, in one local
+ *   commit; then COMMIT PREPARED everywhere;
+ * - a CONFLICT starts a new attempt (same order, same authorization) after a backoff;
+ * - a definite failure finalizes the intent FAILED with a VOID in the outbox (guarded at the site);
+ * - an outcome nobody knows (the fence itself went unanswered) voids nothing: the caller is told
+ *   to retry with the same key, and recovery settles it.
+ *
+ * Recovery rebuilds machines in `settling` (a prepared transaction found at a site) and
+ * `finalizing` (an intent whose lease expired) and steps them with the same function.
+ */
+import type { SiteId } from '../../sites.ts';
+
+/** Planted defects, for the simulation only: each brings back one fixed bug of the coordinator. */
+export interface PlantedDefects {
+  /** Authorize per attempt with the key `${clientId}:${key}`, and void it when an attempt fails. */
+  defect1?: boolean;
+  /** An unclear outcome voids the payment at the provider at once. */
+  defect2?: boolean;
+  /** Capture straight from the coordinator after the decision, with no outbox row. */
+  defect5?: boolean;
+}
+
+export interface MachineConfig {
+  maxAttempts: number;
+  authorizeAttempts: number;
+  /** COMMIT PREPARED retries of one share before leaving it to recovery. */
+  commitRetries: number;
+  /** The code a refusal becomes for the caller and the intent (identity when absent). */
+  failureCode?: (voteCode: string) => string;
+  defects?: PlantedDefects;
+}
+
+export interface OrderRequest {
+  /** Proposed by the caller (minted outside); the intent may answer with an existing one. */
+  orderId: string;
+  clientId: number;
+  key: string | null;
+  fingerprint: string;
+  amount: number;
+  method: string;
+  clientSite: SiteId;
+}
+
+/** What the caller is told. SITE_UNAVAILABLE means "outcome pending: retry with the same key". */
+export type OrderReply = { ok: true; orderId: string } | { ok: false; code: string };
+
+export type Phase =
+  | { name: 'claiming' }
+  | { name: 'authorizing'; tries: number }
+  | { name: 'planning' }
+  | { name: 'waiting-retry' }
+  | { name: 'preparing'; gid: string; rounds: readonly (readonly SiteId[])[]; round: number; pending: readonly SiteId[] }
+  | { name: 'deciding'; gid: string }
+  | { name: 'fencing'; gid: string }
+  | { name: 'aborting'; gid: string; pending: readonly SiteId[]; then: AbortThen }
+  | { name: 'committing'; gid: string; pending: readonly SiteId[]; tries: Readonly<Record<string, number>> }
+  | { name: 'finalizing'; code: string }
+  | { name: 'settling'; gid: string; site: SiteId; decisionSite: SiteId; old: boolean; step: 'asking' | 'fencing' | 'applying' }
+  | { name: 'done' };
+
+/** After the rollbacks of a failed attempt: retry, finalize with a code, or report the order confirmed. */
+export type AbortThen = { retry: true } | { retry: false; code: string } | { confirmed: true };
+
+export interface OrderState {
+  readonly request: OrderRequest;
+  readonly phase: Phase;
+  readonly attempt: number;
+  readonly reference: string | null;
+  /** Every site a prepare of the current attempt was sent to: each may hold it prepared. */
+  readonly sent: readonly SiteId[];
+  /** The caller was answered (at most once). */
+  readonly replied: boolean;
+  /** The request's deadline passed: no new attempt starts. */
+  readonly expired: boolean;
+}
+
+export type Vote = { ok: true } | { ok: false; code: string };
+
+export type OrderEvent =
+  | { type: 'start' }
+  /** `refusal`: the driver found, right after the claim, that the order cannot be served: nothing is authorized. */
+  | { type: 'intent'; outcome: 'NEW' | 'TAKEN_OVER'; orderId: string; refusal?: string }
+  | { type: 'intent'; outcome: 'CONFIRMED' | 'KEY_REUSED' | 'PENDING'; orderId: string }
+  | { type: 'intent'; outcome: 'FAILED'; orderId: string; code: string }
+  | { type: 'intent-unknown' }
+  | { type: 'authorized'; reference: string; status: string }
+  | { type: 'declined'; code?: string }
+  | { type: 'authorize-unknown' }
+  | { type: 'planned'; gid: string; rounds: readonly (readonly SiteId[])[] }
+  | { type: 'plan-refused'; code: string }
+  | { type: 'voted'; gid: string; site: SiteId; vote: Vote }
+  | { type: 'prepare-unknown'; gid: string; site: SiteId }
+  | { type: 'local-committed'; gid: string; vote: Vote }
+  | { type: 'local-unknown'; gid: string }
+  | { type: 'decided'; gid: string; decision: 'COMMIT' | 'ABORT' | null }
+  | { type: 'decide-unknown'; gid: string }
+  | { type: 'finished'; gid: string; site: SiteId }
+  | { type: 'finish-unknown'; gid: string; site: SiteId }
+  | { type: 'finalized'; status: 'FAILED' | 'CONFIRMED' }
+  | { type: 'finalize-unknown' }
+  | { type: 'timer'; name: 'retry' | 'authorize' | 'intent' | 'phase2' }
+  | { type: 'deadline' };
+
+export type OrderAction =
+  | { type: 'claim-intent'; site: SiteId; orderId: string }
+  | { type: 'authorize'; orderId: string; key: string; amount: number; method: string }
+  | { type: 'plan-attempt'; attempt: number }
+  | { type: 'prepare'; site: SiteId; gid: string; attempt: number }
+  | { type: 'commit-local'; site: SiteId; gid: string; orderId: string; reference: string; outbox: boolean }
+  | { type: 'decide'; site: SiteId; gid: string; decision: 'ABORT' }
+  | { type: 'ask-decision'; site: SiteId; gid: string }
+  | { type: 'commit-prepared'; site: SiteId; gid: string }
+  | { type: 'rollback-prepared'; site: SiteId; gid: string }
+  | { type: 'finalize'; site: SiteId; orderId: string; code: string; voidPayment: boolean; reference: string | null }
+  | { type: 'capture-now'; reference: string }
+  | { type: 'void-now'; reference: string; orderId: string }
+  | { type: 'set-timer'; name: 'retry' | 'authorize' | 'intent' | 'phase2'; attempt: number }
+  | { type: 'reply'; reply: OrderReply };
+
+export interface Step {
+  state: OrderState;
+  actions: OrderAction[];
+}
+
+export function newOrder(request: OrderRequest): OrderState {
+  return { request, phase: { name: 'claiming' }, attempt: 0, reference: null, sent: [], replied: false, expired: false };
+}
+
+/** Recovery: a prepared transaction found at `site`, to be settled by its decision site. */
+export function settleState(gid: string, site: SiteId, decisionSite: SiteId, old: boolean): OrderState {
+  const request: OrderRequest = { orderId: gid, clientId: 0, key: null, fingerprint: '', amount: 0, method: '', clientSite: decisionSite };
+  return { request, phase: { name: 'settling', gid, site, decisionSite, old, step: 'asking' }, attempt: 0, reference: null, sent: [site], replied: true, expired: true };
+}
+
+/** Recovery: an intent whose lease expired while PENDING (its caller is gone). */
+export function abandonedState(orderId: string, site: SiteId): OrderState {
+  const request: OrderRequest = { orderId, clientId: 0, key: null, fingerprint: '', amount: 0, method: '', clientSite: site };
+  return { request, phase: { name: 'finalizing', code: 'SITE_UNAVAILABLE' }, attempt: 0, reference: null, sent: [], replied: true, expired: true };
+}
+
+/** The first actions of a machine built by recovery. */
+export function resume(state: OrderState): OrderAction[] {
+  const { phase } = state;
+  if (phase.name === 'settling') return [{ type: 'ask-decision', site: phase.decisionSite, gid: phase.gid }];
+  if (phase.name === 'finalizing') return [finalizeAction(state, phase.code)];
+  return [];
+}
+
+const unchanged = (state: OrderState): Step => ({ state, actions: [] });
+const gidOf = (phase: Phase): string | null => ('gid' in phase ? phase.gid : null);
+
+function finalizeAction(state: OrderState, code: string, voidPayment = true): OrderAction {
+  return { type: 'finalize', site: state.request.clientSite, orderId: state.request.orderId, code, voidPayment, reference: state.reference };
+}
+
+function reply(state: OrderState, answer: OrderReply, actions: OrderAction[]): OrderState {
+  if (state.replied) return state;
+  actions.push({ type: 'reply', reply: answer });
+  return { ...state, replied: true };
+}
+
+function authorizeAction(state: OrderState, config: MachineConfig): OrderAction {
+  const { request } = state;
+  // defect 1: a key per customer request, shared by every attempt — a voided authorization comes back
+  const key = config.defects?.defect1 && request.key !== null ? `${request.clientId}:${request.key}` : request.orderId;
+  return { type: 'authorize', orderId: request.orderId, key, amount: request.amount, method: request.method };
+}
+
+/** Starts the next attempt, or gives up when none may start. */
+function nextAttempt(state: OrderState, config: MachineConfig, actions: OrderAction[], lastCode: string): Step {
+  if (state.attempt >= config.maxAttempts || state.expired) return finalize(state, lastCode, actions);
+  const attempt = state.attempt + 1;
+  actions.push({ type: 'plan-attempt', attempt });
+  return { state: { ...state, attempt, sent: [], phase: { name: 'planning' } }, actions };
+}
+
+/** The final failure; `voidPayment` false only when no authorization can exist. */
+function finalize(state: OrderState, code: string, actions: OrderAction[], voidPayment = true): Step {
+  actions.push(finalizeAction(state, code, voidPayment));
+  return { state: { ...state, phase: { name: 'finalizing', code } }, actions };
+}
+
+function startRound(state: OrderState, gid: string, rounds: readonly (readonly SiteId[])[], round: number, actions: OrderAction[], config: MachineConfig): Step {
+  if (round >= rounds.length) {
+    const { request } = state;
+    actions.push({ type: 'commit-local', site: request.clientSite, gid, orderId: request.orderId, reference: state.reference!, outbox: !config.defects?.defect5 });
+    return { state: { ...state, phase: { name: 'deciding', gid } }, actions };
+  }
+  const sites = rounds[round]!;
+  for (const site of sites) actions.push({ type: 'prepare', site, gid, attempt: state.attempt });
+  const sent = [...state.sent, ...sites.filter((s) => !state.sent.includes(s))];
+  return { state: { ...state, sent, phase: { name: 'preparing', gid, rounds, round, pending: sites } }, actions };
+}
+
+function abort(state: OrderState, gid: string, then: AbortThen, actions: OrderAction[], config: MachineConfig): Step {
+  if (config.defects?.defect1 && 'retry' in then && state.reference !== null) {
+    // defect 1: the failed attempt voids "its" authorization, which is the order's only one
+    actions.push({ type: 'void-now', reference: state.reference, orderId: state.request.orderId });
+  }
+  for (const site of state.sent) actions.push({ type: 'rollback-prepared', site, gid });
+  const next: OrderState = { ...state, phase: { name: 'aborting', gid, pending: state.sent, then } };
+  return state.sent.length === 0 ? afterAbort(next, then, actions, config) : { state: next, actions };
+}
+
+function afterAbort(state: OrderState, then: AbortThen, actions: OrderAction[], config: MachineConfig): Step {
+  if ('confirmed' in then) {
+    const s = reply(state, { ok: true, orderId: state.request.orderId }, actions);
+    return { state: { ...s, phase: { name: 'done' } }, actions };
+  }
+  if (then.retry) {
+    if (state.attempt >= config.maxAttempts || state.expired) return finalize(state, 'CONFLICT', actions);
+    actions.push({ type: 'set-timer', name: 'retry', attempt: state.attempt });
+    return { state: { ...state, phase: { name: 'waiting-retry' } }, actions };
+  }
+  return finalize(state, then.code, actions);
+}
+
+function commit(state: OrderState, gid: string, actions: OrderAction[], config: MachineConfig): Step {
+  let s = reply(state, { ok: true, orderId: state.request.orderId }, actions);
+  if (config.defects?.defect5 && state.reference !== null) actions.push({ type: 'capture-now', reference: state.reference });
+  for (const site of state.sent) actions.push({ type: 'commit-prepared', site, gid });
+  s = { ...s, phase: { name: 'committing', gid, pending: state.sent, tries: {} } };
+  return s.sent.length === 0 ? { state: { ...s, phase: { name: 'done' } }, actions } : { state: s, actions };
+}
+
+/** A refusal of the decision site's commit, as what to do after the rollbacks. */
+function thenOf(code: string, config: MachineConfig): AbortThen {
+  if (code === 'CONFLICT') return { retry: true };
+  // the order committed through an earlier attempt whose answer was lost
+  if (code === 'DUPLICATE') return { confirmed: true };
+  return { retry: false, code: config.failureCode ? config.failureCode(code) : code };
+}
+
+export function step(state: OrderState, event: OrderEvent, config: MachineConfig): Step {
+  const actions: OrderAction[] = [];
+  const { phase, request } = state;
+  if (event.type === 'deadline') return { state: { ...state, expired: true }, actions };
+  // a reply about another attempt's gid (late, duplicated) changes nothing
+  if (event.type !== 'planned' && 'gid' in event && event.gid !== gidOf(phase)) return unchanged(state);
+
+  switch (phase.name) {
+    case 'claiming': {
+      if (event.type === 'start') {
+        actions.push({ type: 'claim-intent', site: request.clientSite, orderId: request.orderId });
+        return { state, actions };
+      }
+      if (event.type === 'intent-unknown') {
+        // the intent may be recorded: its lease expires, and recovery finalizes it
+        const s = reply(state, { ok: false, code: 'SITE_UNAVAILABLE' }, actions);
+        return { state: { ...s, phase: { name: 'done' } }, actions };
+      }
+      if (event.type === 'timer' && event.name === 'intent') {
+        if (state.expired) {
+          const s = reply(state, { ok: false, code: 'SITE_UNAVAILABLE' }, actions);
+          return { state: { ...s, phase: { name: 'done' } }, actions };
+        }
+        actions.push({ type: 'claim-intent', site: request.clientSite, orderId: request.orderId });
+        return { state, actions };
+      }
+      if (event.type !== 'intent') return unchanged(state);
+      const withId: OrderState = { ...state, request: { ...request, orderId: event.orderId } };
+      switch (event.outcome) {
+        case 'NEW':
+        case 'TAKEN_OVER':
+          if (event.refusal !== undefined) return finalize(withId, event.refusal, actions, false);
+          actions.push(authorizeAction(withId, config));
+          return { state: { ...withId, phase: { name: 'authorizing', tries: 1 } }, actions };
+        case 'CONFIRMED': {
+          const s = reply(withId, { ok: true, orderId: event.orderId }, actions);
+          return { state: { ...s, phase: { name: 'done' } }, actions };
+        }
+        case 'FAILED': {
+          const s = reply(withId, { ok: false, code: event.code }, actions);
+          return { state: { ...s, phase: { name: 'done' } }, actions };
+        }
+        case 'KEY_REUSED': {
+          const s = reply(state, { ok: false, code: 'IDEMPOTENCY_KEY_REUSED' }, actions);
+          return { state: { ...s, phase: { name: 'done' } }, actions };
+        }
+        case 'PENDING':
+          // another caller drives this order: ask again later, within the deadline
+          actions.push({ type: 'set-timer', name: 'intent', attempt: 0 });
+          return { state, actions };
+      }
+      return unchanged(state);
+    }
+
+    case 'authorizing': {
+      if (event.type === 'authorized') {
+        if (event.status !== 'AUTHORIZED' && !config.defects?.defect1) {
+          // never build an order on an authorization voided or captured already
+          return finalize({ ...state, reference: event.reference }, 'PAYMENT_DECLINED', actions, false);
+        }
+        return nextAttempt({ ...state, reference: event.reference }, config, actions, 'CONFLICT');
+      }
+      if (event.type === 'declined') return finalize(state, event.code ?? 'PAYMENT_DECLINED', actions, false);
+      if (event.type === 'authorize-unknown') {
+        if (phase.tries >= config.authorizeAttempts || state.expired) return finalize(state, 'PAYMENT_UNAVAILABLE', actions);
+        actions.push({ type: 'set-timer', name: 'authorize', attempt: phase.tries });
+        return { state, actions };
+      }
+      if (event.type === 'timer' && event.name === 'authorize') {
+        actions.push(authorizeAction(state, config));
+        return { state: { ...state, phase: { name: 'authorizing', tries: phase.tries + 1 } }, actions };
+      }
+      return unchanged(state);
+    }
+
+    case 'waiting-retry': {
+      if (event.type !== 'timer' || event.name !== 'retry') return unchanged(state);
+      if (config.defects?.defect1) {
+        // defect 1: authorize again for the new attempt
+        actions.push(authorizeAction(state, config));
+        return { state: { ...state, phase: { name: 'authorizing', tries: 1 } }, actions };
+      }
+      return nextAttempt(state, config, actions, 'CONFLICT');
+    }
+
+    case 'planning': {
+      if (event.type === 'planned') return startRound(state, event.gid, event.rounds, 0, actions, config);
+      if (event.type === 'plan-refused') return finalize(state, event.code, actions);
+      return unchanged(state);
+    }
+
+    case 'preparing': {
+      if (event.type === 'voted' || event.type === 'prepare-unknown') {
+        if (!phase.pending.includes(event.site)) return unchanged(state);
+        if (event.type === 'prepare-unknown') return abort(state, phase.gid, { retry: false, code: 'SITE_UNAVAILABLE' }, actions, config);
+        if (!event.vote.ok) return abort(state, phase.gid, thenOf(event.vote.code, config), actions, config);
+        const pending = phase.pending.filter((s) => s !== event.site);
+        if (pending.length > 0) return { state: { ...state, phase: { ...phase, pending } }, actions };
+        return startRound(state, phase.gid, phase.rounds, phase.round + 1, actions, config);
+      }
+      return unchanged(state);
+    }
+
+    case 'deciding': {
+      if (event.type === 'local-committed') {
+        if (event.vote.ok) return commit(state, phase.gid, actions, config);
+        return abort(state, phase.gid, thenOf(event.vote.code, config), actions, config);
+      }
+      if (event.type === 'local-unknown') {
+        // the decision site may or may not have committed: fence the outcome with ABORT
+        actions.push({ type: 'decide', site: request.clientSite, gid: phase.gid, decision: 'ABORT' });
+        return { state: { ...state, phase: { name: 'fencing', gid: phase.gid } }, actions };
+      }
+      return unchanged(state);
+    }
+
+    case 'fencing': {
+      if (event.type === 'decided') {
+        if (event.decision === 'COMMIT') return commit(state, phase.gid, actions, config);
+        return abort(state, phase.gid, { retry: false, code: 'SITE_UNAVAILABLE' }, actions, config);
+      }
+      if (event.type === 'decide-unknown') {
+        // nobody knows the outcome yet: void nothing; recovery settles the attempt, then the intent
+        if (config.defects?.defect2 && state.reference !== null) actions.push({ type: 'void-now', reference: state.reference, orderId: request.orderId });
+        const s = reply(state, { ok: false, code: 'SITE_UNAVAILABLE' }, actions);
+        return { state: { ...s, phase: { name: 'done' } }, actions };
+      }
+      return unchanged(state);
+    }
+
+    case 'aborting': {
+      if (event.type !== 'finished' && event.type !== 'finish-unknown') return unchanged(state);
+      // an unanswered rollback is left to recovery (presumed abort): no need to wait for it
+      const pending = phase.pending.filter((s) => s !== event.site);
+      if (pending.length > 0) return { state: { ...state, phase: { ...phase, pending } }, actions };
+      return afterAbort(state, phase.then, actions, config);
+    }
+
+    case 'committing': {
+      if (event.type === 'finished') {
+        const pending = phase.pending.filter((s) => s !== event.site);
+        return { state: { ...state, phase: pending.length === 0 ? { name: 'done' } : { ...phase, pending } }, actions };
+      }
+      if (event.type === 'finish-unknown') {
+        const tries = (phase.tries[event.site] ?? 0) + 1;
+        if (tries > config.commitRetries) {
+          // left to recovery, which reads the COMMIT at the decision site
+          const pending = phase.pending.filter((s) => s !== event.site);
+          return { state: { ...state, phase: pending.length === 0 ? { name: 'done' } : { ...phase, pending } }, actions };
+        }
+        actions.push({ type: 'commit-prepared', site: event.site, gid: phase.gid });
+        return { state: { ...state, phase: { ...phase, tries: { ...phase.tries, [event.site]: tries } } }, actions };
+      }
+      return unchanged(state);
+    }
+
+    case 'finalizing': {
+      if (event.type === 'finalized') {
+        const answer: OrderReply = event.status === 'CONFIRMED' ? { ok: true, orderId: request.orderId } : { ok: false, code: phase.code };
+        const s = reply(state, answer, actions);
+        return { state: { ...s, phase: { name: 'done' } }, actions };
+      }
+      if (event.type === 'finalize-unknown') {
+        // the intent stays PENDING: a retry with the same key may still take it over and commit,
+        // so the failure is not final yet — the caller is told the outcome is pending
+        const s = reply(state, { ok: false, code: 'SITE_UNAVAILABLE' }, actions);
+        return { state: { ...s, phase: { name: 'done' } }, actions };
+      }
+      return unchanged(state);
+    }
+
+    case 'settling': {
+      const done: Step = { state: { ...state, phase: { name: 'done' } }, actions };
+      if (phase.step === 'asking' || phase.step === 'fencing') {
+        if (event.type === 'decide-unknown') return done; // asked again at the next pass
+        if (event.type !== 'decided') return unchanged(state);
+        let decision = event.decision;
+        if (decision === null) {
+          // undecided: fence with ABORT only once presumed dead, else leave it to its coordinator
+          if (!phase.old || phase.step === 'fencing') return done;
+          actions.push({ type: 'decide', site: phase.decisionSite, gid: phase.gid, decision: 'ABORT' });
+          return { state: { ...state, phase: { ...phase, step: 'fencing' } }, actions };
+        }
+        actions.push({ type: decision === 'COMMIT' ? 'commit-prepared' : 'rollback-prepared', site: phase.site, gid: phase.gid });
+        return { state: { ...state, phase: { ...phase, step: 'applying' } }, actions };
+      }
+      if (event.type === 'finished' || event.type === 'finish-unknown') return done;
+      return unchanged(state);
+    }
+
+    case 'done':
+      return unchanged(state);
+  }
+}
+
+/** Whether the machine waits for nothing more. */
+export const isDone = (state: OrderState): boolean => state.phase.name === 'done';
+
+/** One line per action, stable across runs: the unit of the golden traces. */
+export function describeAction(action: OrderAction): string {
+  const { type, ...rest } = action;
+  const fields = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  return [type, ...fields].join(' ');
+}
+
+export function describeEvent(event: OrderEvent): string {
+  const { type, ...rest } = event;
+  const fields = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  return [type, ...fields].join(' ');
+}

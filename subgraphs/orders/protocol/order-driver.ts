@@ -1,0 +1,371 @@
+/**
+ * The thin driver of the order machine (lib/twopc/machine/order-machine.ts): it performs the
+ * machine's actions over the real clients — the sites' participant API, the payment provider —
+ * with deadlines, turns each answer, error or timeout into the machine's next event, and owns the
+ * timers. Everything the protocol decides is in the machine; what is here is I/O, clocks,
+ * randomness (backoff jitter) and the rendering of details (messages, products) for the caller.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Deadline } from '../../../lib/deadline.ts';
+import { PaymentUnavailableError, type PaymentProvider } from '../../../lib/payments/client.ts';
+import type { SiteId } from '../../../lib/sites.ts';
+import type { ParticipantVote, ParticipantWork, PaymentMethod } from '../../../lib/twopc/work.ts';
+import {
+  abandonedState, isDone, newOrder, resume, settleState, step,
+  type MachineConfig, type OrderAction, type OrderEvent, type OrderReply, type OrderRequest, type OrderState,
+} from '../../../lib/twopc/machine/order-machine.ts';
+import type { Faults } from '../faults.ts';
+import { FENCE_TIMEOUT_MS, SiteUnavailableError, type SiteClient } from '../site-client.ts';
+
+/** Why an order is refused, with what the caller is shown. */
+export interface Refusal {
+  code: string;
+  message: string;
+  productId: number | null;
+  available: number | null;
+}
+
+/** One attempt, planned by the order flow (reads, allocation, lock plan): what each site runs. */
+export interface AttemptPlan {
+  gid: string;
+  rounds: readonly (readonly SiteId[])[];
+  /** The work a site prepares (the decision site's too, when the lock plan prepares its stock apart). */
+  shareOf(site: SiteId): ParticipantWork;
+  /** The decision site's local commit, with the decision. */
+  decisionWork: ParticipantWork;
+}
+
+export interface OrderPlanner {
+  /** Right after the claim: a refusal when the order cannot be served at all (nothing is authorized then). */
+  feasible(): Refusal | null;
+  plan(attempt: number, orderId: string, reference: string): Promise<AttemptPlan | Refusal>;
+}
+
+export interface DriverDeps {
+  sites: SiteClient;
+  payments: PaymentProvider;
+  faults: Faults;
+  config: MachineConfig;
+  log: (message: string, fields?: Record<string, unknown>) => void;
+  /** Kept between an intent's lease and its caller's deadline. */
+  leaseMarginMs: number;
+  /** Below this remaining budget no call starts that needs one. */
+  minAttemptMs: number;
+}
+
+export interface DriverResult {
+  reply: OrderReply;
+  orderId: string;
+  /** The details of the refusal the reply reports, when the driver saw one. */
+  refusal: Refusal | null;
+  conflicts: number;
+}
+
+export interface OrderPayment {
+  clientId: number;
+  key: string | null;
+  fingerprint: string;
+  amount: number;
+  method: PaymentMethod;
+}
+
+/** Full jitter: concurrent losers of one conflict spread out instead of colliding again. */
+const retryBackoffMs = (attempt: number) => Math.random() * 20 * 2 ** attempt;
+
+export class OrderDriver {
+  constructor(private readonly deps: DriverDeps) {}
+
+  /** Runs one order's machine from its start to done; resolves with what the caller is told. */
+  placeOrder(request: OrderRequest & { method: PaymentMethod }, planner: OrderPlanner, deadline: Deadline): Promise<DriverResult> {
+    return this.drive(newOrder(request), { request, planner, deadline });
+  }
+
+  /** Recovery: settles a share prepared at `site` with its decision site, by the same machine. */
+  async settle(gid: string, site: SiteId, decisionSite: SiteId, old: boolean): Promise<'COMMIT' | 'ABORT' | null> {
+    let applied: 'COMMIT' | 'ABORT' | null = null;
+    await this.drive(settleState(gid, site, decisionSite, old), null, (action, event) => {
+      if (event?.type === 'finished') applied = action.type === 'commit-prepared' ? 'COMMIT' : 'ABORT';
+    });
+    return applied;
+  }
+
+  /** Recovery: an intent whose lease expired while PENDING, finalized FAILED (with a VOID) unless it committed. */
+  async abandon(orderId: string, site: SiteId): Promise<'FAILED' | 'CONFIRMED' | null> {
+    let status: 'FAILED' | 'CONFIRMED' | null = null;
+    await this.drive(abandonedState(orderId, site), null, (_action, event) => {
+      if (event?.type === 'finalized') status = event.status;
+    });
+    return status;
+  }
+
+  private drive(
+    initial: OrderState,
+    order: { request: OrderRequest & { method: PaymentMethod }; planner: OrderPlanner; deadline: Deadline } | null,
+    observe?: (action: OrderAction, event: OrderEvent | null) => void,
+  ): Promise<DriverResult> {
+    const { config } = this.deps;
+    return new Promise<DriverResult>((resolve, reject) => {
+      let state = initial;
+      let inflight = 0;
+      let reply: OrderReply | null = null;
+      let refusal: Refusal | null = null;
+      let conflicts = 0;
+      let yes = 0;
+      let commitsDone = 0;
+      let over = false;
+      const plans = new Map<string, AttemptPlan>();
+      const commitTries = new Map<string, number>();
+      const wait = { ms: 100 };
+      const deadlineTimer = order ? setTimeout(() => feed({ type: 'deadline' }), Math.max(0, order.deadline.remainingMs())) : null;
+      deadlineTimer?.unref();
+
+      const finish = () => {
+        if (over || !isDone(state) || inflight > 0) return;
+        over = true;
+        if (deadlineTimer) clearTimeout(deadlineTimer);
+        resolve({ reply: reply ?? { ok: false, code: 'INTERNAL_SERVER_ERROR' }, orderId: state.request.orderId, refusal, conflicts });
+      };
+      const crash = (error: unknown) => {
+        if (over) return;
+        over = true;
+        if (deadlineTimer) clearTimeout(deadlineTimer);
+        reject(error);
+      };
+      const feed = (event: OrderEvent) => {
+        if (over) return;
+        if (event.type === 'voted' && !event.vote.ok && event.vote.code === 'CONFLICT') conflicts++;
+        if (event.type === 'local-committed' && !event.vote.ok && event.vote.code === 'CONFLICT') conflicts++;
+        const next = step(state, event, config);
+        state = next.state;
+        for (const action of next.actions) launch(action);
+        finish();
+      };
+      const launch = (action: OrderAction) => {
+        if (action.type === 'reply') {
+          reply = action.reply;
+          return;
+        }
+        inflight++;
+        this.perform(action, state, order, plans, commitTries, {
+          onYes: () => this.deps.faults.reached('after-prepare', ++yes),
+          onCommitted: () => {
+            if (++commitsDone === 1) this.deps.faults.reached('between-commits');
+          },
+          onRefusal: (r) => {
+            refusal = r;
+          },
+          refusal: () => refusal,
+          wait,
+        }).then(
+          (event) => {
+            inflight--;
+            observe?.(action, event);
+            if (event) feed(event);
+            else finish();
+          },
+          (error: unknown) => {
+            inflight--;
+            crash(error);
+          },
+        );
+      };
+      for (const action of resume(state)) launch(action);
+      if (initial.phase.name === 'claiming') feed({ type: 'start' });
+      finish();
+    });
+  }
+
+  /** Performs one action; resolves with the event it produced (null: nothing to tell the machine). */
+  private async perform(
+    action: OrderAction,
+    state: OrderState,
+    order: { request: OrderRequest & { method: PaymentMethod }; planner: OrderPlanner; deadline: Deadline } | null,
+    plans: Map<string, AttemptPlan>,
+    commitTries: Map<string, number>,
+    hooks: { onYes(): void; onCommitted(): void; onRefusal(r: Refusal): void; refusal(): Refusal | null; wait: { ms: number } },
+  ): Promise<OrderEvent | null> {
+    const { sites, payments, log } = this.deps;
+    switch (action.type) {
+      case 'claim-intent': {
+        const { request, deadline, planner } = order!;
+        // the lease outlives this call's deadline: nobody takes the order over while it may still commit
+        const leaseMs = Math.max(1, Math.ceil(deadline.remainingMs() + this.deps.leaseMarginMs));
+        try {
+          const answer = await sites.beginOrder(action.site, {
+            orderId: action.orderId, clientId: request.clientId, key: request.key, fingerprint: request.fingerprint,
+            amount: request.amount, method: request.method, leaseMs,
+          }, FENCE_TIMEOUT_MS);
+          switch (answer.outcome) {
+            case 'NEW':
+            case 'TAKEN_OVER': {
+              const refused = planner.feasible();
+              if (refused) hooks.onRefusal(refused);
+              return refused ? { type: 'intent', outcome: answer.outcome, orderId: answer.orderId, refusal: refused.code } : { type: 'intent', outcome: answer.outcome, orderId: answer.orderId };
+            }
+            case 'FAILED':
+              hooks.onRefusal({ code: answer.code, message: answer.message, productId: null, available: null });
+              return { type: 'intent', outcome: 'FAILED', orderId: answer.orderId, code: answer.code };
+            case 'PENDING':
+              hooks.wait.ms = Math.min(100, answer.leaseRemainingMs, deadline.remainingMs());
+              return { type: 'intent', outcome: 'PENDING', orderId: answer.orderId };
+            default:
+              return { type: 'intent', outcome: answer.outcome, orderId: answer.orderId };
+          }
+        } catch (error) {
+          if (error instanceof SiteUnavailableError) return { type: 'intent-unknown' };
+          throw error;
+        }
+      }
+      case 'authorize': {
+        const { deadline } = order!;
+        if (deadline.remainingMs() < this.deps.minAttemptMs) return { type: 'authorize-unknown' };
+        try {
+          const answer = await payments.authorize(
+            { orderId: action.orderId, amount: action.amount, method: order!.request.method, idempotencyKey: action.key },
+            deadline.remainingMs() - this.deps.minAttemptMs / 2,
+          );
+          if (answer.approved) return { type: 'authorized', reference: answer.payment.reference, status: answer.payment.status };
+          const code = answer.code === 'PAYMENT_DECLINED' ? 'PAYMENT_DECLINED' : 'CONFLICT';
+          hooks.onRefusal({ code, message: answer.reason, productId: null, available: null });
+          return { type: 'declined', code };
+        } catch (error) {
+          if (!(error instanceof PaymentUnavailableError)) throw error;
+          hooks.onRefusal({ code: 'PAYMENT_UNAVAILABLE', message: `${error.message}; nothing was charged`, productId: null, available: null });
+          return { type: 'authorize-unknown' };
+        }
+      }
+      case 'plan-attempt': {
+        try {
+          const planned = await order!.planner.plan(action.attempt, state.request.orderId, state.reference!);
+          if ('gid' in planned) {
+            plans.set(planned.gid, planned);
+            return { type: 'planned', gid: planned.gid, rounds: planned.rounds };
+          }
+          hooks.onRefusal(planned);
+          return { type: 'plan-refused', code: planned.code };
+        } catch (error) {
+          if (!(error instanceof SiteUnavailableError)) throw error;
+          hooks.onRefusal({ code: 'SITE_UNAVAILABLE', message: error.message, productId: null, available: null });
+          return { type: 'plan-refused', code: 'SITE_UNAVAILABLE' };
+        }
+      }
+      case 'prepare': {
+        const plan = plans.get(action.gid)!;
+        try {
+          const vote = await sites.prepare(action.site, plan.shareOf(action.site));
+          if (vote.ok) hooks.onYes();
+          else hooks.onRefusal(refusalOf(vote));
+          return { type: 'voted', gid: action.gid, site: action.site, vote: vote.ok ? { ok: true } : { ok: false, code: vote.code ?? 'CONFLICT' } };
+        } catch (error) {
+          if (error instanceof SiteUnavailableError) {
+            hooks.onRefusal({ code: 'SITE_UNAVAILABLE', message: `Site ${action.site} is unavailable`, productId: null, available: null });
+            return { type: 'prepare-unknown', gid: action.gid, site: action.site };
+          }
+          // an error that is not a vote (a bug, a constraint the work broke) is not a conflict
+          hooks.onRefusal({ code: 'INTERNAL', message: (error as Error).message, productId: null, available: null });
+          return { type: 'voted', gid: action.gid, site: action.site, vote: { ok: false, code: 'INTERNAL' } };
+        }
+      }
+      case 'commit-local': {
+        const plan = plans.get(action.gid)!;
+        try {
+          const vote = await sites.commitLocal(action.site, plan.decisionWork);
+          if (vote.ok) {
+            if (plan.rounds.some((round) => round.length > 0)) this.deps.faults.reached('after-decision');
+          } else hooks.onRefusal(refusalOf(vote));
+          return { type: 'local-committed', gid: action.gid, vote: vote.ok ? { ok: true } : { ok: false, code: vote.code ?? 'CONFLICT' } };
+        } catch (error) {
+          // the decision site may or may not have committed — a one-site order too: the machine fences
+          log('decision unclear: fencing it', { gid: action.gid, error: (error as Error).message });
+          return { type: 'local-unknown', gid: action.gid };
+        }
+      }
+      case 'decide':
+        try {
+          return { type: 'decided', gid: action.gid, decision: await sites.decide(action.site, action.gid, action.decision) };
+        } catch {
+          hooks.onRefusal({ code: 'SITE_UNAVAILABLE', message: `Site ${action.site} did not answer; the order's outcome will be settled by recovery (retry with the same idempotency key)`, productId: null, available: null });
+          log('decision site unreachable: outcome left to recovery', { gid: action.gid, site: action.site });
+          return { type: 'decide-unknown', gid: action.gid };
+        }
+      case 'ask-decision':
+        try {
+          return { type: 'decided', gid: action.gid, decision: await sites.decision(action.site, action.gid) };
+        } catch {
+          return { type: 'decide-unknown', gid: action.gid };
+        }
+      case 'commit-prepared': {
+        const key = `${action.gid}@${action.site}`;
+        const tries = commitTries.get(key) ?? 0;
+        commitTries.set(key, tries + 1);
+        if (tries > 0) await sleep(50 * 2 ** (tries - 1));
+        try {
+          await sites.commitPrepared(action.site, action.gid);
+          hooks.onCommitted();
+          return { type: 'finished', gid: action.gid, site: action.site };
+        } catch (error) {
+          log('COMMIT PREPARED failed', { gid: action.gid, site: action.site, error: (error as Error).message });
+          return { type: 'finish-unknown', gid: action.gid, site: action.site };
+        }
+      }
+      case 'rollback-prepared':
+        try {
+          await sites.rollbackPrepared(action.site, action.gid);
+          return { type: 'finished', gid: action.gid, site: action.site };
+        } catch (error) {
+          log('ROLLBACK PREPARED left to recovery', { gid: action.gid, site: action.site, error: (error as Error).message });
+          return { type: 'finish-unknown', gid: action.gid, site: action.site };
+        }
+      case 'finalize':
+        try {
+          const status = await sites.finalizeOrder(action.site, {
+            orderId: action.orderId, code: action.code, message: messageOf(action.code, hooks.refusal()), voidPayment: action.voidPayment, reference: action.reference,
+          });
+          return status === 'UNKNOWN' ? { type: 'finalize-unknown' } : { type: 'finalized', status };
+        } catch {
+          // the intent stays PENDING: once its lease expires, recovery finalizes it the same way
+          return { type: 'finalize-unknown' };
+        }
+      case 'set-timer': {
+        const ms = action.name === 'retry' ? retryBackoffMs(action.attempt)
+          : action.name === 'intent' ? hooks.wait.ms
+            : action.name === 'authorize' ? 50 * 2 ** action.attempt : 50;
+        const left = order ? order.deadline.remainingMs() : ms;
+        await sleep(Math.max(0, Math.min(ms, left)));
+        return { type: 'timer', name: action.name };
+      }
+      case 'capture-now':
+      case 'void-now':
+        // only a planted defect of the simulation asks for these
+        return null;
+      case 'reply':
+        return null;
+    }
+  }
+
+}
+
+/** The refusal's own message when it is the one reported, else the code's. */
+function messageOf(code: string, refusal: Refusal | null): string {
+  if (refusal && refusal.code === code) return refusal.message;
+  return FINAL_MESSAGES[code] ?? 'The order could not be committed; nothing was charged';
+}
+
+/** The messages an intent records with its final failure (a replay with the same key shows them). */
+const FINAL_MESSAGES: Readonly<Record<string, string>> = {
+  OUT_OF_STOCK: 'Out of stock; nothing was charged',
+  CONFLICT: 'Concurrent orders conflicted; nothing was charged, retry',
+  PAYMENT_DECLINED: 'The payment was declined',
+  PAYMENT_UNAVAILABLE: 'The payment provider did not answer in time; nothing was charged',
+  SITE_UNAVAILABLE: 'A site did not answer; nothing was charged',
+  INTERNAL_SERVER_ERROR: 'A site failed to apply the order; nothing was changed',
+};
+
+function refusalOf(vote: ParticipantVote): Refusal {
+  return {
+    code: vote.code ?? 'CONFLICT',
+    message: vote.message ?? 'Refused',
+    productId: vote.productId === null ? null : Number(vote.productId),
+    available: vote.available,
+  };
+}
