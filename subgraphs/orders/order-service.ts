@@ -299,7 +299,10 @@ export class OrderService {
       const status = await this.deps.sites.finalizeOrder(site, { orderId, code: error.code, message: error.message, voidPayment, reference });
       if (status === 'CONFIRMED') return { order: orderRef(orderId, site), error: null };
     } catch {
-      // the intent stays PENDING: once its lease expires, recovery finalizes it the same way
+      // The intent stays PENDING: once its lease expires, recovery finalizes it the same way, but
+      // a retry with the same key may take it over first and commit it. The refusal is not final
+      // until recorded, so the caller hears that the outcome is pending, never the refusal.
+      return fail('SITE_UNAVAILABLE', `Site ${site} did not record the outcome; retry with the same idempotency key`);
     }
     return result;
   }
