@@ -7,6 +7,7 @@ import { registerBenchReplication } from './commands/bench-replication.ts';
 import { registerCluster } from './commands/cluster.ts';
 import { registerRoute } from './commands/route.ts';
 import { registerGenerate } from './commands/generate.ts';
+import { registerInitSecrets } from './commands/init-secrets.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerToken } from './commands/token.ts';
 import { registerSimulate } from './commands/simulate.ts';
@@ -23,6 +24,7 @@ registerRoute(program);
 registerGenerate(program);
 registerToken(program);
 registerKeys(program);
+registerInitSecrets(program);
 registerSimulate(program);
 
 try {
