@@ -159,7 +159,10 @@ describe.skipIf(Boolean(unavailable))('docker compose up, end to end', () => {
     );
     composeEnv = { ...inherited, DOCKER_HOST: engine.host, [PG_IMAGE_ENV]: images.postgres, [APP_IMAGE_ENV]: appImage, ...ports };
     await compose(['down', '-v', '--remove-orphans'], 120_000).catch(() => '');
-    await timed('up', () => compose(['up', '-d', '--no-build'], 600_000));
+    await timed('up', () => compose(['up', '-d', '--no-build'], 600_000)).catch(async (error: Error) => {
+      const logs = await compose(['logs', '--no-color', '--tail', '25']).catch((e: Error) => e.message);
+      throw new Error(`docker-compose up failed: ${error.message}\n${logs}`);
+    });
   }, 1_200_000);
 
   afterAll(async () => {

@@ -22,6 +22,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   initdb --username="$POSTGRES_USER" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") \
     --auth-local=trust --auth-host=scram-sha-256 -D "$PGDATA" >/dev/null
   printf '\nhost all all all scram-sha-256\n' >> "$PGDATA/pg_hba.conf"
+  printf "\nlisten_addresses = '*'\n" >> "$PGDATA/postgresql.conf"
 
   shift
   options="-c listen_addresses='' -p ${PGPORT:-5432}"
@@ -30,7 +31,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   set -- postgres "$@"
   if [ "$POSTGRES_DB" != postgres ]; then
     psql -v ON_ERROR_STOP=1 --no-psqlrc --username "$POSTGRES_USER" --dbname postgres \
-      --set db="$POSTGRES_DB" -c 'CREATE DATABASE :"db"' >/dev/null
+      --set db="$POSTGRES_DB" >/dev/null <<<'CREATE DATABASE :"db";'
   fi
   for file in /docker-entrypoint-initdb.d/*; do
     [ -e "$file" ] || continue

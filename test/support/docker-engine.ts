@@ -134,7 +134,9 @@ export async function startDockerEngine(dir: string): Promise<DockerEngine> {
       const pid = child.pid;
       process.kill(pid, 'SIGTERM');
       await waitFor(async () => !alive(pid), 60_000, 'stopping dockerd');
-      // the data root holds the containers' layers: nothing of it is kept (images are cached apart)
+      // the data root holds the containers' layers: nothing of it is kept (images are cached apart);
+      // the engine leaves its default network namespace bind-mounted
+      await run('umount', [path.join(dir, 'exec', 'netns', 'default')]).catch(() => undefined);
       rmSync(path.join(dir, 'data'), { recursive: true, force: true });
       rmSync(path.join(dir, 'exec'), { recursive: true, force: true });
     },

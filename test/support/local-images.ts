@@ -121,6 +121,16 @@ async function importImage(host: string, tarball: string, tag: string, changes: 
   });
 }
 
+async function buildFromStdin(host: string, dockerfile: string, context: string, tag: string): Promise<void> {
+  const file = path.join(os.tmpdir(), `teranga-${process.pid}-${tag.replace(/\W/g, '_')}.Dockerfile`);
+  writeFileSync(file, dockerfile + '\n');
+  try {
+    await docker(host, ['build', '-q', '--network', 'none', '-f', file, '-t', tag, context], { timeoutMs: 300_000 });
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
 async function hasImage(host: string, tag: string): Promise<boolean> {
   try {
     await docker(host, ['image', 'inspect', tag], { timeoutMs: 10_000 });
@@ -168,28 +178,33 @@ export async function localImages(host: string, work: string): Promise<LocalImag
   const npmDir = path.resolve(path.dirname(nodeBinary), '../lib/node_modules/npm');
   const entrypoint = readFileSync(ENTRYPOINT);
 
-  const pgName = `postgres-${PG_MAJOR}-${digest(SUITE, mirror, String(PG_MAJOR), entrypoint)}`;
+  const pgRootfs = `postgres-${PG_MAJOR}-rootfs-${digest(SUITE, mirror, String(PG_MAJOR))}`;
+  const pgName = `postgres-${PG_MAJOR}-${digest(pgRootfs, entrypoint)}`;
   const nodeName = `node-${process.versions.node}-${digest(SUITE, mirror, readFileSync(nodeBinary).subarray(0, 1 << 20), readFileSync(CA_BUNDLE), existsSync(npmDir) ? readFileSync(path.join(npmDir, 'package.json')) : '')}`;
   const tags = { postgres: `teranga-local/${pgName}`, node: `teranga-local/${nodeName}` };
 
   const [pg, node] = await Promise.all([
     hasImage(host, tags.postgres).then(async (present) => {
       if (present) return notes.push(`${tags.postgres}: present`);
-      const { tarball, built } = await cachedRootfs(pgName, work, async (rootfs) => {
+      const { tarball, built } = await cachedRootfs(pgRootfs, work, async (rootfs) => {
         await debootstrap(rootfs, mirror, [`postgresql-${PG_MAJOR}`, 'gosu']);
         // the package's own cluster: the image initialises PGDATA itself
         rmSync(path.join(rootfs, `etc/postgresql/${PG_MAJOR}`), { recursive: true, force: true });
         rmSync(path.join(rootfs, `var/lib/postgresql/${PG_MAJOR}`), { recursive: true, force: true });
-        mkdirSync(path.join(rootfs, 'docker-entrypoint-initdb.d'), { recursive: true });
-        copyFileSync(ENTRYPOINT, path.join(rootfs, 'usr/local/bin/docker-entrypoint.sh'));
-        await sh('chmod', ['0755', path.join(rootfs, 'usr/local/bin/docker-entrypoint.sh')]);
       });
-      await importImage(host, tarball, tags.postgres, [
-        `ENV PATH=/usr/lib/postgresql/${PG_MAJOR}/bin:${PATH_DEFAULT}`,
-        'ENV PGDATA=/var/lib/postgresql/data',
+      const base = `teranga-local/${pgRootfs}`;
+      await importImage(host, tarball, base, []);
+      // the entrypoint is a file of the repository: added by a build, so that changing it rebuilds no root filesystem
+      const dockerfile = [
+        `FROM ${base}`,
+        'RUN mkdir -p /docker-entrypoint-initdb.d',
+        `COPY ${path.basename(ENTRYPOINT)} /usr/local/bin/docker-entrypoint.sh`,
+        `ENV PATH=/usr/lib/postgresql/${PG_MAJOR}/bin:${PATH_DEFAULT} PGDATA=/var/lib/postgresql/data`,
+        'STOPSIGNAL SIGINT',
         'ENTRYPOINT ["docker-entrypoint.sh"]',
         'CMD ["postgres"]',
-      ]);
+      ].join('\n');
+      await buildFromStdin(host, dockerfile, path.dirname(ENTRYPOINT), tags.postgres);
       return notes.push(`${tags.postgres}: ${built ? 'built with debootstrap from ' + mirror : 'from the cache'}`);
     }),
     hasImage(host, tags.node).then(async (present) => {
