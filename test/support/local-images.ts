@@ -131,6 +131,36 @@ async function buildFromStdin(host: string, dockerfile: string, context: string,
   }
 }
 
+const savedFile = (tag: string) => path.join(cacheDir(), `${tag.replace(/[^\w.-]+/g, '_')}.image.tar`);
+
+/** `docker save` into the cache, whole or not at all. */
+export async function saveImage(host: string, tag: string, file = savedFile(tag)): Promise<void> {
+  mkdirSync(path.dirname(file), { recursive: true });
+  await docker(host, ['save', '-o', `${file}.partial`, tag], { timeoutMs: 300_000 });
+  renameSync(`${file}.partial`, file);
+}
+
+/** `docker load` from the cache; false when it holds no such image. */
+export async function loadSaved(host: string, tag: string, file = savedFile(tag)): Promise<boolean> {
+  if (!existsSync(file)) return false;
+  await docker(host, ['load', '-q', '-i', file], { timeoutMs: 300_000 });
+  return hasImage(host, tag);
+}
+
+/**
+ * The image of the Dockerfile, built on the host's network (its `npm ci` reaches the registry). Its
+ * layers are cached per lock file and base image: a later run loads them and rebuilds only what
+ * changed (the application's files), instead of installing every package again.
+ */
+export async function appImage(host: string, root: string, nodeImage: string, tag: string): Promise<string> {
+  const key = digest(readFileSync(path.join(root, 'package.json')), readFileSync(path.join(root, 'package-lock.json')), readFileSync(path.join(root, 'Dockerfile')), nodeImage);
+  const cached = path.join(cacheDir(), `app-${key}.image.tar`);
+  const loaded = await loadSaved(host, tag, cached).catch(() => false);
+  await docker(host, ['build', '-q', '--network', 'host', '--build-arg', `NODE_IMAGE=${nodeImage}`, ...(loaded ? ['--cache-from', tag] : []), '-t', tag, root], { timeoutMs: 900_000 });
+  if (!loaded) await saveImage(host, tag, cached);
+  return loaded ? 'dependencies from the cache' : 'built, dependencies cached';
+}
+
 async function hasImage(host: string, tag: string): Promise<boolean> {
   try {
     await docker(host, ['image', 'inspect', tag], { timeoutMs: 10_000 });
@@ -186,6 +216,7 @@ export async function localImages(host: string, work: string): Promise<LocalImag
   const [pg, node] = await Promise.all([
     hasImage(host, tags.postgres).then(async (present) => {
       if (present) return notes.push(`${tags.postgres}: present`);
+      if (await loadSaved(host, tags.postgres)) return notes.push(`${tags.postgres}: from the cache`);
       const { tarball, built } = await cachedRootfs(pgRootfs, work, async (rootfs) => {
         await debootstrap(rootfs, mirror, [`postgresql-${PG_MAJOR}`, 'gosu']);
         // the package's own cluster: the image initialises PGDATA itself
@@ -205,10 +236,12 @@ export async function localImages(host: string, work: string): Promise<LocalImag
         'CMD ["postgres"]',
       ].join('\n');
       await buildFromStdin(host, dockerfile, path.dirname(ENTRYPOINT), tags.postgres);
+      await saveImage(host, tags.postgres);
       return notes.push(`${tags.postgres}: ${built ? 'built with debootstrap from ' + mirror : 'from the cache'}`);
     }),
     hasImage(host, tags.node).then(async (present) => {
       if (present) return notes.push(`${tags.node}: present`);
+      if (await loadSaved(host, tags.node)) return notes.push(`${tags.node}: from the cache`);
       const { tarball, built } = await cachedRootfs(nodeName, work, async (rootfs) => {
         await debootstrap(rootfs, mirror, []);
         copyFileSync(nodeBinary, path.join(rootfs, 'usr/local/bin/node'));
@@ -223,6 +256,9 @@ export async function localImages(host: string, work: string): Promise<LocalImag
         await sh('chown', ['1000:1000', path.join(rootfs, 'home/node')]);
       });
       await importImage(host, tarball, tags.node, [`ENV PATH=${PATH_DEFAULT}`, 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt', 'CMD ["node"]']);
+      // saved and loaded afterwards rather than imported again: the same image id every run, so the
+      // app image's layers built on it can be reused (see appImage)
+      await saveImage(host, tags.node);
       return notes.push(`${tags.node}: ${built ? 'built with debootstrap from ' + mirror : 'from the cache'}`);
     }),
   ]);
