@@ -7,13 +7,16 @@ import {
   COMPOSE_FILE,
   composeServiceName,
   composeYaml,
+  hostPortVariable,
   replicationSlotName,
+  SECRETS,
 } from '../cluster/compose.ts';
 import { buildTopology, REPO_ROOT, type NodeService, type PostgresServer } from '../lib/topology.ts';
 
 interface PortMapping {
   target: number;
-  published: number;
+  /** `${TERANGA_HOST_PORT_<NAME>:-<default>}` */
+  published: string;
   protocol?: string;
 }
 
@@ -69,6 +72,12 @@ function findOnPath(binary: string): string | undefined {
   return undefined;
 }
 
+/** `${NAME:-default}` → [NAME, default]; a plain value → [undefined, value]. */
+function interpolation(value: string | undefined): [string | undefined, string] {
+  const match = /^\$\{([A-Z0-9_]+):-(.*)\}$/.exec(value ?? '');
+  return match ? [match[1], match[2]!] : [undefined, value ?? ''];
+}
+
 const DEPENDS_ON_CONDITIONS = ['service_started', 'service_healthy', 'service_completed_successfully'];
 
 describe('compose.yaml', () => {
@@ -82,6 +91,7 @@ describe('compose.yaml', () => {
       ...topology.postgres.map((s) => composeServiceName(topology, s)),
       ...topology.services.map((s) => composeServiceName(topology, s)),
       'migrate',
+      SECRETS.service,
     ];
     expect(new Set(expected).size).toBe(expected.length);
     expect(Object.keys(services).sort()).toEqual([...expected].sort());
@@ -94,7 +104,7 @@ describe('compose.yaml', () => {
     }
   });
 
-  it('publishes every port on the host port of the local topology', () => {
+  it('publishes every port on the host port of the local topology, changeable by a variable of its own', () => {
     const items: Array<PostgresServer | NodeService> = [...topology.postgres, ...topology.services];
     for (const item of items) {
       const same =
@@ -105,16 +115,18 @@ describe('compose.yaml', () => {
       const owner = services[networkOwner(composeServiceName(topology, item))];
       expect(owner?.ports ?? [], `${item.kind} ${item.name}`).toContainEqual({
         target: item.port,
-        published: same!.port,
+        published: `\${${hostPortVariable(topology, item)}:-${same!.port}}`,
         protocol: 'tcp',
       });
     }
+    const variables = items.map((item) => hostPortVariable(topology, item));
+    expect(new Set(variables).size).toBe(variables.length);
   });
 
-  it('runs PostgreSQL 17 with replication and prepared transactions on every server', () => {
+  it('runs the PostgreSQL image of TERANGA_PG_IMAGE (default postgres:17) with replication and prepared transactions on every server', () => {
     for (const server of topology.postgres) {
       const service = serviceOf(server);
-      expect(service.image).toBe('postgres:17');
+      expect(interpolation(service.image)).toEqual(['TERANGA_PG_IMAGE', 'postgres:17']);
       const command = (service.command ?? []).join(' ');
       for (const setting of ['wal_level=replica', 'max_prepared_transactions=64', 'max_wal_senders=10']) {
         expect(command, server.name).toContain(`-c ${setting}`);
@@ -164,13 +176,20 @@ describe('compose.yaml', () => {
       expect(compose.environment?.TERANGA_NETWORK, service.name).toBe('compose');
       expect(compose.environment?.SITE, service.name).toBe(service.site ?? undefined);
       expect(compose.environment?.TERANGA_SERVICE, service.name).toBe(service.name);
-      // The services refuse to start without the internal secret (lib/config.ts).
-      expect(compose.environment?.TERANGA_INTERNAL_SECRET, service.name).toMatch(/^\$\{TERANGA_INTERNAL_SECRET:-.{16,}\}$/);
+      // The services refuse to start without the internal secret and the public key (lib/config.ts):
+      // the environment's own, else the files the secrets service generated, mounted read-only.
+      for (const [name, file] of [['TERANGA_INTERNAL_SECRET', SECRETS.internalSecretFile], ['TERANGA_JWT_PUBLIC_KEY', SECRETS.publicKeyFile]] as const) {
+        expect(interpolation(compose.environment?.[name]), `${service.name} ${name}`).toEqual([name, '']);
+        expect(compose.environment?.[`${name}_FILE`], service.name).toBe(`${SECRETS.dir}/${file}`);
+      }
+      expect(compose.environment?.TERANGA_JWT_PRIVATE_KEY_FILE, service.name).toBeUndefined();
+      expect(compose.volumes, service.name).toEqual([`${SECRETS.volume}:${SECRETS.dir}:ro`]);
+      expect(compose.depends_on?.[SECRETS.service], service.name).toEqual({ condition: 'service_completed_successfully' });
       if (service.kind !== 'gateway') {
         expect(compose.depends_on?.migrate, service.name).toEqual({ condition: 'service_completed_successfully' });
       } else {
         expect(Object.keys(compose.depends_on ?? {}).sort()).toEqual(
-          topology.services.filter((s) => s.kind === 'subgraph').map((s) => composeServiceName(topology, s)).sort(),
+          [SECRETS.service, ...topology.services.filter((s) => s.kind === 'subgraph').map((s) => composeServiceName(topology, s))].sort(),
         );
         expect(compose.healthcheck?.test.join(' ')).toContain(`http://${service.host}:${service.port}/health`);
       }
@@ -185,8 +204,10 @@ describe('compose.yaml', () => {
     const published = new Map<number, string>();
 
     for (const [name, service] of Object.entries(services)) {
-      expect(Boolean(service.image) !== Boolean(service.build), `${name}: image xor build`).toBe(true);
+      // built services tag one shared image (TERANGA_APP_IMAGE); the others run an image
+      expect(service.image, `${name}: an image`).toBeDefined();
       if (service.build) {
+        expect(interpolation(service.image), name).toEqual(['TERANGA_APP_IMAGE', 'teranga']);
         expect(existsSync(path.join(REPO_ROOT, service.build.context, service.build.dockerfile ?? 'Dockerfile'))).toBe(
           true,
         );
@@ -210,8 +231,9 @@ describe('compose.yaml', () => {
         }
       }
       for (const port of service.ports ?? []) {
-        expect(published.get(port.published), `host port ${port.published} published twice`).toBeUndefined();
-        published.set(port.published, name);
+        const [, hostPort] = interpolation(port.published);
+        expect(published.get(Number(hostPort)), `host port ${hostPort} published twice`).toBeUndefined();
+        published.set(Number(hostPort), name);
       }
     }
     expect([...usedVolumes].sort()).toEqual([...declaredVolumes].sort());

@@ -39,7 +39,8 @@ function clusterSecrets(): LocalSecrets {
 
 /**
  * `teranga token`: prints a signed token, for curl (`Authorization: Bearer …`) and Apollo Sandbox.
- * The key is TERANGA_JWT_PRIVATE_KEY when set (a deployment's own), else the local cluster's,
+ * The key is TERANGA_JWT_PRIVATE_KEY (or the file TERANGA_JWT_PRIVATE_KEY_FILE names: compose's
+ * secrets service) when set, a deployment's own, else the local cluster's,
  * generated at its first boot.
  */
 export function registerToken(program: Command): void {
@@ -53,7 +54,7 @@ export function registerToken(program: Command): void {
     .addHelpText('after', '\nExample:\n  curl -H "Authorization: Bearer $(npx teranga token --client 2)" …')
     .action(async (opts: { client?: string; admin?: boolean; name: string; ttl?: number }) => {
       if (Boolean(opts.client) === Boolean(opts.admin)) throw new Error('give exactly one of --client <id> and --admin');
-      const env = process.env.TERANGA_JWT_PRIVATE_KEY ? process.env : { ...process.env, ...clusterSecrets() };
+      const env = process.env.TERANGA_JWT_PRIVATE_KEY || process.env.TERANGA_JWT_PRIVATE_KEY_FILE ? process.env : { ...process.env, ...clusterSecrets() };
       const subject: TokenSubject = opts.client ? { role: 'customer', clientId: opts.client } : { role: 'admin', subject: opts.name };
       console.log(await issueToken(signingConfigFromEnv(env), subject, { ttlSeconds: opts.ttl ?? 3600 }));
     });

@@ -9,6 +9,7 @@
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { currentRequestId } from './request-context.ts';
+import { requireEnv } from '../config.ts';
 
 export type { Logger } from 'pino';
 
@@ -57,9 +58,18 @@ export interface LoggerOptions {
   readonly secrets?: readonly string[];
 }
 
+/** A secret setting's value, given directly or as a file (`NAME_FILE`); undefined when unset or unreadable. */
+function secretSetting(name: string): string | undefined {
+  try {
+    return requireEnv(name);
+  } catch {
+    return undefined;
+  }
+}
+
 export function createLogger(service: string, options: LoggerOptions = {}): Logger {
   const secrets = [
-    ...SECRET_SETTINGS.map((name) => process.env[name]).filter((v): v is string => typeof v === 'string'),
+    ...SECRET_SETTINGS.map(secretSetting).filter((v): v is string => typeof v === 'string'),
     ...(options.secrets ?? []),
   ];
   return pino(
