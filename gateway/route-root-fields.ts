@@ -10,7 +10,7 @@
  */
 import { valueFromASTUntyped, type GraphQLFormattedError, type OperationTypeNode } from 'graphql';
 import { TerangaError, type ErrorCode } from '../lib/errors.ts';
-import { placement } from '../lib/placement.ts';
+import { placement, unknownCity } from '../lib/placement.ts';
 import { SITE_IDS, siteByCode, type SiteId } from '../lib/sites.ts';
 import { fromSite, siteFailureError, type ResponsePath } from './site-errors.ts';
 import { isPresent, type MergedResponse, type SiteAnswer } from './site-answer.ts';
@@ -96,7 +96,7 @@ export function routeRootField(field: RootField, rule: RootFieldRule | undefined
     return {
       kind: 'reject',
       code: 'UNKNOWN_CITY',
-      message: `Unknown city "${input.clientCity}" in the x-client-city header: it is not in Teranga's placement table`,
+      message: `${unknownCity(input.clientCity).message} (in the x-client-city header)`,
     };
   }
   switch (rule.otherwise) {

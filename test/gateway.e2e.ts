@@ -136,7 +136,7 @@ describe('routing by site', () => {
 
   it('x-client-city chooses the site of a field every site answers alike', async () => {
     const response = await routed<{ siteForCity: string | null }>('{ siteForCity(city: "Atlantis") }', {}, { 'x-client-city': 'Saint-Louis' });
-    expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(response.errors?.[0]?.extensions?.code).toBe('UNKNOWN_CITY');
     expect(regionFetches(response)).toEqual([{ subgraph: 'regions', site: 'saint-louis' }]);
   });
 

@@ -34,7 +34,8 @@ function placeCity(city: string) {
   try {
     return placement(city);
   } catch (error) {
-    if (error instanceof TerangaError && error.code === 'UNKNOWN_CITY') throw badInput(error.message);
+    // the same code and details as the regions give (lib/placement.ts)
+    if (error instanceof TerangaError && error.code === 'UNKNOWN_CITY') throw new GraphQLError(error.message, { extensions: { code: error.code } });
     throw error;
   }
 }
