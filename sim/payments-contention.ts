@@ -197,18 +197,20 @@ export async function runPaymentsContention(topology: Topology, options: Content
   progress(`${answered} orders answered; waiting for recovery and the relays to settle`);
 
   // settled: nothing prepared, no intent in flight, no payment operation left to deliver
+  let left: string[] = [];
   const settled = async () => {
+    left = [];
     for (const site of SITE_IDS) {
-      const busy = await withPool(topology, site, async (pool) => (await pool.query<{ n: number }>(
-        `SELECT (SELECT count(*) FROM pg_prepared_xacts WHERE gid LIKE 'tg:%')
-              + (SELECT count(*) FROM intention_commande WHERE statut = 'PENDING')
-              + (SELECT count(*) FROM sortie_paiement WHERE statut = 'PENDING') AS n`)).rows[0]!.n);
-      if (Number(busy) > 0) return false;
+      const busy = await withPool(topology, site, async (pool) => (await pool.query<{ prepared: number; intents: number; outbox: number }>(
+        `SELECT (SELECT count(*)::int FROM pg_prepared_xacts WHERE gid LIKE 'tg:%') AS prepared,
+                (SELECT count(*)::int FROM intention_commande WHERE statut = 'PENDING') AS intents,
+                (SELECT count(*)::int FROM sortie_paiement WHERE statut = 'PENDING') AS outbox`)).rows[0]!);
+      if (busy.prepared + busy.intents + busy.outbox > 0) left.push(`${site}: ${busy.prepared} prepared, ${busy.intents} pending intents, ${busy.outbox} payment operations`);
     }
-    return true;
+    return left.length === 0;
   };
   for (let i = 0; !(await settled()); i++) {
-    if (i > 600) throw new Error('the cluster did not settle within 2 minutes (prepared transactions, intents or payment operations left)');
+    if (i > 600) throw new Error(`the cluster did not settle within 2 minutes (${left.join('; ')})`);
     await sleep(200);
   }
 
