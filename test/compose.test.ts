@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
@@ -12,6 +12,7 @@ import {
   SECRETS,
 } from '../cluster/compose.ts';
 import { buildTopology, REPO_ROOT, type NodeService, type PostgresServer } from '../lib/topology.ts';
+import { findOnPath } from './support/docker-engine.ts';
 
 interface PortMapping {
   target: number;
@@ -56,20 +57,6 @@ function serviceOf(item: PostgresServer | NodeService): ComposeService {
 function networkOwner(name: string): string {
   const mode = services[name]?.network_mode;
   return mode?.startsWith('service:') ? mode.slice('service:'.length) : name;
-}
-
-function findOnPath(binary: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, binary);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
 }
 
 /** `${NAME:-default}` → [NAME, default]; a plain value → [undefined, value]. */

@@ -60,6 +60,23 @@ export function serveBundlePart(bundle: BundleSource, part: keyof Bundle): Reque
   };
 }
 
+/** The HTML shell of a page bundled under `/<name>/`: its stylesheet, its module and a root element. */
+export function pageShell(name: string, title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/${name}/${name}.css">
+<script type="module" src="/${name}/${name}.js"></script>
+</head>
+<body>${body}</body>
+</html>
+`;
+}
+
 export function sendPage(html: string): RequestHandler {
   return (_req, res) => {
     res.set('content-security-policy', SELF_ONLY_POLICY).type('html').send(html);

@@ -14,7 +14,7 @@ import express from 'express';
 import type { TokenVerifier } from '../../lib/auth/token-verifier.ts';
 import { principalOf } from '../../lib/service/caller.ts';
 import type { Topology } from '../../lib/topology.ts';
-import { lazyBundle, sendPage, serveBundlePart } from '../assets/bundle.ts';
+import { lazyBundle, pageShell, sendPage, serveBundlePart } from '../assets/bundle.ts';
 import { authenticateCaller } from '../authentication.ts';
 import { sendError } from '../rest/errors.ts';
 import type { RecentActivity } from './activity.ts';
@@ -22,19 +22,7 @@ import { collectSnapshot, snapshotCache } from './snapshot.ts';
 
 export const CONSOLE_SNAPSHOT_PATH = '/console/api/snapshot';
 
-const PAGE = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Teranga console</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="/console/console.css">
-<script type="module" src="/console/console.js"></script>
-</head>
-<body><div id="app"><p class="boot">Loading the console…</p></div></body>
-</html>
-`;
+const PAGE = pageShell('console', 'Teranga console', '<div id="app"><p class="boot">Loading the console…</p></div>');
 
 export interface ConsoleOptions {
   readonly topology: Topology;

@@ -4,21 +4,9 @@
  * Apollo's CDN). The page sends its requests to /graphql like any client.
  */
 import express from 'express';
-import { lazyBundle, sendPage, serveBundlePart } from '../assets/bundle.ts';
+import { lazyBundle, pageShell, sendPage, serveBundlePart } from '../assets/bundle.ts';
 
-const PAGE = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Teranga GraphiQL</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="/graphiql/graphiql.css">
-<script type="module" src="/graphiql/graphiql.js"></script>
-</head>
-<body><div id="graphiql"></div></body>
-</html>
-`;
+const PAGE = pageShell('graphiql', 'Teranga GraphiQL', '<div id="graphiql"></div>');
 
 export function graphiqlRouter(): express.Router {
   const router = express.Router();
