@@ -164,7 +164,8 @@ describe.skipIf(Boolean(unavailable))('docker compose up, end to end', () => {
     );
     const ports = Object.fromEntries(
       [...composeTopology.postgres, ...composeTopology.services].map((item) => {
-        const same = [...published.postgres, ...published.services].find((s) => s.name === item.name)!;
+        // by kind too: the payment service and its database share a name
+        const same = (item.kind === 'postgres' ? published.postgres : published.services).find((s) => s.name === item.name)!;
         return [hostPortVariable(composeTopology, item), String(same.port)];
       }),
     );
