@@ -9,7 +9,7 @@ import { localSecrets } from '../cluster/secrets.ts';
 import type { SiteId } from '../lib/sites.ts';
 import { makeGid, type ParticipantVote, type ParticipantWork } from '../lib/twopc/work.ts';
 import { simulate } from '../sim/simulator.ts';
-import { recordIntent } from './support/orders.ts';
+import { finalizeIntent, recordIntent } from './support/orders.ts';
 import type { ConcurrencyStrategy } from '../subgraphs/orders/concurrency-control.ts';
 import { SiteClient } from '../subgraphs/orders/site-client.ts';
 import { TwoPhaseCommit, type Outcome } from '../subgraphs/orders/two-phase-commit.ts';
@@ -194,6 +194,8 @@ describe('distributed deadlock: two orders locking Dakar and Thiès in opposite 
       const won = winners.includes(o);
       expect(await sql(o.decisionSite, 'SELECT 1 FROM commande WHERE id = $1', [o.id])).toHaveLength(won ? 1 : 0);
       expect(await sql('dakar', 'SELECT 1 FROM mouvement_stock WHERE commande_id = $1', [o.id])).toHaveLength(won ? 1 : 0);
+      // a refused order is given up as the coordinator does, so that no intent stays in flight
+      if (!won) expect(await finalizeIntent(o.decisionSite, o.id, 'CONFLICT')).toBe('FAILED');
     }
     await expectOrdersAtomic();
     await expectStockConserved();

@@ -77,6 +77,15 @@ export async function lockWaiters(server: string, like: string): Promise<number>
   }
 }
 
+/** Gives up an order whose intent a test recorded, as placeOrder does after its last attempt: nothing stays in flight. */
+export async function finalizeIntent(site: string, orderId: string, code: string): Promise<string> {
+  const response = await graphql<{ _finalizeOrder: string }>('mutation($r: String!) { _finalizeOrder(request: $r) }', {
+    r: JSON.stringify({ orderId, code, message: 'given up by the test', voidPayment: false, reference: null }),
+  }, { url: serviceUrl(`region-${site}` as ServiceName), headers: internalHeaders() });
+  if (!response.data) throw new Error(`intent of ${orderId} not finalized: ${JSON.stringify(response.errors)}`);
+  return response.data._finalizeOrder;
+}
+
 /** Records an order's intent at its client's site, as placeOrder does before any attempt (a decision requires it). */
 export async function recordIntent(site: string, orderId: string, clientId: number, amount: number): Promise<void> {
   const response = await graphql<{ _beginOrder: string }>('mutation($i: String!) { _beginOrder(intent: $i) }', {
