@@ -5,17 +5,12 @@
  * loses nothing durable (work not yet prepared never is, here). Mirrors subgraphs/region/participant.
  */
 import type { SiteId } from '../../lib/sites.ts';
-import type { Vote } from '../../lib/twopc/machine/order-machine.ts';
+import type { OrderRequest, Vote } from '../../lib/twopc/machine/order-machine.ts';
 
 export type StockDelta = readonly { productId: number; delta: number }[];
 
-export interface Intent {
-  orderId: string;
-  clientId: number;
-  key: string | null;
-  fingerprint: string;
-  amount: number;
-  method: string;
+/** An order's intent as the client's site stores it: the request, less where it is stored. */
+export interface Intent extends Omit<OrderRequest, 'clientSite'> {
   status: 'PENDING' | 'CONFIRMED' | 'FAILED';
   code: string | null;
   leaseUntil: number;
