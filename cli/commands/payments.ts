@@ -2,13 +2,14 @@
  * `teranga payments reconcile [--json]`: every `paiement` of every site against the provider's
  * ledger (lib/payments/reconcile.ts); exit code 1 when anything disagrees.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { formatContention, runPaymentsContention } from '../../sim/payments-contention.ts';
 import { localSecrets } from '../../cluster/secrets.ts';
 import { readState } from '../../cluster/state.ts';
 import { reconcileCluster } from '../../lib/payments/reconcile-sources.ts';
 import type { ReconcileReport } from '../../lib/payments/reconcile.ts';
 import { topologyFromEnv } from '../../lib/topology.ts';
+import { wholeNumber } from '../options.ts';
 
 export function formatReconcile(report: ReconcileReport): string {
   const lines = [`checked ${report.checked} payments: ${report.mismatches.length} mismatch${report.mismatches.length === 1 ? '' : 'es'}`];
@@ -17,12 +18,6 @@ export function formatReconcile(report: ReconcileReport): string {
   }
   return lines.join('\n');
 }
-
-const whole = (name: string) => (raw: string): number => {
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value)) throw new InvalidArgumentError(`${name} must be a whole number, got "${raw}"`);
-  return value;
-};
 
 export function registerPayments(program: Command): void {
   const payments = program.command('payments').description('the payments of the orders and the provider’s ledger');
@@ -43,11 +38,11 @@ export function registerPayments(program: Command): void {
       'many concurrent keyed orders on one hot product, with kill -9 of the orders coordinator and of the payment provider ' +
         'and a restart by `up`; then checks every confirmed order is captured once and every refused one captured nothing (exit code 1 if not)',
     )
-    .option('--orders <n>', 'orders to place', whole('--orders'), 50)
-    .option('--concurrency <c>', 'orders in flight at once', whole('--concurrency'), 8)
-    .option('--product <id>', 'the hot product (default: the cheapest beyond the case study’s rows)', whole('--product'))
-    .option('--kill-orders-after <n>', 'kill -9 the coordinator after this many answers (0: never)', whole('--kill-orders-after'), 15)
-    .option('--kill-payments-after <n>', 'kill -9 the payment provider after this many answers (0: never)', whole('--kill-payments-after'), 30)
+    .option('--orders <n>', 'orders to place', wholeNumber('--orders'), 50)
+    .option('--concurrency <c>', 'orders in flight at once', wholeNumber('--concurrency'), 8)
+    .option('--product <id>', 'the hot product (default: the cheapest beyond the case study’s rows)', wholeNumber('--product'))
+    .option('--kill-orders-after <n>', 'kill -9 the coordinator after this many answers (0: never)', wholeNumber('--kill-orders-after'), 15)
+    .option('--kill-payments-after <n>', 'kill -9 the payment provider after this many answers (0: never)', wholeNumber('--kill-payments-after'), 30)
     .option('--json', 'print the report as JSON')
     .action(async (flags: { orders: number; concurrency: number; product?: number; killOrdersAfter: number; killPaymentsAfter: number; json?: boolean }) => {
       const report = await runPaymentsContention(topologyFromEnv(), {

@@ -1,19 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { topologyFromEnv } from '../../lib/topology.ts';
+import { positiveInteger, wholeNumber } from '../options.ts';
 import { formatReport, formatSummary, isCorrect } from '../../sim/simulation-report.ts';
 import { simulate, SIMULATION_STRATEGIES, type SimulationReport, type SimulationStrategy } from '../../sim/simulator.ts';
-
-const positive = (name: string) => (raw: string): number => {
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-};
-
-const nonNegative = (name: string) => (raw: string): number => {
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value)) throw new InvalidArgumentError(`${name} must be a whole number, got "${raw}"`);
-  return value;
-};
 
 function strategies(raw: string): SimulationStrategy[] {
   const names = raw.split(',').map((s) => s.trim());
@@ -46,20 +35,20 @@ export function registerSimulate(program: Command): void {
       'run concurrent orders on a few hot products against the running cluster, record the history, ' +
         'check it is conflict-serializable and that no stock is lost or oversold, and print throughput, aborts and latency',
     )
-    .option('--orders <n>', 'orders to place', positive('--orders'), 500)
-    .option('--concurrency <c>', 'orders in flight at once', positive('--concurrency'), 16)
+    .option('--orders <n>', 'orders to place', positiveInteger('--orders'), 500)
+    .option('--concurrency <c>', 'orders in flight at once', positiveInteger('--concurrency'), 16)
     .addOption(
       new Option('--strategy <s>', `${SIMULATION_STRATEGIES.join(' | ')}, or several separated by commas ` +
         '(none: unsafe read-then-write straight on the databases, to see the checker catch lost updates)')
         .argParser(strategies)
         .default(['locking'], 'locking'),
     )
-    .option('--hot-products <k>', 'products the orders share (1: worst contention)', positive('--hot-products'), 1)
-    .option('--stock <q>', 'units of each hot product at its home warehouse (default: twice the expected demand)', nonNegative('--stock'))
-    .option('--max-lines <n>', 'lines per order, from 1 to this', positive('--max-lines'), 2)
-    .option('--max-quantity <n>', 'units per line, from 1 to this', positive('--max-quantity'), 2)
-    .option('--seed <n>', 'seed of the order generator (same seed, same orders)', nonNegative('--seed'), 1)
-    .option('--write-delay-ms <ms>', 'none: pause between the read and the write-back', nonNegative('--write-delay-ms'), 2)
+    .option('--hot-products <k>', 'products the orders share (1: worst contention)', positiveInteger('--hot-products'), 1)
+    .option('--stock <q>', 'units of each hot product at its home warehouse (default: twice the expected demand)', wholeNumber('--stock'))
+    .option('--max-lines <n>', 'lines per order, from 1 to this', positiveInteger('--max-lines'), 2)
+    .option('--max-quantity <n>', 'units per line, from 1 to this', positiveInteger('--max-quantity'), 2)
+    .option('--seed <n>', 'seed of the order generator (same seed, same orders)', wholeNumber('--seed'), 1)
+    .option('--write-delay-ms <ms>', 'none: pause between the read and the write-back', wholeNumber('--write-delay-ms'), 2)
     .option('--json', 'print the reports as JSON')
     .action(async (flags: SimulateFlags) => {
       const topology = topologyFromEnv();
