@@ -9,6 +9,18 @@
 import type { Request, RequestHandler } from 'express';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
+/**
+ * One read shared by every gauge collected in the same scrape: the first collect starts it, the
+ * others of that scrape await it, and the next scrape reads again.
+ */
+export function oncePerScrape<T>(read: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | null = null;
+  return () => {
+    pending ??= read().finally(() => setTimeout(() => (pending = null), 0));
+    return pending;
+  };
+}
+
 export const processRegistry = new Registry();
 collectDefaultMetrics({ register: processRegistry });
 

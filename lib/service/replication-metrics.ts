@@ -6,6 +6,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { Gauge, Registry } from 'prom-client';
+import { oncePerScrape } from './metrics.ts';
 
 interface ReplicationRow {
   readonly standby: string;
@@ -29,11 +30,7 @@ export function replicationMetrics<DB>(db: Kysely<DB>, database: string): Regist
     }
   };
   // both gauges come from one query per scrape
-  let pending: Promise<readonly ReplicationRow[]> | null = null;
-  const once = () => {
-    pending ??= read().finally(() => setTimeout(() => (pending = null), 0));
-    return pending;
-  };
+  const once = oncePerScrape(read);
   new Gauge({
     name: 'teranga_replication_lag_seconds',
     help: 'Replay lag of each standby behind its primary (0 when idle and caught up)',

@@ -5,6 +5,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { Gauge, Registry } from 'prom-client';
+import { oncePerScrape } from '../../lib/service/metrics.ts';
 import type { SiteDatabase } from '../../lib/db/tables.ts';
 
 interface BacklogRow {
@@ -25,11 +26,8 @@ export function outboxMetrics(db: Kysely<SiteDatabase>, site: string): Registry 
       return null;
     }
   };
-  let pending: Promise<BacklogRow | null> | null = null;
-  const once = () => {
-    pending ??= read().finally(() => setTimeout(() => (pending = null), 0));
-    return pending;
-  };
+  // both gauges come from one query per scrape
+  const once = oncePerScrape(read);
   new Gauge({
     name: 'teranga_payment_outbox_pending',
     help: 'Payment operations (capture, void, refund) waiting for the provider at this site',
