@@ -77,6 +77,20 @@ export async function lockWaiters(server: string, like: string): Promise<number>
   }
 }
 
+/** Cancels the statements of `server` waiting for a lock whose text matches `like` (a message lost on its way); returns how many. */
+export async function cancelLockWaiters(server: string, like: string): Promise<number> {
+  const c = await session(server);
+  try {
+    const { rows } = await c.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database() AND query ILIKE $1 AND pid <> pg_backend_pid()) AS cancelled`,
+      [like],
+    );
+    return rows[0]!.n;
+  } finally {
+    await c.end();
+  }
+}
+
 /** Gives up an order whose intent a test recorded, as placeOrder does after its last attempt: nothing stays in flight. */
 export async function finalizeIntent(site: string, orderId: string, code: string): Promise<string> {
   const response = await graphql<{ _finalizeOrder: string }>('mutation($r: String!) { _finalizeOrder(request: $r) }', {
