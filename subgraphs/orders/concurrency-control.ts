@@ -91,3 +91,36 @@ export function lockPlan(strategy: ConcurrencyStrategy, decisionSite: SiteId, wo
   const lockWaitsMs = new Map(lockers.slice(1).map((site): [SiteId, number] => [site, BRIEF_LOCK_WAIT_MS]));
   return { prepareRounds: rounds, lockModes, lockWaitsMs };
 }
+
+/** What each site of one global transaction runs once the lock plan is applied. */
+export interface PlannedShares {
+  readonly rounds: readonly (readonly SiteId[])[];
+  /** The share a site prepares (the decision site's stock change alone, when the plan prepares it apart). */
+  shareOf(site: SiteId): ParticipantWork;
+  /** The decision site's local commit (with the decision): its work less what was prepared apart. */
+  readonly decisionWork: ParticipantWork;
+}
+
+/** Applies the lock plan to the works: lock modes, brief waits, and the decision site's split. */
+export function planShares(strategy: ConcurrencyStrategy, decisionSite: SiteId, works: ReadonlyMap<SiteId, ParticipantWork>, attempt = 1): PlannedShares {
+  const decision = works.get(decisionSite);
+  if (!decision) throw new Error('the decision site has no work');
+  const plan = lockPlan(strategy, decisionSite, works, attempt);
+  const planned = (site: SiteId, work: ParticipantWork): ParticipantWork => ({
+    ...work,
+    lockMode: plan.lockModes.get(site) ?? work.lockMode,
+    lockWaitMs: plan.lockWaitsMs.get(site) ?? work.lockWaitMs,
+  });
+  // the plan may move the decision site's stock change into the rounds: it is then prepared
+  // there on its own, and the decision step keeps the rest of the site's work
+  const split = plan.prepareRounds.some((round) => round.includes(decisionSite));
+  return {
+    rounds: plan.prepareRounds,
+    shareOf(site) {
+      if (site !== decisionSite) return planned(site, works.get(site)!);
+      const { gid, orderId, motif, stock, budgetMs } = decision;
+      return planned(site, { gid, orderId, motif, stock, ...(budgetMs === undefined ? {} : { budgetMs }) });
+    },
+    decisionWork: planned(decisionSite, split ? { ...decision, stock: [] } : decision),
+  };
+}

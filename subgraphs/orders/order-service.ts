@@ -9,15 +9,16 @@ import type { CoordinatorDatabase } from '../../lib/db/tables.ts';
 import { TerangaError } from '../../lib/errors.ts';
 import { placement, warehouseOrderFrom } from '../../lib/placement.ts';
 import { SITE_IDS, SITES, siteByCode, type SiteId } from '../../lib/sites.ts';
-import { ClientExportSchema, exportHash, makeGid, type ParticipantVote, type ParticipantWork, type PaymentMethod } from '../../lib/twopc/work.ts';
+import { ClientExportSchema, exportHash, makeGid, type ParticipantWork, type PaymentMethod } from '../../lib/twopc/work.ts';
 import { allocate, type Demand } from './allocation.ts';
-import type { ConcurrencyStrategy } from './concurrency-control.ts';
 import { directoryParticipant, emailTaken, nextClientId, sitesOfClients } from './directory.ts';
 import { Deadline } from '../../lib/deadline.ts';
-import { PaymentUnavailableError, type PaymentProvider } from '../../lib/payments/client.ts';
 import { orderFingerprint } from '../../lib/twopc/intent.ts';
+import type { MachineConfig } from '../../lib/twopc/machine/order-machine.ts';
+import { planShares, type ConcurrencyStrategy } from './concurrency-control.ts';
+import type { OrderDriver, OrderPlanner, Refusal } from './protocol/order-driver.ts';
 import { FENCE_TIMEOUT_MS, SHARE_TIMEOUT_MARGIN_MS, SiteUnavailableError, type RemoteOrder, type SiteClient } from './site-client.ts';
-import type { Outcome, TwoPhaseCommit } from './two-phase-commit.ts';
+import type { TwoPhaseCommit } from './two-phase-commit.ts';
 
 export const MAX_ORDER_LINES = 100;
 export const MAX_LINE_QUANTITY = 10_000;
@@ -27,9 +28,50 @@ const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 /** Control characters: PostgreSQL refuses NUL in text, and none belongs in a name, an email or a key. */
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-export type OrderErrorCode =
-  | 'OUT_OF_STOCK' | 'UNKNOWN_PRODUCT' | 'UNKNOWN_CLIENT' | 'INVALID_QUANTITY' | 'PAYMENT_DECLINED' | 'PAYMENT_UNAVAILABLE'
-  | 'SITE_UNAVAILABLE' | 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'INTERNAL_SERVER_ERROR';
+export const ORDER_ERROR_CODES = [
+  'OUT_OF_STOCK', 'UNKNOWN_PRODUCT', 'UNKNOWN_CLIENT', 'INVALID_QUANTITY', 'PAYMENT_DECLINED', 'PAYMENT_UNAVAILABLE',
+  'SITE_UNAVAILABLE', 'CONFLICT', 'IDEMPOTENCY_KEY_REUSED', 'INTERNAL_SERVER_ERROR',
+] as const;
+export type OrderErrorCode = (typeof ORDER_ERROR_CODES)[number];
+
+/** The code a participant's refusal becomes for the caller and the intent. */
+export function orderFailureCode(voteCode: string): OrderErrorCode {
+  switch (voteCode) {
+    case 'INTERNAL':
+      return 'INTERNAL_SERVER_ERROR';
+    case 'OUT_OF_STOCK':
+    case 'UNKNOWN_PRODUCT':
+    case 'UNKNOWN_CLIENT':
+    case 'SITE_UNAVAILABLE':
+    case 'PAYMENT_DECLINED':
+    case 'PAYMENT_UNAVAILABLE':
+      return voteCode;
+    default:
+      // DEADLINE_EXCEEDED, ABORTED, a constraint that refused the change: another try may pass
+      return 'CONFLICT';
+  }
+}
+
+/** What the caller reads of a failure whose own refusal was not seen (a replay, a pending outcome). */
+const FAILURE_MESSAGES: Readonly<Record<OrderErrorCode, string>> = {
+  OUT_OF_STOCK: 'Out of stock; nothing was charged',
+  UNKNOWN_PRODUCT: 'Unknown product',
+  UNKNOWN_CLIENT: 'Unknown client',
+  INVALID_QUANTITY: 'Invalid quantity',
+  PAYMENT_DECLINED: 'The payment was declined',
+  PAYMENT_UNAVAILABLE: 'The payment provider did not answer in time; nothing was charged',
+  SITE_UNAVAILABLE: "A site did not answer; the order's outcome is pending: retry with the same idempotency key",
+  CONFLICT: 'Concurrent orders conflicted; nothing was charged, retry',
+  IDEMPOTENCY_KEY_REUSED: 'This idempotency key was already used for a different order; nothing was changed',
+  INTERNAL_SERVER_ERROR: 'A site failed to apply the order; nothing was changed',
+};
+
+const outOfStock = (a: { productId: number; available: number; requested: number }): Refusal => ({
+  code: 'OUT_OF_STOCK',
+  message: `Only ${a.available} of product ${a.productId} available, ${a.requested} requested`,
+  productId: a.productId,
+  available: a.available,
+});
 
 export interface OrderError {
   code: OrderErrorCode;
@@ -56,8 +98,10 @@ export interface PlaceOrderInput {
 export interface OrderServiceDeps {
   db: Kysely<CoordinatorDatabase>;
   sites: SiteClient;
+  /** Cancellations and the client directory's changes (registration, move). */
   tpc: TwoPhaseCommit;
-  payments: PaymentProvider;
+  /** Runs each order's protocol machine over the sites and the payment provider. */
+  driver: OrderDriver;
   /** Attempts for an order that meets CONFLICT (a lock not granted, a version that moved). */
   maxAttempts: number;
   /** `timestamp` sends the snapshot's row versions with the work, to be checked at prepare. */
@@ -96,37 +140,19 @@ interface StockSnapshot {
   versions: Map<string, number>;
 }
 
-/** One try at committing an order, with the reads it builds on. */
-interface OrderAttempt {
-  clientId: number;
-  site: SiteId;
-  demands: Demand[];
-  snapshot: StockSnapshot;
-  prices: Map<number, { price: number }>;
-  total: number;
-  method: PaymentMethod;
-  key: string | null;
-  /** 1 for the first try. */
-  attempt: number;
-  /** The order's id, the same for every attempt. */
-  orderId: string;
-  /** The provider's reference of the order's one authorization. */
-  reference: string;
-  deadline: Deadline;
-}
-
-/** committed; retry (a conflict); refused (a definite no); in-doubt (nobody knows yet: void nothing). */
-type AttemptOutcome = { kind: 'committed' } | { kind: 'retry' | 'refused' | 'in-doubt'; result: PlaceOrderResult };
-
 /** An order's whole time budget when the caller sets no deadline (below the gateway's 15 s). */
 export const DEFAULT_ORDER_BUDGET_MS = 9_000;
 /** Kept back from the caller's deadline to settle an unclear outcome (a fence) and answer. */
 export const SETTLE_MARGIN_MS = FENCE_TIMEOUT_MS + SHARE_TIMEOUT_MARGIN_MS + 1_000;
 /** No attempt starts with less than this left. */
-const MIN_ATTEMPT_MS = 300;
-const AUTHORIZE_ATTEMPTS = 3;
+export const MIN_ATTEMPT_MS = 300;
 /** An intent's lease outlives its caller's deadline by this much. */
-const LEASE_MARGIN_MS = SETTLE_MARGIN_MS + 2_000;
+export const LEASE_MARGIN_MS = SETTLE_MARGIN_MS + 2_000;
+
+/** The order machine's settings of the real coordinator. */
+export function orderMachineConfig(maxAttempts: number): MachineConfig {
+  return { maxAttempts, authorizeAttempts: 3, commitRetries: 5, failureCode: orderFailureCode };
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -163,11 +189,11 @@ export class OrderService {
 
   /**
    * Places an order, at most once per idempotency key (see the module comment of
-   * lib/twopc/intent.ts): record the intent at the client's site, authorize the payment once for
-   * the order, then try attempts (one global transaction each) until one commits, a definite
-   * refusal, or the deadline. The decision transaction confirms the intent and queues the capture;
-   * a final failure marks the intent FAILED and queues the void. An attempt whose outcome is
-   * unknown voids nothing: the caller is told to retry with the same key, recovery settles it.
+   * lib/twopc/intent.ts). This method validates and reads (client's site, prices, a first stock
+   * snapshot) and plans each attempt (allocation, works, lock plan); the protocol itself — the
+   * intent, the one authorization, the attempts, the decision, the fence of an unclear outcome,
+   * the final failure — is the order machine (lib/twopc/machine/order-machine.ts), run by the
+   * driver (protocol/order-driver.ts) within the request's deadline.
    */
   async placeOrder(input: PlaceOrderInput, deadlineAt: number | null = null): Promise<PlaceOrderResult> {
     const clientId = positiveId(input.clientId);
@@ -181,6 +207,7 @@ export class OrderService {
     const deadline = new Deadline(Math.min(Date.now() + budget, deadlineAt === null ? Infinity : deadlineAt - SETTLE_MARGIN_MS));
     const site = await this.clientSite(clientId);
     if (!site) return fail('UNKNOWN_CLIENT', `Unknown client ${clientId}`);
+    let planned = false;
     try {
       const ids = demands.map((d) => d.productId);
       const [prices, firstSnapshot] = await Promise.all([this.deps.sites.prices(ids), this.stockSnapshot(site, ids)]);
@@ -189,122 +216,67 @@ export class OrderService {
       const total = demands.reduce((sum, d) => sum + d.quantity * prices.get(d.productId)!.price, 0);
       if (total > MAX_ORDER_TOTAL) return fail('INVALID_QUANTITY', `The order total ${total} FCFA exceeds the ${MAX_ORDER_TOTAL} FCFA limit of one order`);
       const method = input.paymentMethod ?? 'CASH_ON_DELIVERY';
+      const warehouses = warehouseOrderFrom(site);
 
-      const claimed = await this.claimIntent(site, { clientId, key, fingerprint: orderFingerprint(clientId, demands, method), amount: total, method }, deadline);
-      if ('result' in claimed) return claimed.result;
-      const orderId = claimed.orderId;
-      // an order the warehouses cannot serve even now is refused before anything is charged
-      const feasible = allocate(demands, warehouseOrderFrom(site), firstSnapshot.stock);
-      if (!feasible.ok) {
-        return this.giveUp(site, orderId, null, fail('OUT_OF_STOCK', `Only ${feasible.available} of product ${feasible.productId} available, ${feasible.requested} requested`, feasible.productId, feasible.available), false);
+      const planner: OrderPlanner = {
+        // an order the warehouses cannot serve even now is refused before anything is charged
+        feasible: () => {
+          const feasible = allocate(demands, warehouses, firstSnapshot.stock);
+          return feasible.ok ? null : outOfStock(feasible);
+        },
+        plan: async (attempt, orderId, reference) => {
+          if (!planned) this.stats.orders++;
+          planned = true;
+          this.stats.attempts++;
+          const snapshot = attempt === 1 ? firstSnapshot : await this.stockSnapshot(site, ids);
+          const allocation = allocate(demands, warehouses, snapshot.stock);
+          if (!allocation.ok) return outOfStock(allocation);
+          const involved = new Set<SiteId>([site, ...allocation.allocations.map((x) => x.site)]);
+          // every attempt, a one-site one too, has a gid: an unclear outcome is settled by asking
+          const gid = makeGid('order', randomUUID(), site);
+          const budgetMs = Math.max(1, Math.floor(deadline.remainingMs()));
+          const works = new Map<SiteId, ParticipantWork>();
+          for (const s of involved) works.set(s, { gid, orderId, motif: 'COMMANDE', stock: [], budgetMs });
+          const optimistic = this.deps.concurrency === 'timestamp';
+          for (const x of allocation.allocations) {
+            works.get(x.site)!.stock.push({
+              productId: x.productId,
+              delta: -x.quantity,
+              ...(optimistic ? { expectedVersion: snapshot.versions.get(`${x.site}:${x.productId}`)! } : {}),
+            });
+          }
+          works.get(site)!.createOrder = {
+            id: orderId,
+            clientId,
+            total,
+            idempotencyKey: key,
+            payment: { method, reference, amount: total },
+            lines: allocation.allocations.map((x) => ({ productId: x.productId, quantity: x.quantity, unitPrice: prices.get(x.productId)!.price, site: x.site })),
+          };
+          return { gid, ...planShares(this.deps.concurrency ?? 'locking', site, works, attempt) };
+        },
+      };
+      const request = { orderId: randomUUID(), clientId, key, fingerprint: orderFingerprint(clientId, demands, method), amount: total, method, clientSite: site };
+      const result = await this.deps.driver.placeOrder(request, planner, deadline);
+      this.stats.conflicts += result.conflicts;
+      if (result.reply.ok) {
+        if (planned) this.stats.committed++;
+        return { order: orderRef(result.reply.orderId, site), error: null };
       }
-
-      const authorization = await this.authorize(site, orderId, total, method, deadline);
-      if ('result' in authorization) return authorization.result;
-      const reference = authorization.reference;
-
-      this.stats.orders++;
-      let last: PlaceOrderResult = fail('CONFLICT', 'Concurrent orders conflicted; retry');
-      for (let attempt = 1; attempt <= this.deps.maxAttempts; attempt++) {
-        if (deadline.remainingMs() < MIN_ATTEMPT_MS) {
-          last = fail('CONFLICT', 'The order could not be committed before its deadline; nothing was charged');
-          break;
-        }
-        this.stats.attempts++;
-        const snapshot = attempt === 1 ? firstSnapshot : await this.stockSnapshot(site, ids);
-        const outcome = await this.attemptOrder({ clientId, site, demands, snapshot, prices, total, method, key, attempt, orderId, reference, deadline });
-        if (outcome.kind === 'committed') {
-          this.stats.committed++;
-          return { order: orderRef(orderId, site), error: null };
-        }
-        if (outcome.kind === 'in-doubt') return outcome.result;
-        last = outcome.result;
-        if (outcome.kind !== 'retry') break;
-        this.stats.conflicts++;
-        if (attempt < this.deps.maxAttempts) await sleep(Math.min(backoffMs(attempt), deadline.remainingMs()));
-      }
-      return await this.giveUp(site, orderId, reference, last);
+      return this.failure(result.reply.code, result.refusal);
     } catch (error) {
       if (error instanceof SiteUnavailableError) return fail('SITE_UNAVAILABLE', error.message);
       throw error;
     }
   }
 
-  /** Records the order's intent, or answers from the one its key already names. */
-  private async claimIntent(
-    site: SiteId,
-    request: { clientId: number; key: string | null; fingerprint: string; amount: number; method: PaymentMethod },
-    deadline: Deadline,
-  ): Promise<{ orderId: string } | { result: PlaceOrderResult }> {
-    const orderId = randomUUID();
-    for (;;) {
-      // the lease outlives this call's deadline: nobody takes the order over while it may still commit
-      const leaseMs = deadline.remainingMs() + LEASE_MARGIN_MS;
-      const answer = await this.deps.sites.beginOrder(site, { orderId, ...request, leaseMs: Math.max(1, Math.ceil(leaseMs)) }, FENCE_TIMEOUT_MS);
-      switch (answer.outcome) {
-        case 'NEW':
-        case 'TAKEN_OVER':
-          return { orderId: answer.orderId };
-        case 'CONFIRMED':
-          return { result: { order: orderRef(answer.orderId, site), error: null } };
-        case 'FAILED':
-          return { result: fail(answer.code as OrderErrorCode, answer.message) };
-        case 'KEY_REUSED':
-          return { result: fail('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was already used for a different order; nothing was changed') };
-        case 'PENDING':
-          // another call drives this order: wait for its outcome, within this call's deadline
-          if (deadline.remainingMs() < 100) {
-            return { result: fail('SITE_UNAVAILABLE', 'An order with this idempotency key is still in progress; retry with the same key') };
-          }
-          await sleep(Math.min(100, answer.leaseRemainingMs, deadline.remainingMs()));
-      }
+  /** What the caller is told of a failure: the refusal's details when it is the one reported. */
+  private failure(code: string, refusal: Refusal | null): PlaceOrderResult {
+    const reported = (ORDER_ERROR_CODES as readonly string[]).includes(code) ? (code as OrderErrorCode) : 'INTERNAL_SERVER_ERROR';
+    if (refusal && (refusal.code === reported || orderFailureCode(refusal.code) === reported)) {
+      return fail(reported, refusal.message, refusal.productId, refusal.available);
     }
-  }
-
-  /**
-   * Authorizes the order's payment once, keyed by the order id (so every attempt, a retry by the
-   * customer and recovery all meet the same authorization). A provider that does not answer is
-   * retried a few times within the deadline; then the order fails and a VOID is queued, since an
-   * authorization may exist that the answer did not bring back.
-   */
-  private async authorize(site: SiteId, orderId: string, amount: number, method: PaymentMethod, deadline: Deadline): Promise<{ reference: string } | { result: PlaceOrderResult }> {
-    let lastError = '';
-    for (let attempt = 1; attempt <= AUTHORIZE_ATTEMPTS && deadline.remainingMs() >= MIN_ATTEMPT_MS; attempt++) {
-      try {
-        const answer = await this.deps.payments.authorize({ orderId, amount, method, idempotencyKey: orderId }, deadline.remainingMs() - MIN_ATTEMPT_MS / 2);
-        if (!answer.approved) {
-          if (answer.code === 'PAYMENT_DECLINED') return { result: await this.giveUp(site, orderId, null, fail('PAYMENT_DECLINED', answer.reason), false) };
-          // the order's key holds an authorization made for another amount (the prices moved before a
-          // take-over): it is voided, and the order refused
-          return { result: await this.giveUp(site, orderId, null, fail('CONFLICT', `${answer.reason}; retry the order`)) };
-        }
-        if (answer.payment.status !== 'AUTHORIZED') {
-          // never build an order on an authorization that was voided or captured already
-          return { result: await this.giveUp(site, orderId, answer.payment.reference, fail('PAYMENT_DECLINED', `The payment is ${answer.payment.status}, not authorized`), false) };
-        }
-        return { reference: answer.payment.reference };
-      } catch (error) {
-        if (!(error instanceof PaymentUnavailableError)) throw error;
-        lastError = error.message;
-        await sleep(Math.min(50 * 2 ** attempt, deadline.remainingMs()));
-      }
-    }
-    return { result: await this.giveUp(site, orderId, null, fail('PAYMENT_UNAVAILABLE', `${lastError || 'The payment provider did not answer in time'}; nothing was charged`)) };
-  }
-
-  /** The final failure: intent FAILED and the authorization voided, unless the order committed meanwhile. */
-  private async giveUp(site: SiteId, orderId: string, reference: string | null, result: PlaceOrderResult, voidPayment = true): Promise<PlaceOrderResult> {
-    const error = result.error!;
-    try {
-      const status = await this.deps.sites.finalizeOrder(site, { orderId, code: error.code, message: error.message, voidPayment, reference });
-      if (status === 'CONFIRMED') return { order: orderRef(orderId, site), error: null };
-    } catch {
-      // The intent stays PENDING: once its lease expires, recovery finalizes it the same way, but
-      // a retry with the same key may take it over first and commit it. The refusal is not final
-      // until recorded, so the caller hears that the outcome is pending, never the refusal.
-      return fail('SITE_UNAVAILABLE', `Site ${site} did not record the outcome; retry with the same idempotency key`);
-    }
-    return result;
+    return fail(reported, FAILURE_MESSAGES[reported]);
   }
 
   /**
@@ -324,78 +296,6 @@ export class OrderService {
       versions.set(`${level.site}:${level.productId}`, level.version);
     }
     return { stock, versions };
-  }
-
-  private async attemptOrder(attempt: OrderAttempt): Promise<AttemptOutcome> {
-    const { clientId, site, demands, prices, total, method, key, orderId, reference, deadline } = attempt;
-    const { tpc } = this.deps;
-    const { stock, versions } = attempt.snapshot;
-    const warehouses = warehouseOrderFrom(site);
-    const allocation = allocate(demands, warehouses, stock);
-    if (!allocation.ok) {
-      return { kind: 'refused', result: fail('OUT_OF_STOCK', `Only ${allocation.available} of product ${allocation.productId} available, ${allocation.requested} requested`, allocation.productId, allocation.available) };
-    }
-    const involved = new Set<SiteId>([site, ...allocation.allocations.map((a) => a.site)]);
-    // every attempt, a one-site one too, has a gid: an unclear outcome is settled by asking
-    const gid = makeGid('order', randomUUID(), site);
-    const budgetMs = Math.max(1, Math.floor(deadline.remainingMs()));
-    const works = new Map<SiteId, ParticipantWork>();
-    for (const s of involved) works.set(s, { gid, orderId, motif: 'COMMANDE', stock: [], budgetMs });
-    const optimistic = this.deps.concurrency === 'timestamp';
-    for (const a of allocation.allocations) {
-      works.get(a.site)!.stock.push({
-        productId: a.productId,
-        delta: -a.quantity,
-        ...(optimistic ? { expectedVersion: versions.get(`${a.site}:${a.productId}`)! } : {}),
-      });
-    }
-    works.get(site)!.createOrder = {
-      id: orderId,
-      clientId,
-      total,
-      idempotencyKey: key,
-      payment: { method, reference, amount: total },
-      lines: allocation.allocations.map((a) => ({ productId: a.productId, quantity: a.quantity, unitPrice: prices.get(a.productId)!.price, site: a.site })),
-    };
-    const outcome = await tpc.run({ gid, decisionSite: site, works, attempt: attempt.attempt });
-    if (outcome.committed) return { kind: 'committed' };
-    if ('unavailable' in outcome && outcome.inDoubt) {
-      return {
-        kind: 'in-doubt',
-        result: fail('SITE_UNAVAILABLE', `Site ${outcome.unavailable} did not answer; the order's outcome will be settled by recovery (retry with the same idempotency key)`),
-      };
-    }
-    if ('vote' in outcome && outcome.vote.code === 'DUPLICATE' && outcome.vote.existingOrderId) {
-      // the order was confirmed by an earlier attempt whose answer was lost
-      return { kind: 'committed' };
-    }
-    const result = this.failureOf(outcome);
-    return { kind: result.error?.code === 'CONFLICT' && 'vote' in outcome && outcome.vote.code === 'CONFLICT' ? 'retry' : 'refused', result };
-  }
-
-  private failureOf(outcome: Exclude<Outcome, { committed: true }>): PlaceOrderResult {
-    if ('unavailable' in outcome) {
-      return fail('SITE_UNAVAILABLE', outcome.inDoubt
-        ? `Site ${outcome.unavailable} did not answer; the order's outcome will be settled by recovery (retry with the same idempotency key)`
-        : `Site ${outcome.unavailable} is unavailable`);
-    }
-    const vote: ParticipantVote = outcome.vote;
-    const productId = vote.productId === null ? null : Number(vote.productId);
-    switch (vote.code) {
-      case 'DEADLINE_EXCEEDED':
-        return fail('CONFLICT', vote.message ?? 'The order could not be committed before its deadline');
-      case 'INTERNAL':
-        return fail('INTERNAL_SERVER_ERROR', 'A site failed to apply the order; nothing was changed');
-      case 'OUT_OF_STOCK':
-        // the snapshot was stale: another order took the stock in between
-        return fail('OUT_OF_STOCK', vote.message ?? 'Out of stock', productId, vote.available);
-      case 'UNKNOWN_PRODUCT':
-        return fail('UNKNOWN_PRODUCT', vote.message ?? 'Unknown product', productId);
-      case 'UNKNOWN_CLIENT':
-        return fail('UNKNOWN_CLIENT', vote.message ?? 'Unknown client');
-      default:
-        return fail('CONFLICT', vote.message ?? 'Concurrent orders conflicted; retry');
-    }
   }
 
   /** `authorize` sees the order before anything changes, and throws to refuse the cancellation. */

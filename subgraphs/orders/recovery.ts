@@ -15,10 +15,15 @@ import { isSiteId, SITE_IDS, type SiteId } from '../../lib/sites.ts';
 import { parseGid } from '../../lib/twopc/work.ts';
 import { finishLocal, localInDoubt } from './directory.ts';
 import { observeRecovery } from './metrics.ts';
+import type { OrderDriver } from './protocol/order-driver.ts';
 import type { SiteClient } from './site-client.ts';
+
+const ABANDONED_MESSAGE = 'The order was interrupted before it could be confirmed and was given up; nothing was charged. Place it again with a new idempotency key';
 
 export interface RecoveryOptions {
   sites: SiteClient;
+  /** The order machine's driver: settles the sites' prepared shares and the abandoned intents. */
+  driver: OrderDriver;
   db: Kysely<CoordinatorDatabase>;
   /** An undecided prepared transaction older than this is aborted. */
   timeoutMs: number;
@@ -57,6 +62,17 @@ export async function recoverOnce(options: RecoveryOptions, now = Date.now()): P
     if (!parsed || !isSiteId(parsed.decisionSite)) continue;
     // the age by the clock of the server that prepared it (the coordinator's own database: ours)
     const old = (ageMs ?? now - Date.parse(preparedAt)) > options.timeoutMs;
+    if (where !== 'coordinator') {
+      // a share at a site: settled by the order machine (ask, fence with ABORT once presumed dead, apply)
+      const applied = await options.driver.settle(gid, where, parsed.decisionSite, old);
+      if (applied === null) report.pending.push(gid);
+      else {
+        (applied === 'COMMIT' ? report.committed : report.rolledBack).push(gid);
+        options.log(`recovery: ${applied === 'COMMIT' ? 'committed' : 'rolled back'} a prepared transaction`, { gid, at: where });
+      }
+      continue;
+    }
+    // the coordinator's own share (a change of the client directory)
     let decision: 'COMMIT' | 'ABORT' | null = null;
     try {
       decision = await options.sites.decision(parsed.decisionSite, gid);
@@ -71,9 +87,7 @@ export async function recoverOnce(options: RecoveryOptions, now = Date.now()): P
       continue;
     }
     try {
-      if (where === 'coordinator') await finishLocal(options.db, gid, decision === 'COMMIT' ? 'COMMIT' : 'ROLLBACK');
-      else if (decision === 'COMMIT') await options.sites.commitPrepared(where, gid);
-      else await options.sites.rollbackPrepared(where, gid);
+      await finishLocal(options.db, gid, decision === 'COMMIT' ? 'COMMIT' : 'ROLLBACK');
       (decision === 'COMMIT' ? report.committed : report.rolledBack).push(gid);
       options.log(`recovery: ${decision === 'COMMIT' ? 'committed' : 'rolled back'} a prepared transaction`, { gid, at: where });
     } catch (error) {
@@ -88,13 +102,8 @@ export async function recoverOnce(options: RecoveryOptions, now = Date.now()): P
         for (const orderId of await options.sites.expiredIntents(site)) {
           // its last attempt's shares elsewhere were settled above (or will be): the intent's row
           // fences a decision still in flight at this site against this failure
-          const status = await options.sites.finalizeOrder(site, {
-            orderId,
-            code: 'SITE_UNAVAILABLE',
-            message: 'The order was interrupted before it could be confirmed and was given up; nothing was charged. Place it again with a new idempotency key',
-            voidPayment: true,
-            reference: null,
-          });
+          // by the order machine: FAILED with a VOID queued, unless the order committed
+          const status = await options.driver.abandon(orderId, site, ABANDONED_MESSAGE);
           if (status === 'FAILED') {
             report.abandoned.push(orderId);
             options.log('recovery: gave up an interrupted order and voided its authorization', { orderId, site });

@@ -20,7 +20,8 @@ import type { Topology } from '../../lib/topology.ts';
 import type { ConcurrencyStrategy } from './concurrency-control.ts';
 import { sitesOfClients } from './directory.ts';
 import type { Faults } from './faults.ts';
-import { OrderService } from './order-service.ts';
+import { LEASE_MARGIN_MS, MIN_ATTEMPT_MS, OrderService, orderMachineConfig } from './order-service.ts';
+import { OrderDriver } from './protocol/order-driver.ts';
 import { PaymentsClient, type PaymentProvider } from '../../lib/payments/client.ts';
 import { DEADLINE_HEADER, deadlineFrom } from '../../lib/deadline.ts';
 import { startRecoveryLoop } from './recovery.ts';
@@ -60,9 +61,13 @@ export async function createOrdersServer(options: OrdersServerOptions): Promise<
   const concurrency = options.concurrency ?? 'locking';
   const tpc = new TwoPhaseCommit({ sites, faults: options.faults, log, concurrency });
   const payments = options.payments ?? new PaymentsClient({ topology, secret: options.config.internalSecret, timeoutMs: 5_000 });
-  const orders = new OrderService({ db, sites, tpc, payments, maxAttempts: options.maxAttempts ?? 5, concurrency, orderBudgetMs: options.orderBudgetMs });
+  const maxAttempts = options.maxAttempts ?? 5;
+  const driver = new OrderDriver({
+    sites, payments, faults: options.faults, config: orderMachineConfig(maxAttempts), log, leaseMarginMs: LEASE_MARGIN_MS, minAttemptMs: MIN_ATTEMPT_MS,
+  });
+  const orders = new OrderService({ db, sites, tpc, driver, maxAttempts, concurrency, orderBudgetMs: options.orderBudgetMs });
   const recovery = startRecoveryLoop(
-    { sites, db, timeoutMs: options.inDoubtTimeoutMs ?? 10_000, decisionRetentionMs: options.decisionRetentionMs ?? 600_000, log },
+    { sites, driver, db, timeoutMs: options.inDoubtTimeoutMs ?? 10_000, decisionRetentionMs: options.decisionRetentionMs ?? 600_000, log },
     options.recoveryIntervalMs ?? 5_000,
   );
 

@@ -13,7 +13,7 @@
  */
 import type { SiteId } from '../../lib/sites.ts';
 import type { ParticipantVote, ParticipantWork } from '../../lib/twopc/work.ts';
-import { lockPlan, type ConcurrencyStrategy } from './concurrency-control.ts';
+import { planShares, type ConcurrencyStrategy } from './concurrency-control.ts';
 import type { Faults } from './faults.ts';
 import { timePhase, timed } from './metrics.ts';
 import { SiteUnavailableError, type SiteClient } from './site-client.ts';
@@ -56,25 +56,12 @@ export class TwoPhaseCommit {
 
   async run(unplanned: GlobalTransaction): Promise<Outcome> {
     const { sites } = this.options;
-    if (!unplanned.works.has(unplanned.decisionSite)) throw new Error('the decision site has no work');
-    const plan = lockPlan(this.options.concurrency ?? 'locking', unplanned.decisionSite, unplanned.works, unplanned.attempt);
-    const planned = (site: SiteId, work: ParticipantWork): ParticipantWork => ({
-      ...work,
-      lockMode: plan.lockModes.get(site) ?? work.lockMode,
-      lockWaitMs: plan.lockWaitsMs.get(site) ?? work.lockWaitMs,
-    });
-    // the plan may move the decision site's stock change into the rounds: it is then prepared
-    // there on its own, and the decision step keeps the rest of the site's work
-    const split = plan.prepareRounds.some((round) => round.includes(unplanned.decisionSite));
+    const plan = planShares(this.options.concurrency ?? 'locking', unplanned.decisionSite, unplanned.works, unplanned.attempt);
     const tx: GlobalTransaction = {
       ...unplanned,
-      works: new Map([...unplanned.works].map(([site, work]) => [site, planned(site, split && site === unplanned.decisionSite ? { ...work, stock: [] } : work)])),
+      works: new Map([...unplanned.works].map(([site, work]) => [site, site === unplanned.decisionSite ? plan.decisionWork : plan.shareOf(site)])),
     };
-    const shareOf = (site: SiteId): ParticipantWork => {
-      if (site !== tx.decisionSite) return tx.works.get(site)!;
-      const { gid, orderId, motif, stock } = unplanned.works.get(site)!;
-      return planned(site, { gid, orderId, motif, stock });
-    };
+    const shareOf = plan.shareOf;
     const others = [...tx.works].filter(([site]) => site !== tx.decisionSite);
 
     if (others.length === 0 && !tx.local) {
@@ -99,7 +86,7 @@ export class TwoPhaseCommit {
     }
     let yes = 0;
     const preparing = timePhase('prepare');
-    for (const round of plan.prepareRounds) {
+    for (const round of plan.rounds) {
       if (refusal) break;
       await Promise.all(
         round.map(async (site) => {

@@ -90,11 +90,12 @@ export class OrderDriver {
   }
 
   /** Recovery: an intent whose lease expired while PENDING, finalized FAILED (with a VOID) unless it committed. */
-  async abandon(orderId: string, site: SiteId): Promise<'FAILED' | 'CONFIRMED' | null> {
+  async abandon(orderId: string, site: SiteId, message: string): Promise<'FAILED' | 'CONFIRMED' | null> {
     let status: 'FAILED' | 'CONFIRMED' | null = null;
+    const refusal: Refusal = { code: 'SITE_UNAVAILABLE', message, productId: null, available: null };
     await this.drive(abandonedState(orderId, site), null, (_action, event) => {
       if (event?.type === 'finalized') status = event.status;
-    });
+    }, refusal);
     return status;
   }
 
@@ -102,13 +103,14 @@ export class OrderDriver {
     initial: OrderState,
     order: { request: OrderRequest & { method: PaymentMethod }; planner: OrderPlanner; deadline: Deadline } | null,
     observe?: (action: OrderAction, event: OrderEvent | null) => void,
+    initialRefusal: Refusal | null = null,
   ): Promise<DriverResult> {
     const { config } = this.deps;
     return new Promise<DriverResult>((resolve, reject) => {
       let state = initial;
       let inflight = 0;
       let reply: OrderReply | null = null;
-      let refusal: Refusal | null = null;
+      let refusal: Refusal | null = initialRefusal;
       let conflicts = 0;
       let yes = 0;
       let commitsDone = 0;
@@ -116,7 +118,8 @@ export class OrderDriver {
       const plans = new Map<string, AttemptPlan>();
       const commitTries = new Map<string, number>();
       const wait = { ms: 100 };
-      const deadlineTimer = order ? setTimeout(() => feed({ type: 'deadline' }), Math.max(0, order.deadline.remainingMs())) : null;
+      // no attempt starts with less than minAttemptMs left: the machine hears of the deadline then
+      const deadlineTimer = order ? setTimeout(() => feed({ type: 'deadline' }), Math.max(0, order.deadline.remainingMs() - this.deps.minAttemptMs)) : null;
       deadlineTimer?.unref();
 
       const finish = () => {
@@ -149,7 +152,8 @@ export class OrderDriver {
         this.perform(action, state, order, plans, commitTries, {
           onYes: () => this.deps.faults.reached('after-prepare', ++yes),
           onCommitted: () => {
-            if (++commitsDone === 1) this.deps.faults.reached('between-commits');
+            // crash points belong to an order's own run, never to recovery's
+            if (order && ++commitsDone === 1) this.deps.faults.reached('between-commits');
           },
           onRefusal: (r) => {
             refusal = r;
