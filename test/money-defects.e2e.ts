@@ -90,28 +90,42 @@ describe('defects 2 and 3: an unclear outcome is settled by asking, never guesse
     await restart(['orders', 'region-dakar']);
   });
 
-  it('defect 3: a one-site order whose site answers too late is fenced: the caller is told it failed and it never commits', async () => {
+  it('defect 3: a one-site order whose site answers too late is settled by asking: ABORT is recorded before the caller hears of the failure, and it never commits', async () => {
     // the coordinator waits 2 s for a site; the site waits up to 20 s for a row lock
     await restart(['orders', 'region-dakar'], SLOW_SITE);
     // product 125 is ordered by no other suite: Dakar holds some, so the order is Dakar's alone
     const before = await stockAt('dakar', 125);
     expect(before).toBeGreaterThan(0);
+    const k = key();
     const ordersBefore = await sql<{ n: number }>('dakar', 'SELECT count(*)::int AS n FROM commande WHERE client_id = 11');
+    const aborts = async () => (await sql<{ n: number }>('dakar', "SELECT count(*)::int AS n FROM decision_2pc WHERE decision = 'ABORT' AND gid LIKE 'tg:order:%:dakar'"))[0]!.n;
+    const abortsBefore = await aborts();
     const held = await session('dakar');
     try {
       await held.query('BEGIN');
       await held.query('SELECT quantite FROM stock WHERE produit_id = 125 FOR UPDATE');
-      const result = await placeOrder({ clientId: '11', items: [{ productId: '125', quantity: 1 }] });
+      const result = await placeOrder({ clientId: '11', items: [{ productId: '125', quantity: 1 }], idempotencyKey: k });
       expect(result.order).toBeNull();
       expect(result.error?.code).toBe('SITE_UNAVAILABLE');
+      // the site's share is still running (waiting for the row): the failure is not a guess, the
+      // decision site recorded the attempt's ABORT before the caller was told
       expect(await lockWaiters('dakar', '%stock%')).toBeGreaterThan(0);
+      expect(await aborts()).toBe(abortsBefore + 1);
       await held.query('COMMIT');
     } finally {
       await held.end();
     }
-    // the site's transaction, released, meets the ABORT fence and rolls back
+    // the site's transaction, released, meets the ABORT and rolls back
     await until('the site to finish the late share', async () => (await lockWaiters('dakar', '%stock%')) === 0);
     expect(await stockAt('dakar', 125)).toBe(before);
+    expect(await sql<{ n: number }>('dakar', 'SELECT count(*)::int AS n FROM commande WHERE client_id = 11')).toEqual(ordersBefore);
+    // the failure is final and consistent: intent FAILED, the authorization voided, and the
+    // customer's retry with the key is told the same, with no second order
+    const intent = await intentOf('dakar', 11, k);
+    expect(intent).toMatchObject({ statut: 'FAILED', code_erreur: 'SITE_UNAVAILABLE' });
+    await until('the void to reach the provider', async () => (await paymentsOfOrder(intent!.commande_id)).every((p) => p.status === 'VOIDED'));
+    const again = await placeOrder({ clientId: '11', items: [{ productId: '125', quantity: 1 }], idempotencyKey: k });
+    expect(again.error?.code).toBe('SITE_UNAVAILABLE');
     expect(await sql<{ n: number }>('dakar', 'SELECT count(*)::int AS n FROM commande WHERE client_id = 11')).toEqual(ordersBefore);
     await expectStockConserved();
   });

@@ -255,10 +255,12 @@ export class OrderService {
           };
           return { gid, ...planShares(this.deps.concurrency ?? 'locking', site, works, attempt) };
         },
+        conflicted: () => {
+          this.stats.conflicts++;
+        },
       };
       const request = { orderId: randomUUID(), clientId, key, fingerprint: orderFingerprint(clientId, demands, method), amount: total, method, clientSite: site };
       const result = await this.deps.driver.placeOrder(request, planner, deadline);
-      this.stats.conflicts += result.conflicts;
       if (result.reply.ok) {
         if (planned) this.stats.committed++;
         return { order: orderRef(result.reply.orderId, site), error: null };

@@ -39,6 +39,8 @@ export interface OrderPlanner {
   /** Right after the claim: a refusal when the order cannot be served at all (nothing is authorized then). */
   feasible(): Refusal | null;
   plan(attempt: number, orderId: string, reference: string): Promise<AttemptPlan | Refusal>;
+  /** Told at once of each attempt a participant refused with CONFLICT (live counters). */
+  conflicted?(): void;
 }
 
 export interface DriverDeps {
@@ -136,8 +138,10 @@ export class OrderDriver {
       };
       const feed = (event: OrderEvent) => {
         if (over) return;
-        if (event.type === 'voted' && !event.vote.ok && event.vote.code === 'CONFLICT') conflicts++;
-        if (event.type === 'local-committed' && !event.vote.ok && event.vote.code === 'CONFLICT') conflicts++;
+        if ((event.type === 'voted' || event.type === 'local-committed') && !event.vote.ok && event.vote.code === 'CONFLICT') {
+          conflicts++;
+          order?.planner.conflicted?.();
+        }
         const next = step(state, event, config);
         state = next.state;
         for (const action of next.actions) launch(action);
