@@ -107,3 +107,50 @@ describe('prepared transactions across a crash of their server (kill -9)', () =>
     await expectStockConserved();
   });
 });
+
+describe('a PREPARE that reaches a site after its gid was decided (duplicated or late)', () => {
+  // recovery must not settle the test's share before the test does
+  let found: RecoverySettings;
+  beforeAll(async () => {
+    found = await recoverySettings();
+    await recoverySettings({ inDoubtTimeoutMs: 600_000 });
+  });
+  afterAll(() => recoverySettings(found));
+
+  const call = <T>(query: string, variables: Record<string, unknown>, site = 'region-thies') =>
+    graphql<T>(query, variables, { url: serviceUrl(site as 'region-thies'), headers: internalHeaders() });
+
+  it('is refused after COMMIT PREPARED of that gid: the share is not applied twice', async () => {
+    const before = await stockAt('thies', 109);
+    const gid = makeGid('order', randomUUID(), 'dakar');
+    const work = JSON.stringify(stockWork(gid, 109, -1));
+    const first = await call<{ _prepare: { ok: boolean } }>(PREPARE, { w: work });
+    expect(first.data?._prepare.ok).toBe(true);
+    await sql('dakar', "INSERT INTO decision_2pc (gid, decision) VALUES ($1, 'COMMIT')", [gid]);
+    const committed = await call('mutation($gid: String!) { _commitPrepared(gid: $gid) }', { gid });
+    expect(committed.errors).toBeUndefined();
+    expect(await stockAt('thies', 109)).toBe(before - 1);
+
+    const late = await call<{ _prepare: { ok: boolean; code: string | null } }>(PREPARE, { w: work });
+    expect(late.errors).toBeUndefined();
+    expect(late.data?._prepare).toEqual({ ok: false, code: 'ABORTED' });
+    expect(await preparedTransactions()).toEqual([]);
+    expect(await stockAt('thies', 109)).toBe(before - 1);
+
+    // the test's own share has no order: take its ledger line back out so conservation stays checkable
+    await sql('thies', 'UPDATE stock SET quantite = quantite + 1 WHERE produit_id = 109');
+    await sql('thies', "DELETE FROM mouvement_stock WHERE produit_id = 109 AND delta = -1 AND commande_id NOT IN (SELECT commande_id FROM ligne_commande)");
+    await expectStockConserved();
+  });
+
+  it('is refused at a site that holds a decision for that gid (an ABORT fence at the decision site)', async () => {
+    const before = await stockAt('thies', 109);
+    const gid = makeGid('order', randomUUID(), 'thies');
+    await sql('thies', "INSERT INTO decision_2pc (gid, decision) VALUES ($1, 'ABORT')", [gid]);
+    const late = await call<{ _prepare: { ok: boolean; code: string | null } }>(PREPARE, { w: JSON.stringify(stockWork(gid, 109, -1)) });
+    expect(late.data?._prepare).toEqual({ ok: false, code: 'ABORTED' });
+    expect(await preparedTransactions()).toEqual([]);
+    expect(await stockAt('thies', 109)).toBe(before);
+    await expectStockConserved();
+  });
+});

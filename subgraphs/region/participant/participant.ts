@@ -39,6 +39,8 @@ function vote(gid: string | null, refusal: Refusal | null): ParticipantVote {
 }
 
 class DeadlinePassed extends Error {}
+/** The gid already has a decision or a finished share here: its PREPARE is a duplicate or late. */
+class AlreadyDecided extends Error {}
 
 function refusalFromError(error: unknown): Refusal | null {
   const code = (error as { code?: string }).code;
@@ -107,6 +109,7 @@ function runWorkOnConnection(
     } catch (error) {
       await sql`ROLLBACK`.execute(conn).catch(() => {});
       if (error instanceof DeadlinePassed) return vote(work.gid, { code: 'DEADLINE_EXCEEDED', message: 'The caller’s deadline passed: nothing was committed' });
+      if (error instanceof AlreadyDecided) return vote(work.gid, { code: 'ABORTED', message: 'This transaction was already decided here: a late or duplicated PREPARE is refused' });
       const refusal = refusalFromError(error);
       if (refusal) return vote(work.gid, refusal);
       throw error;
@@ -119,6 +122,10 @@ export function prepare(db: Kysely<SiteDatabase>, site: SiteId, work: Participan
   if (!work.gid) throw new Error('prepare needs a gid');
   const gid = work.gid;
   return runWork(db, site, work, options, async (conn) => {
+    // read after the work took its row locks: a COMMIT PREPARED of this gid that held them has
+    // recorded itself by then (finishPrepared), so a duplicate cannot apply the share twice
+    const decided = await conn.selectFrom('decision_2pc').select('gid').where('gid', '=', gid).executeTakeFirst();
+    if (decided) throw new AlreadyDecided();
     await sql`PREPARE TRANSACTION ${sql.lit(gid)}`.execute(conn);
   });
 }
@@ -136,6 +143,10 @@ export function commitLocal(db: Kysely<SiteDatabase>, site: SiteId, work: Partic
 }
 
 async function finishPrepared(db: Kysely<SiteDatabase>, gid: string, verb: 'COMMIT' | 'ROLLBACK'): Promise<boolean> {
+  // a committed share is recorded first (it is the decision's outcome, known before this call):
+  // a late or duplicated PREPARE of the gid finds it and is refused. A rolled-back one needs no
+  // record: a late PREPARE of it finds no COMMIT anywhere and is rolled back (presumed abort).
+  if (verb === 'COMMIT') await db.insertInto('decision_2pc').values({ gid, decision: 'COMMIT' }).onConflict((oc) => oc.column('gid').doNothing()).execute();
   try {
     await sql`${sql.raw(verb)} PREPARED ${sql.lit(gid)}`.execute(db);
     return true;
