@@ -164,6 +164,21 @@ describe('cancelOrder and moveClient', () => {
     expect(await preparedTransactions()).toEqual([]);
   });
 
+  it('cancelOrder of a one-site order is one local transaction with a gid and a decision record', async () => {
+    const before = await stockAt('thies', 101);
+    const placed = await placeOrder({ clientId: '2', items: [{ productId: '101', quantity: 1 }] });
+    expect(placed.error).toBeNull();
+    const cancels = async () => (await sql<{ n: number }>('thies', "SELECT count(*)::int AS n FROM decision_2pc WHERE decision = 'COMMIT' AND gid LIKE 'tg:cancel:%:thies'"))[0]!.n;
+    const recorded = await cancels();
+    const cancelled = await graphql('mutation($id: ID!) { cancelOrder(id: $id) { id } }', { id: placed.order!.id }, { url: serviceUrl('orders'), headers: await asCustomer('2') });
+    expect(cancelled.errors).toBeUndefined();
+    expect(await stockAt('thies', 101)).toBe(before);
+    // an unclear answer of the site could be settled by asking, as for an order
+    expect(await cancels()).toBe(recorded + 1);
+    expect(await preparedTransactions()).toEqual([]);
+    await expectStockConserved();
+  });
+
   it('moveClient moves a Dakar client and their orders to Saint-Louis atomically', async () => {
     const registered = await graphql<{ registerClient: { id: string } }>(
       'mutation($i: RegisterClientInput!) { registerClient(input: $i) { id } }',

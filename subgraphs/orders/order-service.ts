@@ -336,8 +336,9 @@ export class OrderService {
       workOf(warehouse).stock.push({ productId: Number(line.product.id), delta: line.quantity });
     }
     for (let attempt = 1; ; attempt++) {
-      // a fresh gid each attempt: a rollback left to recovery must not meet its retry
-      const gid = works.size > 1 ? makeGid('cancel', attempt === 1 ? gidId : randomUUID(), site) : null;
+      // a fresh gid each attempt: a rollback left to recovery must not meet its retry; a one-site
+      // cancellation has one too, so that an unclear answer is settled by asking (a decision record)
+      const gid = makeGid('cancel', attempt === 1 ? gidId : randomUUID(), site);
       for (const w of works.values()) w.gid = gid;
       const outcome = await this.deps.tpc.run({ gid, decisionSite: site, works, attempt });
       if (outcome.committed) return orderRef(orderId, site);
