@@ -21,7 +21,8 @@ export function citedPaths(markdown: string): { link: string[]; code: string[] }
     .map((m) => m[1]!)
     .filter((target) => !/^[a-z]+:/.test(target) && !target.startsWith('#'))
     .map((target) => decodeURIComponent(target.split('#')[0]!))
-    .filter((target) => target !== '');
+    // a file or folder, not the parentheses of relational algebra (σ[…](Client), w(dakar/141))
+    .filter((target) => /^\.\.?\//.test(target) || /^[\w.-]+\.[a-z]{1,4}$/.test(target));
   const roots = ['bench', 'bin', 'cli', 'clients', 'cluster', 'docker', 'docs', 'gateway', 'lib', 'migrations', 'schema', 'seed', 'services', 'sim', 'sql', 'subgraphs', 'test'];
   const code = [...markdown.matchAll(/`([^`\s]+)`/g)]
     .map((m) => m[1]!)
