@@ -91,6 +91,11 @@ describe('the report cites what exists', () => {
     expect(missing).toEqual([]);
   });
 
+  it.each(docFiles)('every test file docs/%s names by its bare name is in test/', (doc) => {
+    const named = [...read(path.join(DOCS, doc)).matchAll(/`([\w-]+\.(?:test|e2e|compose)\.ts)`/g)].map((m) => m[1]!);
+    expect(named.filter((name) => !existsSync(path.join(REPO_ROOT, 'test', name)))).toEqual([]);
+  });
+
   const claims = parseClaims(read(path.join(DOCS, 'rapport.md')));
 
   it('the claims table has rows with distinct identifiers', () => {
