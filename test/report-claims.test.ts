@@ -98,6 +98,13 @@ describe('the report cites what exists', () => {
 
   const claims = parseClaims(read(path.join(DOCS, 'rapport.md')));
 
+  it('the report has one reference-run section, which the final run replaces as a whole', () => {
+    const report = read(path.join(DOCS, 'rapport.md'));
+    expect(report.split('<!-- run:begin').length - 1).toBe(1);
+    expect(report.split('<!-- run:end -->').length - 1).toBe(1);
+    expect(report.indexOf('<!-- run:begin')).toBeLessThan(report.indexOf('<!-- run:end -->'));
+  });
+
   it('the claims table has rows with distinct identifiers', () => {
     expect(claims.length).toBeGreaterThan(20);
     expect(new Set(claims.map((c) => c.id)).size).toBe(claims.length);
