@@ -58,6 +58,17 @@ async function bothAnswer<T>(calls: [Promise<T>, Promise<T>]): Promise<[T, T]> {
   }
 }
 
+/**
+ * Sessions at `site` waiting for the lock that the prepared transaction `holderGid` holds: a row
+ * lock waits on the holder's transaction id (a prepared transaction keeps it until it is resolved).
+ */
+async function waitersOn(site: SiteId, holderGid: string): Promise<number> {
+  const [row] = await sql<{ n: number }>(site, `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_prepared_xacts p
+     ON l.locktype = 'transactionid' AND l.transactionid = p.transaction
+     WHERE NOT l.granted AND p.gid = $1`, [holderGid]);
+  return row!.n;
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -126,7 +137,7 @@ async function stockOfAB() {
 }
 
 describe('distributed deadlock: two orders locking Dakar and Thiès in opposite orders', () => {
-  it('without any ordering both wait on each other, and the lock timeout ends both waits: both abort, nothing stays prepared', async () => {
+  it('without any ordering the cycle of waits forms across the two sites, and only the lock timeout ends it: both waiting shares vote CONFLICT, nothing stays prepared', async () => {
     const before = await stockOfAB();
     const { x, y } = opposingOrders();
     const wait = (work: ParticipantWork): ParticipantWork => ({ ...work, lockMode: 'WAIT' });
@@ -134,11 +145,24 @@ describe('distributed deadlock: two orders locking Dakar and Thiès in opposite 
     expect(await participant('thies', '_prepare', wait(y.works.get('thies')!))).toMatchObject({ ok: true });
     expect((await preparedTransactions()).sort()).toEqual([x.gid, y.gid].sort());
     // the second shares, as prepares so that neither writes a decision: a cycle of waits across two sites
-    const [xSecond, ySecond] = await bothAnswer([
-      participant('thies', '_prepare', wait({ ...x.works.get('thies')!, createOrder: undefined })),
-      participant('dakar', '_prepare', wait({ ...y.works.get('dakar')!, createOrder: undefined })),
-    ]);
+    let answered = 0;
+    const counted = (call: Promise<ParticipantVote>) => call.finally(() => { answered += 1; });
+    const xSecondCall = counted(participant('thies', '_prepare', wait({ ...x.works.get('thies')!, createOrder: undefined })));
+    const ySecondCall = counted(participant('dakar', '_prepare', wait({ ...y.works.get('dakar')!, createOrder: undefined })));
+    // the cycle forms: at Thiès X's second share waits for Y's prepared share, at Dakar Y's waits
+    // for X's, both at the same time, before either call has answered
+    let cycleSeen = false;
+    while (!cycleSeen && answered === 0) {
+      const [xWaits, yWaits] = await Promise.all([waitersOn('thies', y.gid), waitersOn('dakar', x.gid)]);
+      cycleSeen = xWaits > 0 && yWaits > 0 && answered === 0;
+    }
+    expect(cycleSeen, 'both waits were seen in pg_locks at once, before either share answered').toBe(true);
+    const [xSecond, ySecond] = await bothAnswer([xSecondCall, ySecondCall]);
+    // it ends only when the waiting shares give up at the lock timeout: both vote CONFLICT, no wait
+    // remains, and the shares that held the locks are still prepared (nothing released them)
     expect([xSecond.code, ySecond.code]).toEqual(['CONFLICT', 'CONFLICT']);
+    expect([await waitersOn('thies', y.gid), await waitersOn('dakar', x.gid)]).toEqual([0, 0]);
+    expect((await preparedTransactions()).sort()).toEqual([x.gid, y.gid].sort());
     await finishPrepared('dakar', 'rollback', x.gid);
     await finishPrepared('thies', 'rollback', y.gid);
     expect(await preparedTransactions()).toEqual([]);

@@ -82,11 +82,15 @@ describe('Produit vertical fragmentation', () => {
     expect(await stockWithLedgerAddedBack(rows)).toEqual([...SEED_PRODUCTS].sort((a, b) => a.id - b.id).map(({ id, nom, description, prix, stock }) => ({ id, nom, description, prix, stock })));
   });
 
-  it('keeps only the general information on the products server and only stock at the sites', async () => {
+  it('keeps only the general information on the products server and only stock at each of the three sites', async () => {
     const columns = await sql<{ column_name: string }>('products', "SELECT column_name FROM information_schema.columns WHERE table_name = 'produit' ORDER BY ordinal_position");
     expect(columns.map((c) => c.column_name)).toEqual(['id', 'nom', 'description', 'prix']);
-    const stockColumns = await sql<{ column_name: string }>('dakar', "SELECT column_name FROM information_schema.columns WHERE table_name = 'stock' ORDER BY ordinal_position");
-    expect(stockColumns.map((c) => c.column_name)).toEqual(['produit_id', 'quantite', 'version']);
+    for (const site of SITE_IDS) {
+      const stockColumns = await sql<{ column_name: string }>(site, "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'stock' ORDER BY ordinal_position");
+      expect(stockColumns.map((c) => c.column_name), site).toEqual(['produit_id', 'quantite', 'version']);
+      const produitTables = await sql<{ n: number }>(site, "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'produit'");
+      expect(produitTables[0]!.n, `${site} holds no copy of the general product information`).toBe(0);
+    }
   });
 });
 

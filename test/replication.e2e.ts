@@ -7,6 +7,7 @@
  * The failover scenario moves dakar's primary to dakar-standby; the file fails back at its end so
  * that the suites after it find the original roles.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -375,5 +376,49 @@ describe('failover of the Dakar primary (kill -9, promotion, rebuild, fail back)
       PLACE_ORDER, { i: { clientId: '8', items: [{ productId: '154', quantity: 1 }] } }, { url: serviceUrl('orders'), headers: await asCustomer('8') });
     expect(response.data?.placeOrder.order?.site).toBe('DAKAR');
     await expectStockConserved();
+  });
+});
+
+describe('teranga monitor: a killed primary is failed over with nobody running failover', () => {
+  let monitor: ChildProcess | undefined;
+  let output = '';
+
+  afterAll(async () => {
+    if (monitor && monitor.exitCode === null) {
+      const exited = new Promise((resolve) => monitor!.once('exit', resolve));
+      monitor.kill('SIGTERM');
+      await exited;
+    }
+    // leave thies as the suites after this one expect it: old primary rebuilt, then the original roles
+    const state = readState(topology)!;
+    if (state.primaries.thies === 'thies-standby') {
+      if (state.rebuildPending?.includes('thies')) await rebuildStandby(topology, 'thies');
+      await failover(topology, 'thies');
+    }
+    if (readState(topology)!.rebuildPending?.includes('thies-standby')) await rebuildStandby(topology, 'thies');
+    expect(readState(topology)!.primaries.thies).toBeUndefined();
+  });
+
+  it('detects the dead Thiès primary after the missed probes and promotes thies-standby by itself', async () => {
+    expect(readState(topology)!.primaries.thies).toBeUndefined();
+    monitor = spawn(process.execPath, ['bin/teranga.js', 'monitor', '--interval', '200', '--misses', '3'], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    monitor.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    monitor.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    await until('the monitor to watch the primaries', async () => output.includes('watching'), 300);
+
+    const pid = postmasterPid(serverDataDir(readState(topology)!.pgRoot, 'thies'));
+    expect(pid).not.toBeNull();
+    process.kill(pid!, 'SIGKILL');
+    // the test itself never calls failover: only the monitor can change the recorded roles
+    await until('the monitor to promote thies-standby', async () => readState(topology)!.primaries.thies === 'thies-standby', 600);
+
+    expect(output).toMatch(/thies missed 3 probes: failing thies over to thies-standby/);
+    expect(monitor.exitCode, output).toBeNull();
+    const [role] = await sqlOn<{ standby: boolean }>('thies-standby', 'SELECT pg_is_in_recovery() AS standby');
+    expect(role!.standby).toBe(false);
+    // only the dead primary was failed over
+    expect(readState(topology)!.primaries).toEqual({ thies: 'thies-standby' });
+    const [row] = await sqlOn<{ id: number }>('thies-standby', 'UPDATE client SET nom = nom WHERE id = 2 RETURNING id');
+    expect(row!.id).toBe(2);
   });
 });
