@@ -320,7 +320,7 @@ export async function up(topology: Topology, options: UpOptions = {}): Promise<C
     await startPostgres(ctx, standbys, progress);
     progress(`PostgreSQL: ${topology.postgres.length} servers up in ${seconds(t0)}`);
     await migrateAll(topology, ctx.state, progress);
-    if (options.services ?? true) await startServices(ctx, progress, options.serviceEnv ?? {});
+    if (options.services ?? true) await startServices(ctx, progress, options.serviceEnv ?? {}, (s) => !topology.wan || s.name !== 'wan');
   } catch (error) {
     ctx.failed = true;
     options.progress?.('failed: stopping what this `up` started');
