@@ -4,9 +4,9 @@
  * (`npm run test:wan`). Without TERANGA_WAN the file has nothing to check and skips.
  * Counts are read from the proxy's link counters, never from times.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpointFrom, serviceByName, type NodeService } from '../lib/topology.ts';
-import { topology } from './support/cluster.ts';
+import { recoverySettings, topology, type RecoverySettings } from './support/cluster.ts';
 import { describeCrossings, wanCrossings } from './support/wan-counters.ts';
 
 const CATALOG = '{ product(id: "101") { id name price } }';
@@ -24,6 +24,15 @@ function urlFrom(site: 'dakar' | 'thies' | 'saint-louis', service: NodeService):
 
 describe.skipIf(!topology.wan)('simulated WAN', () => {
   const gateway = serviceByName(topology, 'gateway');
+  // the coordinator's recovery loop calls every site in the background: paused while counting
+  let saved: RecoverySettings;
+  beforeAll(async () => {
+    saved = await recoverySettings();
+    await recoverySettings({ intervalMs: 3_600_000 });
+  });
+  afterAll(async () => {
+    await recoverySettings({ intervalMs: saved.intervalMs });
+  });
 
   it('counts a call from Thiès to the Dakar gateway as one http round trip on that link, and nothing else', async () => {
     await ask(urlFrom('thies', gateway), CATALOG); // warm the gateway's own connections

@@ -2,7 +2,8 @@
  * Round trips across the simulated WAN, read from the proxy's link counters (never from times):
  * `wanCrossings(topology, fn)` zeroes the counters, runs `fn`, and returns what crossed, by kind
  * and by link. For asserting the round-trip budget of a request path (0 for a local request,
- * 1 for an order drawing on other warehouses).
+ * 1 for an order drawing on other warehouses). Background traffic counts too: pause the
+ * coordinator's recovery loop while counting (recoverySettings({ intervalMs }) in test/support/cluster.ts).
  */
 import type { Topology, WanKind } from '../../lib/topology.ts';
 import { readWanCounters, resetWanCounters, totalsByKind } from '../../lib/wan/counters.ts';
