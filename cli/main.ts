@@ -17,6 +17,7 @@ import { registerSimulate } from './commands/simulate.ts';
 import { registerLogs } from './commands/logs.ts';
 import { registerSql } from './commands/sql.ts';
 import { registerPayments } from './commands/payments.ts';
+import { registerWan } from './commands/wan.ts';
 
 process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
 
@@ -36,6 +37,7 @@ registerSimulate(program);
 registerLogs(program);
 registerSql(program);
 registerPayments(program);
+registerWan(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -248,15 +248,16 @@ export function isServiceRunning(service: NodeService, record: ServiceRecord | u
   return isSameProcess(record, service.entry);
 }
 
-async function startServices(ctx: Context, progress: Progress, extraEnv: Record<string, string>): Promise<void> {
+async function startServices(ctx: Context, progress: Progress, extraEnv: Record<string, string>, only?: (s: NodeService) => boolean): Promise<void> {
+  const all = ctx.topology.services.filter(only ?? (() => true));
   // every service of the topology, whatever its kind; the gateway last, as it composes the others at start
   const order: NodeService[][] = [
-    ctx.topology.services.filter((s) => s.kind !== 'gateway'),
-    ctx.topology.services.filter((s) => s.kind === 'gateway'),
+    all.filter((s) => s.kind !== 'gateway'),
+    all.filter((s) => s.kind === 'gateway'),
   ];
   // every port first: a taken one fails the boot before any service is started
   const taken: PortInUseError[] = [];
-  for (const service of ctx.topology.services) {
+  for (const service of all) {
     if (isServiceRunning(service, ctx.state.services[service.name])) continue;
     if (!(await isPortFree(service.port, service.host))) taken.push(portInUse(service.port, service.host, `service "${service.name}"`, 'TERANGA_PORT'));
   }
@@ -312,12 +313,14 @@ export async function up(topology: Topology, options: UpOptions = {}): Promise<C
     for (const server of running.postgres.filter((s) => isRebuildPending(ctx.state, s.name))) {
       progress(`${server.name}: not started: it lost its role in a failover; run \`teranga rebuild-standby ${server.database}\``);
     }
+    // the simulated WAN first: standbys in another city than their primary stream through it
+    if (topology.wan && (options.services ?? true)) await startServices(ctx, progress, options.serviceEnv ?? {}, (s) => s.name === 'wan');
     await startPostgres(ctx, primaries, progress);
     await ensureSlots(ctx);
     await startPostgres(ctx, standbys, progress);
     progress(`PostgreSQL: ${topology.postgres.length} servers up in ${seconds(t0)}`);
     await migrateAll(topology, ctx.state, progress);
-    if (options.services ?? true) await startServices(ctx, progress, options.serviceEnv ?? {});
+    if (options.services ?? true) await startServices(ctx, progress, options.serviceEnv ?? {}, (s) => !topology.wan || s.name !== 'wan');
   } catch (error) {
     ctx.failed = true;
     options.progress?.('failed: stopping what this `up` started');

@@ -7,6 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { PostgresServer, Topology } from '../lib/topology.ts';
+import { endpointFrom } from '../lib/topology.ts';
 import type { PgBinaries } from './pg-binaries.ts';
 import { chownTree, type RunAs } from './os-user.ts';
 import { POSTGRES_SETTINGS } from './postgres-settings.ts';
@@ -89,8 +90,10 @@ export function writeServerConfig(
     lines.push("synchronous_standby_names = ''", "synchronous_commit = 'on'");
   }
   if (upstream) {
+    // under --wan, a standby in another city than its primary streams through the replication link
+    const via = endpointFrom(topology, server.location, upstream, 'replication');
     lines.push(
-      `primary_conninfo = 'host=${upstream.host} port=${upstream.port} user=${topology.pg.user} application_name=${server.name}'`,
+      `primary_conninfo = 'host=${via.host} port=${via.port} user=${topology.pg.user} application_name=${server.name}'`,
       `primary_slot_name = '${slotName(server.name)}'`,
     );
   }

@@ -9,7 +9,8 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SITE_IDS, SITES, type SiteId } from './sites.ts';
+import { SITE_IDS, SITES, isSiteId, type SiteId } from './sites.ts';
+import { parseRttOverride, rttBetween, siteRttMatrix, type RttMatrix } from './wan/model.ts';
 
 export { SITE_IDS, SITES, type SiteId } from './sites.ts';
 
@@ -31,13 +32,19 @@ export interface PostgresServer {
   /** The role it was configured with; failover may promote a standby at run time. */
   readonly role: 'primary' | 'standby';
   readonly site: SiteId | null;
+  /**
+   * The city it runs in (see LOCATIONS): a site's fragment and its standby in that site's city,
+   * products, coordinator and payments in Dakar. Under the simulated WAN, processes of different
+   * locations talk through the WAN links.
+   */
+  readonly location: SiteId;
   readonly host: string;
   readonly port: number;
   /** For a standby: the primary it streams from. */
   readonly upstream: string | null;
 }
 
-export type ServiceName = 'gateway' | 'products-subgraph' | 'orders' | `region-${SiteId}` | 'payments';
+export type ServiceName = 'gateway' | 'products-subgraph' | 'orders' | `region-${SiteId}` | 'payments' | 'wan';
 
 export interface NodeService {
   /** `service`: a plain HTTP service outside the supergraph (the payment provider). */
@@ -46,6 +53,8 @@ export interface NodeService {
   /** Subgraph name in the supergraph (`regions` for every regional process). */
   readonly subgraph: 'products' | 'orders' | 'regions' | null;
   readonly site: SiteId | null;
+  /** The city it runs in (see PostgresServer.location). */
+  readonly location: SiteId;
   /** The address others use to reach it. */
   readonly host: string;
   /** The address it binds: its host locally, every interface in a container. */
@@ -67,6 +76,34 @@ export interface Topology {
   readonly pg: { readonly user: string; readonly password: string; readonly database: string };
   readonly postgres: readonly PostgresServer[];
   readonly services: readonly NodeService[];
+  /** The simulated WAN (`teranga up --wan`), or null: every process talks directly. */
+  readonly wan: WanPlan | null;
+}
+
+export type WanKind = 'http' | 'sql' | 'replication';
+
+/** One WAN link: a listener at `port` that forwards to `target`, as if from `from`'s city. */
+export interface WanLink {
+  /** `thies->region-dakar`, `dakar->thies-standby/replication` */
+  readonly id: string;
+  readonly from: SiteId;
+  readonly to: SiteId;
+  readonly kind: WanKind;
+  /** Name of the target server or service. */
+  readonly target: string;
+  readonly targetHost: string;
+  readonly targetPort: number;
+  /** Where the proxy listens. */
+  readonly host: string;
+  readonly port: number;
+  readonly rttMs: number;
+}
+
+export interface WanPlan {
+  readonly rtt: RttMatrix;
+  readonly links: readonly WanLink[];
+  /** The proxy process's HTTP port: /health, /counters (GET), /counters/reset (POST). */
+  readonly controlUrl: string;
 }
 
 export interface TopologyOptions {
@@ -77,6 +114,20 @@ export interface TopologyOptions {
   pgPort?: number;
   dataDir?: string;
   host?: string;
+  /** Turns the simulated WAN on, with these RTT overrides (TERANGA_WAN_RTT_MS syntax). */
+  wan?: { readonly rttOverride?: string; readonly port?: number } | null;
+  /** Where each database's standby runs, when not with its primary (TERANGA_STANDBY_SITES). */
+  standbyLocations?: Partial<Record<DatabaseRole, SiteId>>;
+}
+
+/**
+ * Where the processes without a site of their own run: Dakar, the capital, the largest customer
+ * base and the country's best-connected city (the landing point of the submarine cables).
+ */
+export const CENTRAL_LOCATION: SiteId = 'dakar';
+
+function locationOf(database: DatabaseRole): SiteId {
+  return isSiteId(database) ? database : CENTRAL_LOCATION;
 }
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -98,8 +149,8 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
     const standbyName = `${database}-standby`;
     const port = (offset: number) => (network === 'compose' ? PG_COMPOSE_PORT : pgPort + 2 * i + offset);
     return [
-      { kind: 'postgres', name: database, database, role: 'primary', site, host: hostOf(database), port: port(0), upstream: null },
-      { kind: 'postgres', name: standbyName, database, role: 'standby', site, host: hostOf(standbyName), port: port(1), upstream: database },
+      { kind: 'postgres', name: database, database, role: 'primary', site, location: locationOf(database), host: hostOf(database), port: port(0), upstream: null },
+      { kind: 'postgres', name: standbyName, database, role: 'standby', site, location: options.standbyLocations?.[database] ?? locationOf(database), host: hostOf(standbyName), port: port(1), upstream: database },
     ] as const;
   });
 
@@ -115,7 +166,7 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
     const listenHost = network === 'compose' ? '0.0.0.0' : host;
     const port = servicePort + offset;
     const url = kind === 'service' ? `http://${host}:${port}` : `http://${host}:${port}/graphql`;
-    return { kind, name, subgraph, site, host, listenHost, port, url, entry };
+    return { kind, name, subgraph, site, location: site ?? CENTRAL_LOCATION, host, listenHost, port, url, entry };
   };
 
   const services: NodeService[] = [
@@ -127,16 +178,20 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
     ),
     // offsets 0–5 are the supergraph's processes, 20 the benchmarks' baseline
     service('payments', 6, 'service', null, null, 'services/payments/index.ts'),
+    // offset 25: the WAN proxy's control port, when the WAN is simulated
+    ...(options.wan ? [service('wan', 25, 'service', null, null, 'lib/wan/main.ts')] : []),
   ];
 
   const baselineHost = network === 'compose' ? 'baseline' : localHost;
   const baseline = {
-    pg: { kind: 'postgres', name: 'baseline', database: 'products', role: 'primary', site: null, host: baselineHost, port: network === 'compose' ? PG_COMPOSE_PORT : pgPort + 20, upstream: null } as const,
+    pg: { kind: 'postgres', name: 'baseline', database: 'products', role: 'primary', site: null, location: CENTRAL_LOCATION, host: baselineHost, port: network === 'compose' ? PG_COMPOSE_PORT : pgPort + 20, upstream: null } as const,
     servicePort: servicePort + 20,
   };
 
+  const wan = options.wan ? wanPlan(postgres, services, options.wan.rttOverride, options.wan.port ?? pgPort + 100, localHost) : null;
   return Object.freeze({
     network,
+    wan,
     baseline,
     root: REPO_ROOT,
     dataDir: path.resolve(REPO_ROOT, options.dataDir ?? '.teranga'),
@@ -144,6 +199,85 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
     postgres: Object.freeze(postgres),
     services: Object.freeze(services),
   });
+}
+
+/**
+ * Every WAN link: from each site to each server and service located elsewhere (sql, http), and
+ * between the two servers of a database located apart (replication, both ways, since a failover
+ * turns the pair around). Ports from `base` in this order, so every process computes the same plan.
+ */
+function wanPlan(postgres: readonly PostgresServer[], services: readonly NodeService[], rttOverride: string | undefined, base: number, host: string): WanPlan {
+  const rtt = siteRttMatrix(parseRttOverride(rttOverride));
+  const links: WanLink[] = [];
+  const add = (from: SiteId, to: SiteId, kind: WanKind, target: { name: string; host: string; port: number }) => {
+    links.push(Object.freeze({
+      id: `${from}->${target.name}${kind === 'replication' ? '/replication' : ''}`,
+      from, to, kind, target: target.name, targetHost: target.host, targetPort: target.port,
+      host, port: base + links.length, rttMs: rttBetween(rtt, from, to),
+    }));
+  };
+  for (const from of SITE_IDS) {
+    for (const server of postgres) if (server.location !== from) add(from, server.location, 'sql', server);
+    for (const service of services) if (service.name !== 'wan' && service.location !== from) add(from, service.location, 'http', service);
+  }
+  for (const server of postgres) {
+    for (const other of postgres) {
+      if (other.database === server.database && other.name !== server.name && other.location !== server.location) add(server.location, other.location, 'replication', other);
+    }
+  }
+  const control = services.find((s) => s.name === 'wan');
+  return Object.freeze({ rtt, links: Object.freeze(links), controlUrl: control ? control.url : '' });
+}
+
+/** The WAN link a process at `from` uses to reach `target`, or null when it connects directly. */
+export function wanLinkFrom(topology: Topology, from: SiteId | null, target: { readonly name: string; readonly kind?: string }, kind?: WanKind): WanLink | null {
+  if (!topology.wan || from === null) return null;
+  const wanted: WanKind = kind ?? (target.kind === 'postgres' ? 'sql' : 'http');
+  return topology.wan.links.find((l) => l.from === from && l.target === target.name && l.kind === wanted) ?? null;
+}
+
+/**
+ * THE function every connection goes through: the host and port a process located at `from`
+ * (null: the operator's tools, always direct) dials to reach a server or service. Same city, or no
+ * simulated WAN: the target itself; otherwise the listener of the WAN link from→target.
+ */
+export function endpointFrom(
+  topology: Topology,
+  from: SiteId | null,
+  target: PostgresServer | NodeService,
+  kind?: WanKind,
+): { readonly host: string; readonly port: number } {
+  const link = wanLinkFrom(topology, from, target, kind);
+  return link ? { host: link.host, port: link.port } : { host: target.host, port: target.port };
+}
+
+/**
+ * The topology as a process located at `site` sees it: every server and service at another
+ * location is addressed through its WAN link (endpointFrom), so connection strings and URLs built
+ * from it cross the simulated WAN. Identity when the WAN is off.
+ */
+export function topologySeenFrom(topology: Topology, site: SiteId | null): Topology {
+  if (!topology.wan || site === null) return topology;
+  const postgres = topology.postgres.map((s) => ({ ...s, ...endpointFrom(topology, site, s) }));
+  const services = topology.services.map((s): NodeService => {
+    if (s.location === site || s.name === 'wan') return s;
+    const { host, port } = endpointFrom(topology, site, s);
+    const url = s.url.replace(`//${s.host}:${s.port}`, `//${host}:${port}`);
+    return { ...s, host, port, url };
+  });
+  return Object.freeze({ ...topology, postgres: Object.freeze(postgres), services: Object.freeze(services) });
+}
+
+function parseStandbyLocations(raw: string | undefined): Partial<Record<DatabaseRole, SiteId>> {
+  const out: Partial<Record<DatabaseRole, SiteId>> = {};
+  for (const item of (raw ?? '').split(',').map((i) => i.trim()).filter(Boolean)) {
+    const [database, site] = item.split('=').map((p) => p.trim());
+    if (!database || !(DATABASE_ROLES as readonly string[]).includes(database) || !site || !isSiteId(site)) {
+      throw new Error(`TERANGA_STANDBY_SITES: "${item}" is not "database=site" (databases: ${DATABASE_ROLES.join(', ')}; sites: ${SITE_IDS.join(', ')})`);
+    }
+    out[database as DatabaseRole] = site;
+  }
+  return out;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -159,9 +293,22 @@ function intFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
 /**
  * The topology this process runs in, from the environment:
  * `TERANGA_NETWORK` (local|compose), `TERANGA_PORT` (gateway port, default 4000),
- * `TERANGA_PG_PORT` (first PostgreSQL port, default 15400), `TERANGA_HOME` (data directory, default .teranga).
+ * `TERANGA_PG_PORT` (first PostgreSQL port, default 15400), `TERANGA_HOME` (data directory, default .teranga),
+ * `TERANGA_WAN=1` (the simulated WAN, `teranga up --wan`; `TERANGA_WAN_RTT_MS` overrides the RTT model,
+ * `TERANGA_WAN_PORT` the first link port, default TERANGA_PG_PORT + 100),
+ * `TERANGA_STANDBY_SITES` (`thies=dakar`: where a database's standby runs, default with its primary).
+ * In a service process (`TERANGA_SERVICE`), the topology is seen from the service's location
+ * (topologySeenFrom): addresses in other cities are their WAN links' listeners.
  */
 export function topologyFromEnv(env: NodeJS.ProcessEnv = process.env): Topology {
+  const topology = directTopologyFromEnv(env);
+  // a service sees the others from its own city: under --wan its connections cross the WAN links
+  const self = topology.services.find((s) => s.name === env.TERANGA_SERVICE);
+  return self && self.name !== 'wan' ? topologySeenFrom(topology, self.location) : topology;
+}
+
+/** topologyFromEnv() without the service's point of view: every address direct (the WAN proxy's view). */
+export function directTopologyFromEnv(env: NodeJS.ProcessEnv = process.env): Topology {
   const network = env.TERANGA_NETWORK ?? 'local';
   if (network !== 'local' && network !== 'compose') {
     throw new Error(`TERANGA_NETWORK must be "local" or "compose", got "${network}"`);
@@ -171,6 +318,8 @@ export function topologyFromEnv(env: NodeJS.ProcessEnv = process.env): Topology 
     servicePort: intFromEnv(env, 'TERANGA_PORT'),
     pgPort: intFromEnv(env, 'TERANGA_PG_PORT'),
     dataDir: env.TERANGA_HOME,
+    wan: env.TERANGA_WAN === '1' ? { rttOverride: env.TERANGA_WAN_RTT_MS, port: intFromEnv(env, 'TERANGA_WAN_PORT') } : null,
+    standbyLocations: parseStandbyLocations(env.TERANGA_STANDBY_SITES),
   });
 }
 

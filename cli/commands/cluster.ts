@@ -19,8 +19,11 @@ export function registerCluster(program: Command): void {
     .option('--foreground', 'stay attached; Ctrl-C stops what this launcher started (everything, unless the cluster was already running)')
     .option('--no-services', 'start the PostgreSQL servers only')
     .option('--async-replication', 'standbys replicate asynchronously: commits do not wait for them (also switches a running cluster)')
+    .option('--wan', 'simulate the WAN: every connection between processes of different cities crosses a delay proxy with that pair\'s RTT (lib/wan/model.ts; TERANGA_WAN_RTT_MS overrides); `teranga wan` shows the links')
     .option('--sync-replication', 'commits wait until the standby has applied them (the default for a new cluster; also switches a running cluster)')
-    .action(async (opts: { foreground?: boolean; services: boolean; asyncReplication?: boolean; syncReplication?: boolean }) => {
+    .action(async (opts: { foreground?: boolean; services: boolean; wan?: boolean; asyncReplication?: boolean; syncReplication?: boolean }) => {
+      // inherited by the supervisor and every service it starts
+      if (opts.wan) process.env.TERANGA_WAN = '1';
       const topology = topologyFromEnv();
       if (opts.asyncReplication && opts.syncReplication) throw new Error('--async-replication and --sync-replication exclude each other');
       // neither flag: keep the mode the cluster already runs in
