@@ -32,13 +32,18 @@ process.env.TERANGA_DECISION_RETENTION_MS = '7200000';
  * Two tiers, by file suffix:
  * - `test/**\/*.test.ts`: pure logic and generated files, no cluster; files run in parallel;
  * - `test/**\/*.e2e.ts`: real PostgreSQL servers and services over real connections, one cluster
- *   booted for the tier (globalSetup) and stopped after it; one file at a time;
+ *   booted for the tier (globalSetup, in the background while the unit files run) and stopped
+ *   after it; the files that disrupt the cluster or assert on all of it run alone, the others
+ *   side by side (test/support/e2e-turns.ts);
  * - `test/launcher.e2e.ts`: the `teranga` command on a cluster of its own, beside the e2e files.
  */
 export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 180_000,
+    // the e2e files mostly wait on the cluster's processes: more workers than cores, so that the
+    // unit files run during the boot, and the launcher's and shared e2e files beside the others
+    maxWorkers: 3,
     sequence: { sequencer: LauncherFirst },
     projects: [
       {
@@ -52,9 +57,10 @@ export default defineConfig({
           include: ['test/**/*.e2e.ts'],
           exclude: ['test/launcher.e2e.ts'],
           globalSetup: ['test/support/global-setup.ts'],
-          // the files share one cluster and assert on its data: one after another, each holding a
-          // lock (not fileParallelism: false, which would also hold back the launcher's file)
-          setupFiles: ['test/support/one-file-at-a-time.ts'],
+          // the files share one cluster: each waits for its boot, then for its turn (a lock, not
+          // fileParallelism: false, which would also hold back the launcher's and the unit files):
+          // the disruptive ones alone, the others side by side (SHARED_FILES)
+          setupFiles: ['test/support/e2e-turns.ts'],
         },
       },
       {

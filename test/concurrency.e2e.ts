@@ -9,7 +9,7 @@ import { localSecrets } from '../cluster/secrets.ts';
 import type { SiteId } from '../lib/sites.ts';
 import { makeGid, type ParticipantVote, type ParticipantWork } from '../lib/twopc/work.ts';
 import { simulate } from '../sim/simulator.ts';
-import { finalizeIntent, recordIntent } from './support/orders.ts';
+import { finalizeIntent, lockWaiters, recordIntent } from './support/orders.ts';
 import type { ConcurrencyStrategy } from '../subgraphs/orders/concurrency-control.ts';
 import { SiteClient } from '../subgraphs/orders/site-client.ts';
 import { TwoPhaseCommit, type Outcome } from '../subgraphs/orders/two-phase-commit.ts';
@@ -69,7 +69,16 @@ async function waitersOn(site: SiteId, holderGid: string): Promise<number> {
   return row!.n;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Resolves once a session at Dakar or Thiès waits for a lock (polled until `stop` resolves). */
+async function someoneWaitsForALock(stop: Promise<void>): Promise<void> {
+  let stopped = false;
+  void stop.then(() => (stopped = true));
+  while (!stopped) {
+    const waiting = await Promise.all((['dakar', 'thies'] as const).map((site) => lockWaiters(site, '%')));
+    if (waiting.some((n) => n > 0)) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -171,7 +180,7 @@ describe('distributed deadlock: two orders locking Dakar and Thiès in opposite 
 
   // The same two orders through the coordinator's own two-phase commit, scripted into the
   // interleaving that deadlocks: Y starts once X holds A, and X's decision step (which wants B)
-  // goes ahead only once Y's first call has answered, or has been waiting for a while.
+  // goes ahead only once Y's first call has answered, or once Y waits for a lock.
   it.each<[ConcurrencyStrategy, string]>([
     ['locking', 'the first attempts wait briefly and give up with CONFLICT; the ordered retry commits: both commit in the end'],
     ['timestamp', 'nothing waits: each either commits or is refused CONFLICT at once, at most one commits'],
@@ -187,7 +196,7 @@ describe('distributed deadlock: two orders locking Dakar and Thiès in opposite 
       before: async (gid, call) => {
         if (gid === x.gid && call === 'commitLocal') {
           xHoldsA.resolve();
-          await Promise.race([yFirstCallAnswered.promise, sleep(500)]);
+          await Promise.race([yFirstCallAnswered.promise, someoneWaitsForALock(yFirstCallAnswered.promise)]);
         }
       },
       after: (gid) => {

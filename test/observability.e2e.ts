@@ -10,7 +10,7 @@ import { localSecrets } from '../cluster/secrets.ts';
 import { INTERNAL_SECRET_HEADER } from '../lib/config.ts';
 import { createLogger, scrubLogLine } from '../lib/service/logger.ts';
 import { gatewayOrigin, graphql, serviceUrl, topology } from './support/cluster.ts';
-import { serviceLogLines, serviceLogTexts, servicesThatSaw, settle } from './support/logs.ts';
+import { logsCaughtUp, serviceLogLines, serviceLogTexts, servicesThatSaw, untilServicesSaw } from './support/logs.ts';
 import { asAdmin, asCustomer, customerToken } from './support/tokens.ts';
 
 const metricsUrl = (service: string) => {
@@ -42,7 +42,7 @@ describe('one request id across the services', () => {
     const requestId = `obs-${randomUUID()}`;
     const response = await graphql('{ products(limit: 2) { id stock } }', {}, { headers: { 'x-request-id': requestId } });
     expect(response.errors).toBeUndefined();
-    await settle();
+    await logsCaughtUp();
     expect(servicesThatSaw(requestId)).toEqual(['gateway', 'products-subgraph', 'region-dakar', 'region-saint-louis', 'region-thies']);
     const line = serviceLogLines('region-thies').find((l) => l.requestId === requestId)!;
     expect(line).toMatchObject({ service: 'region-thies', route: '/graphql', status: 200, caller: 'anonymous' });
@@ -56,8 +56,7 @@ describe('one request id across the services', () => {
       { headers: { ...(await asCustomer('3')), 'x-request-id': requestId } },
     );
     expect(placed.errors).toBeUndefined();
-    await settle();
-    const saw = servicesThatSaw(requestId);
+    const saw = await untilServicesSaw(requestId, ['gateway', 'orders', 'region-saint-louis', 'products-subgraph']).catch(() => servicesThatSaw(requestId));
     expect(saw).toEqual(expect.arrayContaining(['gateway', 'orders', 'region-saint-louis', 'products-subgraph']));
     const coordinatorCalls = serviceLogLines('region-saint-louis').filter((l) => l.requestId === requestId && l.caller === 'internal');
     expect(coordinatorCalls.length).toBeGreaterThan(0);
@@ -134,7 +133,7 @@ describe('no secret in a log line', () => {
     await graphql('mutation($i: RegisterClientInput!) { registerClient(input: $i) { id } }', { i: { name: 'Leak Check', city: 'Dakar', email: `${email} broken` } });
     await graphql('{ _inDoubt { gid } }', {}, { url: serviceUrl('region-dakar'), headers: { [INTERNAL_SECRET_HEADER]: 'a-wrong-secret-that-is-long' } });
     await fetch(`${gatewayOrigin()}/api/products/101`, { headers: { authorization: `Bearer ${token}x` } });
-    await settle();
+    await logsCaughtUp();
 
     const secrets = localSecrets(topology);
     const keyBody = (pem: string) => pem.split('\n').filter((l) => l && !l.startsWith('-----')).join('');

@@ -68,41 +68,48 @@ describe('participant API access', () => {
 });
 
 describe('prepared transactions across a crash of their server (kill -9)', () => {
-  // The share must survive until the test has seen it: recovery presumes nothing dead meanwhile.
+  // The shares must survive until the test has seen them: recovery presumes nothing dead meanwhile.
   let found: RecoverySettings;
+  // One crash for both decisions: a share of each is prepared at Thiès (on two products, so that
+  // neither waits for the other's row lock), Thiès is killed and started again, and recovery
+  // resolves each as its decision site says.
+  const cases = { COMMIT: { productId: 109, change: -2 }, ABORT: { productId: 110, change: 0 } } as const;
+  const shares = new Map<keyof typeof cases, { gid: string; before: number }>();
   beforeAll(async () => {
     found = await recoverySettings();
     await recoverySettings({ inDoubtTimeoutMs: 600_000 });
-  });
-  afterAll(() => recoverySettings(found));
-
-  it.each([
-    ['COMMIT', -2],
-    ['ABORT', 0],
-  ])('a share prepared at Thiès before the crash is resolved after restart as the decision site says: %s', async (decision, expectedChange) => {
-    const before = await stockAt('thies', 109);
-    const gid = makeGid('order', randomUUID(), 'dakar');
-    const prepared = await graphql<{ _prepare: { ok: boolean } }>(PREPARE, { w: JSON.stringify(stockWork(gid, 109, -2)) }, { url: serviceUrl('region-thies'), headers: internalHeaders() });
-    expect(prepared.data?._prepare.ok).toBe(true);
+    for (const [decision, { productId }] of Object.entries(cases) as [keyof typeof cases, (typeof cases)[keyof typeof cases]][]) {
+      const before = await stockAt('thies', productId);
+      const gid = makeGid('order', randomUUID(), 'dakar');
+      const prepared = await graphql<{ _prepare: { ok: boolean } }>(PREPARE, { w: JSON.stringify(stockWork(gid, productId, -2)) }, { url: serviceUrl('region-thies'), headers: internalHeaders() });
+      expect(prepared.data?._prepare.ok).toBe(true);
+      shares.set(decision, { gid, before });
+    }
 
     await killPostgres('thies');
     await up(topology);
     const survived = await sql<{ gid: string }>('thies', 'SELECT gid FROM pg_prepared_xacts');
-    expect(survived.map((r) => r.gid)).toEqual([gid]);
+    expect(survived.map((r) => r.gid).sort()).toEqual([...shares.values()].map((s) => s.gid).sort());
 
-    if (decision === 'COMMIT') await sql('dakar', "INSERT INTO decision_2pc (gid, decision) VALUES ($1, 'COMMIT')", [gid]);
+    await sql('dakar', "INSERT INTO decision_2pc (gid, decision) VALUES ($1, 'COMMIT')", [shares.get('COMMIT')!.gid]);
     // recovery takes up a share once it is older than the in-doubt timeout (no coordinator is
     // still driving it): from now on, rather than after the default 10 s
     await recoverySettings({ inDoubtTimeoutMs: 0 });
     expect(await untilNoPrepared()).toEqual([]);
     await recoverySettings({ inDoubtTimeoutMs: 600_000 });
-    expect(await stockAt('thies', 109)).toBe(before + expectedChange);
+  });
+  afterAll(() => recoverySettings(found));
+
+  it.each(['COMMIT', 'ABORT'] as const)('a share prepared at Thiès before the crash is resolved after restart as the decision site says: %s', async (decision) => {
+    const { productId, change } = cases[decision];
+    const { gid, before } = shares.get(decision)!;
+    expect(await stockAt('thies', productId)).toBe(before + change);
     const [recorded] = await sql<{ decision: string }>('dakar', 'SELECT decision FROM decision_2pc WHERE gid = $1', [gid]);
     expect(recorded!.decision).toBe(decision);
     if (decision === 'COMMIT') {
       // the test's own share has no order: take its ledger line back out so conservation stays checkable
-      await sql('thies', 'UPDATE stock SET quantite = quantite + 2 WHERE produit_id = 109');
-      await sql('thies', "DELETE FROM mouvement_stock WHERE produit_id = 109 AND delta = -2 AND commande_id NOT IN (SELECT commande_id FROM ligne_commande)");
+      await sql('thies', 'UPDATE stock SET quantite = quantite + 2 WHERE produit_id = $1', [productId]);
+      await sql('thies', 'DELETE FROM mouvement_stock WHERE produit_id = $1 AND delta = -2 AND commande_id NOT IN (SELECT commande_id FROM ligne_commande)', [productId]);
     }
     await expectStockConserved();
   });

@@ -11,7 +11,7 @@ import type { RunningServer } from '../lib/service/subgraph-server.ts';
 import { createGateway } from '../gateway/server.ts';
 import { DEFAULT_QUERY_LIMITS } from '../gateway/query-limits.ts';
 import { graphql, topology, type GraphQLResponse } from './support/cluster.ts';
-import { servicesThatSaw, settle } from './support/logs.ts';
+import { logsCaughtUp, servicesThatSaw } from './support/logs.ts';
 import { quietLogger } from './support/quiet-logger.ts';
 import { asAdmin, testTokenVerifier } from './support/tokens.ts';
 
@@ -22,7 +22,7 @@ async function traced(query: string, variables: Record<string, unknown> = {}): P
   const response = (await graphql(query, variables, {
     headers: { ...(await asAdmin()), 'x-teranga-debug-routing': '1', 'x-request-id': requestId },
   })) as Routed;
-  await settle();
+  await logsCaughtUp();
   return { response, requestId };
 }
 

@@ -17,14 +17,17 @@ import type { SiteId } from '../lib/sites.ts';
 import type { RegionContext } from '../subgraphs/region/context.ts';
 import { createRegionServer } from '../subgraphs/region/server.ts';
 import { graphql, sql, topology, type GraphQLResponse } from './support/cluster.ts';
+import { ownClient, ownProduct, type OwnClient, type OwnProduct } from './support/fixtures.ts';
 import { quietLogger } from './support/quiet-logger.ts';
 import { asAdmin, testTokenVerifier } from './support/tokens.ts';
 
 const servers: Partial<Record<SiteId, RunningServer>> = {};
 const statements: Record<SiteId, number> = { dakar: 0, thies: 0, 'saint-louis': 0 };
 
-/** Orders written at thies for the order tests: client 2 has two, client 6 one. */
+/** Orders written at thies for the order tests: the file's own Thiès client `two` has two, `one` one. */
 const orders = { older: randomUUID(), newer: randomUUID(), other: randomUUID() };
+let owners: { two: OwnClient; one: OwnClient };
+let restocked: OwnProduct;
 
 beforeAll(async () => {
   for (const site of ['thies', 'dakar'] as const) {
@@ -37,13 +40,15 @@ beforeAll(async () => {
     });
     servers[site] = await server.listen(0);
   }
+  owners = { two: await ownClient('Thiès', 'region-orders-two'), one: await ownClient('Thiès', 'region-orders-one') };
+  restocked = await ownProduct({ thies: 12 }, 10_000, 'region-restock');
   await sql(
     'thies',
     `INSERT INTO commande (id, client_id, statut, total, created_at) VALUES
-       ($1, 2, 'CONFIRMEE', 1250000, now() - interval '2 hours'),
-       ($2, 2, 'ANNULEE', 75000, now() - interval '1 hour'),
-       ($3, 6, 'CONFIRMEE', 30000, now() - interval '1 hour')`,
-    [orders.older, orders.newer, orders.other],
+       ($1, $4, 'CONFIRMEE', 1250000, now() - interval '2 hours'),
+       ($2, $4, 'ANNULEE', 75000, now() - interval '1 hour'),
+       ($3, $5, 'CONFIRMEE', 30000, now() - interval '1 hour')`,
+    [orders.older, orders.newer, orders.other, Number(owners.two.id), Number(owners.one.id)],
   );
   await sql(
     'thies',
@@ -63,6 +68,7 @@ beforeAll(async () => {
 afterAll(async () => {
   // lines and payments go with their order (ON DELETE CASCADE)
   await sql('thies', 'DELETE FROM commande WHERE id = ANY($1::uuid[])', [Object.values(orders)]).catch(() => {});
+  await restocked?.remove();
   await Promise.all(Object.values(servers).map((s) => s.stop()));
 });
 
@@ -212,11 +218,15 @@ describe('region subgraph: restock', () => {
   const RESTOCK = `mutation ($productId: ID!, $site: Site!, $quantity: Int!) {
     restock(productId: $productId, site: $site, quantity: $quantity) { productId site quantity }
   }`;
-  const PRODUCT = 166;
+  // the file's own product, stocked at Thiès only (removed with its ledger lines after the file)
+  let PRODUCT: number;
+  beforeAll(() => {
+    PRODUCT = restocked.id;
+  });
 
   const snapshot = async () => {
     const [stock] = await sql<{ quantite: number; version: number }>('thies', 'SELECT quantite, version FROM stock WHERE produit_id = $1', [PRODUCT]);
-    const [ledger] = await sql<{ last: number | null }>('thies', 'SELECT max(id) AS last FROM mouvement_stock');
+    const [ledger] = await sql<{ last: number | null }>('thies', 'SELECT max(id) AS last FROM mouvement_stock WHERE produit_id = $1', [PRODUCT]);
     return { quantity: stock!.quantite, version: stock!.version, lastMovement: ledger!.last ?? 0 };
   };
 
@@ -246,14 +256,13 @@ describe('region subgraph: restock', () => {
 
   it('adds the quantity and writes one ledger line, in one transaction', async () => {
     const before = await snapshot();
-    let written: { id: number; delta: number; motif: string; commande_id: string | null }[] = [];
-    try {
+    {
       const { data, errors, statements: count } = await run('thies', RESTOCK, { productId: String(PRODUCT), site: 'THIES', quantity: 7 });
       expect(errors).toBeUndefined();
       expect(data?.restock).toEqual({ productId: String(PRODUCT), site: 'THIES', quantity: before.quantity + 7 });
       // BEGIN, UPDATE, INSERT, COMMIT
       expect(count).toBe(4);
-      written = await sql('thies', 'SELECT id, delta, motif, commande_id FROM mouvement_stock WHERE id > $1 AND produit_id = $2', [
+      const written = await sql<{ id: number; delta: number; motif: string; commande_id: string | null }>('thies', 'SELECT id, delta, motif, commande_id FROM mouvement_stock WHERE id > $1 AND produit_id = $2', [
         before.lastMovement,
         PRODUCT,
       ]);
@@ -261,13 +270,7 @@ describe('region subgraph: restock', () => {
         { delta: 7, motif: 'REAPPROVISIONNEMENT', commande_id: null },
       ]);
       expect((await snapshot()).quantity).toBe(before.quantity + 7);
-    } finally {
-      // undo: the quantity, the ledger line, and the version the two updates bumped (unless someone else moved it)
-      await sql('thies', 'UPDATE stock SET quantite = quantite - 7 WHERE produit_id = $1', [PRODUCT]);
-      await sql('thies', 'DELETE FROM mouvement_stock WHERE id = ANY($1::bigint[])', [written.map((w) => w.id)]);
-      await sql('thies', 'UPDATE stock SET version = $2 WHERE produit_id = $1 AND version = $3', [PRODUCT, before.version, before.version + 2]);
     }
-    expect(await snapshot()).toEqual({ ...before, lastMovement: expect.any(Number) });
   });
 });
 
@@ -275,7 +278,7 @@ describe('region subgraph: orders', () => {
   it('serves a client\'s orders newest first, with lines, payment and client', async () => {
     const { data, errors } = await run(
       'thies',
-      `{ client(id: "2") { orders {
+      `{ client(id: "${owners.two.id}") { orders {
           id site status total createdAt
           lines { product { id } quantity unitPrice site }
           payment { status method amount reference }
@@ -286,7 +289,8 @@ describe('region subgraph: orders', () => {
     const all: { id: string; createdAt: string }[] = data?.client.orders ?? [];
     const times = all.map((o) => Date.parse(o.createdAt));
     expect(times).toEqual([...times].sort((a, b) => b - a));
-    // other tests may have left orders of their own for this client: look at ours only
+    // the file's own client: its orders are the ones written above
+    expect(all.map((o) => o.id).sort()).toEqual([orders.newer, orders.older].sort());
     const [newer, older] = all.filter((o) => o.id === orders.newer || o.id === orders.older) as Record<string, any>[];
     expect(newer).toMatchObject({
       id: orders.newer,
@@ -295,7 +299,7 @@ describe('region subgraph: orders', () => {
       total: 75000,
       lines: [{ product: { id: '103' }, quantity: 1, unitPrice: 75000, site: 'THIES' }],
       payment: { status: 'REFUNDED', method: 'CARD', amount: 75000, reference: 'test-card-2' },
-      client: { id: '2', name: 'Awa Diop' },
+      client: { id: owners.two.id, name: 'Client region-orders-two' },
     });
     expect(older).toMatchObject({
       id: orders.older,
@@ -318,7 +322,7 @@ describe('region subgraph: orders', () => {
     );
     expect(errors).toBeUndefined();
     const withOrders = data?.clients.filter((c: { orders: unknown[] }) => c.orders.length > 0).map((c: { id: string }) => c.id);
-    expect(withOrders).toEqual(expect.arrayContaining(['2', '6']));
+    expect(withOrders).toEqual(expect.arrayContaining([owners.two.id, owners.one.id]));
     // clients, orders, lines, payments; Order.client is served by the listed clients
     expect(count).toBe(4);
   });
@@ -326,7 +330,7 @@ describe('region subgraph: orders', () => {
   it('finds an order by id on its own site only; a malformed id is null, not an error', async () => {
     const query = `query ($id: ID!) { order(id: $id) { id status client { id } } }`;
     const own = await run('thies', query, { id: orders.other.toUpperCase() });
-    expect(own.data?.order).toEqual({ id: orders.other, status: 'CONFIRMED', client: { id: '6' } });
+    expect(own.data?.order).toEqual({ id: orders.other, status: 'CONFIRMED', client: { id: owners.one.id } });
     const elsewhere = await run('dakar', query, { id: orders.other });
     expect(elsewhere.data?.order).toBeNull();
     const malformed = await run('thies', query, { id: 'not-a-uuid' });

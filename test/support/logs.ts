@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { topology } from './cluster.ts';
+import { serviceUrl, topology } from './cluster.ts';
 
 export interface LogLine {
   readonly service?: string;
@@ -45,7 +45,42 @@ export function servicesThatSaw(requestId: string): string[] {
   return [...serviceLogTexts()].filter(([, text]) => text.includes(`"requestId":"${requestId}"`)).map(([name]) => name).sort();
 }
 
-/** Logs are written synchronously, but a service may still be finishing its line: wait a little. */
-export async function settle(ms = 300): Promise<void> {
-  await new Promise((r) => setTimeout(r, ms));
+/** Polls `check` until it holds; fails with `what` after `timeoutMs`. */
+async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Waits until each of `services` has logged a line with this request id (a service writes its line as it answers). */
+export async function untilServicesSaw(requestId: string, services: readonly string[]): Promise<string[]> {
+  await until(`${services.join(', ')} to log request ${requestId}`, () => {
+    const saw = servicesThatSaw(requestId);
+    return services.every((s) => saw.includes(s));
+  });
+  return servicesThatSaw(requestId);
+}
+
+/** The services a catalogue read reaches: the fence of logsCaughtUp. */
+const FENCED = ['gateway', 'products-subgraph', 'region-dakar', 'region-saint-louis', 'region-thies'] as const;
+let fences = 0;
+
+/**
+ * Waits until the gateway, the products subgraph and every region have written the lines of the
+ * requests made before, so that a test may assert that a service did not see a request: a fence
+ * request (a catalogue read, which reaches each of them) is sent after them, and each service
+ * writes its lines in the order it answers, so once every one of them has logged the fence, the
+ * lines of the earlier requests are there too.
+ */
+export async function logsCaughtUp(): Promise<void> {
+  const requestId = `fence-${process.pid}-${++fences}-${Date.now()}`;
+  const response = await fetch(serviceUrl('gateway'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+    body: JSON.stringify({ query: '{ products(limit: 1) { id stock } }' }),
+  });
+  if (!response.ok) throw new Error(`the fence request answered ${response.status}`);
+  await untilServicesSaw(requestId, FENCED);
 }
