@@ -4,19 +4,24 @@
  */
 import pg from 'pg';
 import { connectionString, type Topology } from '../lib/topology.ts';
+import { answeringServers } from './servers.ts';
 
+/** Every server that answers: after a failover the old primary may be down until its rebuild. */
 async function eachServer<T>(topology: Topology, sql: string): Promise<T[]> {
-  return Promise.all(
-    topology.postgres.map(async (server) => {
+  const rows = await Promise.all(
+    (await answeringServers(topology)).map(async (server) => {
       const client = new pg.Client({ connectionString: connectionString(topology, server) });
       await client.connect();
       try {
-        return (await client.query(sql)).rows[0] as T;
+        // the payments database keeps no statement statistics
+        const { rowCount } = await client.query("SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'");
+        return rowCount ? ((await client.query(sql)).rows[0] as T) : null;
       } finally {
         await client.end();
       }
     }),
   );
+  return rows.filter((r): r is Awaited<T> => r !== null) as T[];
 }
 
 export async function resetStatements(topology: Topology): Promise<void> {

@@ -19,7 +19,8 @@ import { chownTree, serverIdentity } from '../../cluster/os-user.ts';
 import { initTemplate, startServer, stopServer, writeServerConfig } from '../../cluster/postgres-server.ts';
 import { warehouseOrderFrom } from '../../lib/placement.ts';
 import { SITES, type SiteId } from '../../lib/sites.ts';
-import { connectionString, primaryOf, type Topology } from '../../lib/topology.ts';
+import { connectionString, type Topology } from '../../lib/topology.ts';
+import { onPrimary } from '../servers.ts';
 
 const typeDefs = `#graphql
   enum Site { DAKAR THIES SAINT_LOUIS }
@@ -45,18 +46,15 @@ export interface Baseline {
 
 /** Copies the catalogue, stock and clients from the running cluster into the baseline database. */
 async function loadData(topology: Topology, baseline: pg.Pool): Promise<void> {
-  const coordinator = new pg.Client({ connectionString: connectionString(topology, primaryOf(topology, 'coordinator')) });
-  await coordinator.connect();
-  try {
+  // the coordinator's current primary: after a failover, its promoted standby
+  await onPrimary(topology, 'coordinator', async (coordinator) => {
     const produits = (await coordinator.query<ProductRow>('SELECT id, nom, description, prix FROM fdw_products.produit')).rows;
     const stock = (await coordinator.query<StockRow>('SELECT produit_id, site, quantite FROM stock_global')).rows;
     const clients = (await coordinator.query('SELECT id, nom, ville, email FROM client')).rows as { id: number; nom: string; ville: string; email: string }[];
     await baseline.query('INSERT INTO produit SELECT * FROM jsonb_to_recordset($1) AS x(id integer, nom text, description text, prix integer)', [JSON.stringify(produits)]);
     await baseline.query('INSERT INTO stock SELECT * FROM jsonb_to_recordset($1) AS x(produit_id integer, site text, quantite integer)', [JSON.stringify(stock)]);
     await baseline.query('INSERT INTO client SELECT * FROM jsonb_to_recordset($1) AS x(id integer, nom text, ville text, email text)', [JSON.stringify(clients)]);
-  } finally {
-    await coordinator.end();
-  }
+  });
 }
 
 async function placeOrder(pool: pg.Pool, input: { clientId: string; items: { productId: string; quantity: number }[] }, clientSites: Map<number, SiteId>) {
