@@ -59,8 +59,11 @@ export interface NodeService {
 
 export interface Topology {
   readonly network: Network;
-  /** The single-node baseline the benchmarks compare against: one PostgreSQL, one GraphQL server. */
-  readonly baseline: { readonly pg: PostgresServer; readonly servicePort: number };
+  /**
+   * The single-node baseline the benchmarks compare against: one PostgreSQL, one GraphQL server,
+   * and the PostgreSQL's standby, so that it commits with the cluster's durability.
+   */
+  readonly baseline: { readonly pg: PostgresServer; readonly standby: PostgresServer; readonly servicePort: number };
   readonly root: string;
   /** Where the local cluster keeps data directories, logs and its state file. */
   readonly dataDir: string;
@@ -125,13 +128,14 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
     ...SITE_IDS.map((site, i) =>
       service(`region-${site}`, 3 + i, 'subgraph', 'regions', site, 'subgraphs/region/index.ts'),
     ),
-    // offsets 0–5 are the supergraph's processes, 20 the benchmarks' baseline
+    // offsets 0–5 are the supergraph's processes, 20 the benchmarks' baseline (PostgreSQL: 20 and 21)
     service('payments', 6, 'service', null, null, 'services/payments/index.ts'),
   ];
 
   const baselineHost = network === 'compose' ? 'baseline' : localHost;
   const baseline = {
     pg: { kind: 'postgres', name: 'baseline', database: 'products', role: 'primary', site: null, host: baselineHost, port: network === 'compose' ? PG_COMPOSE_PORT : pgPort + 20, upstream: null } as const,
+    standby: { kind: 'postgres', name: 'baseline-standby', database: 'products', role: 'standby', site: null, host: baselineHost, port: network === 'compose' ? PG_COMPOSE_PORT + 1 : pgPort + 21, upstream: 'baseline' } as const,
     servicePort: servicePort + 20,
   };
 
