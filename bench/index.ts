@@ -14,16 +14,18 @@ import { placement } from '../lib/placement.ts';
 import { SITES } from '../lib/sites.ts';
 import { serviceByName, topologyFromEnv, type Topology } from '../lib/topology.ts';
 import { SEED_CLIENTS } from '../seed/clients.ts';
+import { CLIENTS_SERVED, CLIENTS_TOTAL, splitStock, splitStockFixed } from '../seed/stock-split.ts';
 import { figuresOf } from '../sim/simulation-report.ts';
 import { simulate, type SimulationReport, type SimulationStrategy } from '../sim/simulator.ts';
 import { startBaseline, type Baseline } from './baseline/server.ts';
 import { bearer } from './credentials.ts';
 import { BENCH_CLIENT, fixtureSet, localArticle, prepareFixtures } from './fixtures.ts';
 import { fmt, mergeLoads, post, ratioRow, runLoad, summarize, type LoadResult, type Summary } from './load.ts';
+import { measurePlacement } from './placement.ts';
 import { runReplicationBench } from './replication.ts';
 import { countStatements, resetStatements } from './statements.ts';
 
-const SECTIONS = ['read', 'breakdown', 'locality', 'write', 'batching', 'contention', 'replication'] as const;
+const SECTIONS = ['read', 'breakdown', 'locality', 'write', 'batching', 'placement', 'contention', 'replication'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values: flags } = parseArgs({
@@ -231,6 +233,18 @@ async function batching() {
   console.log(`  sites: ${Object.values(SITES).map((s) => s.code).join(', ')}; target: equal (ratio 1.00×)`);
 }
 
+/** The share of orders needing more than one warehouse under the fixed split and the demand split (no cluster needed). */
+function placementSection() {
+  const orders = 400;
+  const before = measurePlacement(splitStockFixed, { orders });
+  const after = measurePlacement(splitStock, { orders });
+  const pct = (n: number, of: number) => `${fmt((100 * n) / of)} %`;
+  console.log(`\n== 4b. stock placement: ${orders} orders of 1–3 articles by seed clients drawn uniformly (sites' shares of orders = shares of clients ${Object.entries(CLIENTS_SERVED).map(([s, n]) => `${s} ${n}/${CLIENTS_TOTAL}`).join(', ')}), allocated as the orders subgraph does, until half the stock is gone`);
+  console.log(`${''.padEnd(44)} ${'before (50/30/20)'.padStart(18)} ${'after (by clients)'.padStart(18)}`);
+  console.log(`${'orders served by more than one site'.padEnd(44)} ${pct(before.multiSite, before.orders).padStart(18)} ${pct(after.multiSite, after.orders).padStart(18)}`);
+  console.log(`${'orders served (partly) away from home'.padEnd(44)} ${pct(before.awayFromHome, before.orders).padStart(18)} ${pct(after.awayFromHome, after.orders).padStart(18)}`);
+}
+
 async function contention() {
   const levels = [1, 10];
   console.log(`\n== 5a. contention: the concurrency simulator, ${SIMULATED_ORDERS} orders, 16 in flight, K hot products (1: worst)`);
@@ -284,6 +298,7 @@ async function main(t: Topology) {
     if (wants('locality')) await locality();
     if (baseline && wants('write')) await writePath(baseline);
     if (wants('batching')) await batching();
+    if (wants('placement')) placementSection();
   } finally {
     await baseline?.stop();
   }
