@@ -20,7 +20,8 @@ import { simulate, type SimulationReport, type SimulationStrategy } from '../sim
 import { startBaseline, type Baseline } from './baseline/server.ts';
 import { bearer } from './credentials.ts';
 import { BENCH_CLIENT, fixtureSet, localArticle, prepareFixtures } from './fixtures.ts';
-import { fmt, mergeLoads, post, ratioRow, runLoad, summarize, type LoadResult, type Summary } from './load.ts';
+import { fmt, mergeLoads, percentile, post, ratioRow, runLoad, summarize, type LoadResult, type Summary } from './load.ts';
+import { onPrimary } from './servers.ts';
 import { measurePlacement } from './placement.ts';
 import { runReplicationBench } from './replication.ts';
 import { countStatements, resetStatements } from './statements.ts';
@@ -29,7 +30,7 @@ const SECTIONS = ['read', 'breakdown', 'locality', 'write', 'batching', 'placeme
 type Section = (typeof SECTIONS)[number];
 
 const { values: flags } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, only: { type: 'string', default: SECTIONS.join(',') } },
+  options: { quick: { type: 'boolean', default: false }, only: { type: 'string', default: SECTIONS.join(',') }, record: { type: 'string' } },
 });
 const quick = flags.quick;
 const only = new Set(flags.only.split(',').map((s) => s.trim()));
@@ -140,6 +141,40 @@ async function readBreakdown(baseline: Baseline) {
     const summary = await load(url, 1, Math.min(READS, 300), () => request);
     console.log(`  ${label.padEnd(58)} ${fmt(summary.p50).padStart(7)} ms`);
   }
+}
+
+/**
+ * Where a one-site order's time goes: the same order through the gateway and straight to the
+ * orders subgraph (the gateway's hop, its planning and its entity fetch), the SQL statements it
+ * runs at the client's site, and a bare commit on that site's primary (the synchronous standby's
+ * replay wait that every commit pays).
+ */
+async function orderBreakdown() {
+  const customer = await bearer(topology, { clientId: BENCH_CLIENT.id });
+  const items = fixtureSet(0).oneSite.map((id) => ({ productId: String(id), quantity: 1 }));
+  const request = () => ({ q: PLACE, v: { i: { clientId: String(BENCH_CLIENT.id), items } }, h: customer });
+  const orders = serviceByName(topology, 'orders').url;
+  const n = Math.min(ORDERS, 100);
+  const viaGateway = await load(gateway, 1, n, request);
+  const direct = await load(orders, 1, n, request);
+  await resetStatements(topology);
+  await send(gateway, request());
+  const statements = await countStatements(topology, { database: BENCH_CLIENT.site });
+  const commitMs = await onPrimary(topology, BENCH_CLIENT.site, async (c) => {
+    const times: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const t0 = performance.now();
+      await c.query("SELECT pg_logical_emit_message(true, 'teranga-bench', '')");
+      times.push(performance.now() - t0);
+    }
+    return percentile(times, 50);
+  });
+  console.log('\n== 1c. write path, piece by piece: a one-site order of three articles, p50, 1 client');
+  console.log(`  ${'through the gateway'.padEnd(58)} ${fmt(viaGateway.p50).padStart(7)} ms`);
+  console.log(`  ${'straight to the orders subgraph (no gateway hop)'.padEnd(58)} ${fmt(direct.p50).padStart(7)} ms`);
+  console.log(`  ${'  so the gateway hop, planning and entity fetch'.padEnd(58)} ${fmt(viaGateway.p50 - direct.p50).padStart(7)} ms`);
+  console.log(`  ${'a bare commit at the client site (sync standby replay)'.padEnd(58)} ${fmt(commitMs, 2).padStart(7)} ms`);
+  console.log(`  ${'SQL statements on the data tables at the client site'.padEnd(58)} ${String(statements).padStart(7)}`);
 }
 
 async function locality() {
@@ -295,6 +330,7 @@ async function main(t: Topology) {
   try {
     if (baseline && wants('read')) await readPath(baseline);
     if (baseline && wants('breakdown')) await readBreakdown(baseline);
+    if (wants('breakdown')) await orderBreakdown();
     if (wants('locality')) await locality();
     if (baseline && wants('write')) await writePath(baseline);
     if (wants('batching')) await batching();
@@ -306,4 +342,27 @@ async function main(t: Topology) {
   if (wants('replication')) await replication();
 }
 
+/**
+ * `--record docs/benchmarks-run.md`: also writes everything printed, under the commit and the date
+ * of this run, to the file docs/benchmarks.md includes, so every figure there comes from one run.
+ */
+const printed: string[] = [];
+if (flags.record) {
+  const log = console.log.bind(console);
+  console.log = (...args: unknown[]) => {
+    printed.push(args.map(String).join(' '));
+    log(...args);
+  };
+}
 await main(topology);
+if (flags.record) {
+  const { execFileSync } = await import('node:child_process');
+  const { writeFileSync } = await import('node:fs');
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: topology.root, encoding: 'utf8' }).trim();
+  const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: topology.root, encoding: 'utf8' }).trim() ? ' (with uncommitted changes)' : '';
+  writeFileSync(
+    flags.record,
+    `<!-- written by \`npm run bench -- ${process.argv.slice(2).join(' ')}\`; do not edit -->\n` +
+      `Run of commit \`${commit}\`${dirty}, ${new Date().toISOString()}:\n\n\`\`\`text\n${printed.join('\n')}\n\`\`\`\n`,
+  );
+}

@@ -3,7 +3,7 @@
  * be served by standbys).
  */
 import pg from 'pg';
-import { connectionString, type Topology } from '../lib/topology.ts';
+import { connectionString, type DatabaseRole, type Topology } from '../lib/topology.ts';
 import { answeringServers } from './servers.ts';
 
 /** Every server that answers: after a failover the old primary may be down until its rebuild. */
@@ -32,12 +32,15 @@ export async function resetStatements(topology: Topology): Promise<void> {
  * Statements on the data tables run since the reset: the pools' role probes and recovery's scans
  * of pg_prepared_xacts run on timers, whatever the request.
  */
-export async function countStatements(topology: Topology): Promise<number> {
+export async function countStatements(topology: Topology, options: { database?: DatabaseRole } = {}): Promise<number> {
+  const scope = options.database ? { ...topology, postgres: topology.postgres.filter((s) => s.database === options.database) } : topology;
   const rows = await eachServer<{ calls: number }>(
-    topology,
+    scope,
     `SELECT coalesce(sum(calls), 0)::int AS calls FROM pg_stat_statements
      WHERE query ~* '\\m(produit|stock|client|commande|ligne_commande|paiement|mouvement_stock)\\M'
        AND query NOT ILIKE '%pg_stat_statements%'
+       -- the payment relay's capture, after the order and on its own timer
+       AND query NOT ILIKE 'update "paiement" set "statut"%'
        AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
   );
   return rows.reduce((sum, r) => sum + r.calls, 0);
