@@ -3,9 +3,10 @@
  * served by exactly one site or by exactly three. Written straight to the databases (with
  * ledger lines) and topped up before every run; they are ordinary products afterwards.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { SITE_IDS, type SiteId } from '../lib/sites.ts';
-import { connectionString, primaryOf, type Topology } from '../lib/topology.ts';
+import type { Topology } from '../lib/topology.ts';
+import { onPrimary } from './servers.ts';
 
 export interface Fixture {
   id: number;
@@ -45,14 +46,9 @@ export const FIXTURES: readonly Fixture[] = Array.from({ length: FIXTURE_SETS },
 
 const STOCK = 1_000_000;
 
-async function onServer<T>(topology: Topology, role: 'products' | 'coordinator' | SiteId, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: connectionString(topology, primaryOf(topology, role)) });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
+/** Writes go to the database's current primary, found as the services find it (after a failover, the promoted standby). */
+function onServer<T>(topology: Topology, role: 'products' | 'coordinator' | SiteId, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  return onPrimary(topology, role, fn);
 }
 
 export async function prepareFixtures(topology: Topology): Promise<void> {

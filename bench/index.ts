@@ -14,20 +14,23 @@ import { placement } from '../lib/placement.ts';
 import { SITES } from '../lib/sites.ts';
 import { serviceByName, topologyFromEnv, type Topology } from '../lib/topology.ts';
 import { SEED_CLIENTS } from '../seed/clients.ts';
+import { CLIENTS_SERVED, CLIENTS_TOTAL, splitStock, splitStockFixed } from '../seed/stock-split.ts';
 import { figuresOf } from '../sim/simulation-report.ts';
 import { simulate, type SimulationReport, type SimulationStrategy } from '../sim/simulator.ts';
 import { startBaseline, type Baseline } from './baseline/server.ts';
 import { bearer } from './credentials.ts';
 import { BENCH_CLIENT, fixtureSet, localArticle, prepareFixtures } from './fixtures.ts';
-import { fmt, mergeLoads, post, ratioRow, runLoad, summarize, type LoadResult, type Summary } from './load.ts';
+import { fmt, mergeLoads, percentile, post, ratioRow, runLoad, summarize, type LoadResult, type Summary } from './load.ts';
+import { onPrimary } from './servers.ts';
+import { measurePlacement } from './placement.ts';
 import { runReplicationBench } from './replication.ts';
 import { countStatements, resetStatements } from './statements.ts';
 
-const SECTIONS = ['read', 'breakdown', 'locality', 'write', 'batching', 'contention', 'replication'] as const;
+const SECTIONS = ['read', 'breakdown', 'locality', 'write', 'batching', 'placement', 'contention', 'replication'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values: flags } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, only: { type: 'string', default: SECTIONS.join(',') } },
+  options: { quick: { type: 'boolean', default: false }, only: { type: 'string', default: SECTIONS.join(',') }, record: { type: 'string' } },
 });
 const quick = flags.quick;
 const only = new Set(flags.only.split(',').map((s) => s.trim()));
@@ -140,6 +143,40 @@ async function readBreakdown(baseline: Baseline) {
   }
 }
 
+/**
+ * Where a one-site order's time goes: the same order through the gateway and straight to the
+ * orders subgraph (the gateway's hop, its planning and its entity fetch), the SQL statements it
+ * runs at the client's site, and a bare commit on that site's primary (the synchronous standby's
+ * replay wait that every commit pays).
+ */
+async function orderBreakdown() {
+  const customer = await bearer(topology, { clientId: BENCH_CLIENT.id });
+  const items = fixtureSet(0).oneSite.map((id) => ({ productId: String(id), quantity: 1 }));
+  const request = () => ({ q: PLACE, v: { i: { clientId: String(BENCH_CLIENT.id), items } }, h: customer });
+  const orders = serviceByName(topology, 'orders').url;
+  const n = Math.min(ORDERS, 100);
+  const viaGateway = await load(gateway, 1, n, request);
+  const direct = await load(orders, 1, n, request);
+  await resetStatements(topology);
+  await send(gateway, request());
+  const statements = await countStatements(topology, { database: BENCH_CLIENT.site });
+  const commitMs = await onPrimary(topology, BENCH_CLIENT.site, async (c) => {
+    const times: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const t0 = performance.now();
+      await c.query("SELECT pg_logical_emit_message(true, 'teranga-bench', '')");
+      times.push(performance.now() - t0);
+    }
+    return percentile(times, 50);
+  });
+  console.log('\n== 1c. write path, piece by piece: a one-site order of three articles, p50, 1 client');
+  console.log(`  ${'through the gateway'.padEnd(58)} ${fmt(viaGateway.p50).padStart(7)} ms`);
+  console.log(`  ${'straight to the orders subgraph (no gateway hop)'.padEnd(58)} ${fmt(direct.p50).padStart(7)} ms`);
+  console.log(`  ${'  so the gateway hop, planning and entity fetch'.padEnd(58)} ${fmt(viaGateway.p50 - direct.p50).padStart(7)} ms`);
+  console.log(`  ${'a bare commit at the client site (sync standby replay)'.padEnd(58)} ${fmt(commitMs, 2).padStart(7)} ms`);
+  console.log(`  ${'SQL statements on the data tables at the client site'.padEnd(58)} ${String(statements).padStart(7)}`);
+}
+
 async function locality() {
   console.log('\n== 2. locality: a customer reads their profile and orders');
   const PROFILE = 'query($id: ID!) { client(id: $id) { name city orders { id total status lines { quantity site } } } }';
@@ -183,7 +220,20 @@ async function writePath(baseline: Baseline) {
     ]);
     Object.assign(results, { [`one-${c}`]: one, [`three-${c}`]: three, [`base-${c}`]: base });
   }
-  header('3. write path: placeOrder of three articles, served by 1 warehouse or by 3 (2PC)');
+  // the same baseline with an asynchronous standby: what waiting for the standby costs it
+  await baseline.setDurability('async');
+  try {
+    for (const c of [1, 16]) {
+      const [one, base] = await sideBySide(c, ORDERS, [
+        { url: gateway, query: (i) => ({ q: PLACE, v: { i: order(fixtureSet(i % c).oneSite) }, h: customer }) },
+        { url: baseline.url, query: (i) => ({ q: PLACE, v: { i: order(fixtureSet(i % c).threeSites) } }) },
+      ]);
+      Object.assign(results, { [`one-async-${c}`]: one, [`base-async-${c}`]: base });
+    }
+  } finally {
+    await baseline.setDurability('sync');
+  }
+  header('3. write path: placeOrder of three articles, served by 1 warehouse or by 3 (2PC); single node with a synchronous standby (remote_apply, as the cluster)');
   for (const c of [1, 16]) {
     const one = results[`one-${c}`]!;
     const three = results[`three-${c}`]!;
@@ -195,6 +245,14 @@ async function writePath(baseline: Baseline) {
     console.log(ratioRow(`throughput 3 sites vs 1 site, ${c} client(s)`, three.throughput, one.throughput, 'ord/s'));
     console.log(ratioRow(`throughput 1 site vs single node, ${c} client(s)`, one.throughput, base.throughput, 'ord/s'));
   }
+  console.log('  the single node with an asynchronous standby (commits wait for the local flush only), the cluster as booted:');
+  for (const c of [1, 16]) {
+    const one = results[`one-async-${c}`]!;
+    const base = results[`base-async-${c}`]!;
+    console.log(ratioRow(`1 site vs async single node, p50, ${c} client(s)`, one.p50, base.p50, 'ms'));
+    console.log(ratioRow(`throughput 1 site vs async single node, ${c} cl.`, one.throughput, base.throughput, 'ord/s'));
+  }
+  console.log(`  targets: 1-site p50 ≤ 2× the single node with 1 client (measured ${fmt(results['one-1']!.p50 / results['base-1']!.p50, 2)}×), throughput ≥ 0.5× with 16 (measured ${fmt(results['one-16']!.throughput / results['base-16']!.throughput, 2)}×)`);
   console.log(`  targets: 3-site p50 ≤ 1.6× 1-site with 1 client (measured ${fmt(results['three-1']!.p50 / results['one-1']!.p50, 2)}×), ≤ 2.5× with 16 (measured ${fmt(results['three-16']!.p50 / results['one-16']!.p50, 2)}×)`);
 }
 
@@ -208,6 +266,18 @@ async function batching() {
   }
   console.log(ratioRow('statements', counts[1]!, counts[0]!, 'stmts'));
   console.log(`  sites: ${Object.values(SITES).map((s) => s.code).join(', ')}; target: equal (ratio 1.00×)`);
+}
+
+/** The share of orders needing more than one warehouse under the fixed split and the demand split (no cluster needed). */
+function placementSection() {
+  const orders = 400;
+  const before = measurePlacement(splitStockFixed, { orders });
+  const after = measurePlacement(splitStock, { orders });
+  const pct = (n: number, of: number) => `${fmt((100 * n) / of)} %`;
+  console.log(`\n== 4b. stock placement: ${orders} orders of 1–3 articles by seed clients drawn uniformly (sites' shares of orders = shares of clients ${Object.entries(CLIENTS_SERVED).map(([s, n]) => `${s} ${n}/${CLIENTS_TOTAL}`).join(', ')}), allocated as the orders subgraph does, until half the stock is gone`);
+  console.log(`${''.padEnd(44)} ${'before (50/30/20)'.padStart(18)} ${'after (by clients)'.padStart(18)}`);
+  console.log(`${'orders served by more than one site'.padEnd(44)} ${pct(before.multiSite, before.orders).padStart(18)} ${pct(after.multiSite, after.orders).padStart(18)}`);
+  console.log(`${'orders served (partly) away from home'.padEnd(44)} ${pct(before.awayFromHome, before.orders).padStart(18)} ${pct(after.awayFromHome, after.orders).padStart(18)}`);
 }
 
 async function contention() {
@@ -260,9 +330,11 @@ async function main(t: Topology) {
   try {
     if (baseline && wants('read')) await readPath(baseline);
     if (baseline && wants('breakdown')) await readBreakdown(baseline);
+    if (wants('breakdown')) await orderBreakdown();
     if (wants('locality')) await locality();
     if (baseline && wants('write')) await writePath(baseline);
     if (wants('batching')) await batching();
+    if (wants('placement')) placementSection();
   } finally {
     await baseline?.stop();
   }
@@ -270,4 +342,27 @@ async function main(t: Topology) {
   if (wants('replication')) await replication();
 }
 
+/**
+ * `--record docs/benchmarks-run.md`: also writes everything printed, under the commit and the date
+ * of this run, to the file docs/benchmarks.md includes, so every figure there comes from one run.
+ */
+const printed: string[] = [];
+if (flags.record) {
+  const log = console.log.bind(console);
+  console.log = (...args: unknown[]) => {
+    printed.push(args.map(String).join(' '));
+    log(...args);
+  };
+}
 await main(topology);
+if (flags.record) {
+  const { execFileSync } = await import('node:child_process');
+  const { writeFileSync } = await import('node:fs');
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: topology.root, encoding: 'utf8' }).trim();
+  const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: topology.root, encoding: 'utf8' }).trim() ? ' (with uncommitted changes)' : '';
+  writeFileSync(
+    flags.record,
+    `<!-- written by \`npm run bench -- ${process.argv.slice(2).join(' ')}\`; do not edit -->\n` +
+      `Run of commit \`${commit}\`${dirty}, ${new Date().toISOString()}:\n\n\`\`\`text\n${printed.join('\n')}\n\`\`\`\n`,
+  );
+}

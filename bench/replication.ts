@@ -23,10 +23,11 @@ import { readState } from '../cluster/state.ts';
 import { parseLsn } from '../lib/db/lsn.ts';
 import { placement } from '../lib/placement.ts';
 import { isSiteId, SITE_IDS, type SiteId } from '../lib/sites.ts';
-import { connectionString, primaryOf, serviceByName, standbyOf, topologyFromEnv, type PostgresServer, type Topology } from '../lib/topology.ts';
+import { connectionString, serviceByName, topologyFromEnv, type PostgresServer, type Topology } from '../lib/topology.ts';
 import { CASE_STUDY_CLIENTS, SEED_CLIENTS } from '../seed/clients.ts';
 import { bearer } from './credentials.ts';
 import { localArticle, prepareFixtures } from './fixtures.ts';
+import { livePrimary, liveStandby } from './servers.ts';
 import { fmt, percentile } from './load.ts';
 
 /**
@@ -129,8 +130,9 @@ interface LagSamples {
 }
 
 async function sampleLag(topology: Topology, site: SiteId, stopped: () => boolean): Promise<LagSamples> {
-  const primaryServer = primaryOf(topology, site);
-  const standbyServer = standbyOf(topology, site);
+  // the roles the servers play now, which a failover may have swapped
+  const primaryServer = await livePrimary(topology, site);
+  const standbyServer = await requireStandby(topology, site);
   const [primary, standby, committer] = await Promise.all([connect(topology, primaryServer), connect(topology, standbyServer), connect(topology, primaryServer)]);
   const samples: LagSamples = { visibilityMs: [], replayLagMs: [], bytesBehind: [], commitMs: [] };
   try {
@@ -170,9 +172,15 @@ async function sampleLag(topology: Topology, site: SiteId, stopped: () => boolea
   return samples;
 }
 
+async function requireStandby(topology: Topology, site: SiteId): Promise<PostgresServer> {
+  const standby = await liveStandby(topology, site);
+  if (!standby) throw new Error(`No standby of ${site} answers: rebuild it first (\`teranga rebuild-standby ${site}\`)`);
+  return standby;
+}
+
 /** The floor of the visibility figure: one round trip to the standby. */
 async function standbyRoundTripMs(topology: Topology, site: SiteId): Promise<number> {
-  const standby = await connect(topology, standbyOf(topology, site));
+  const standby = await connect(topology, await requireStandby(topology, site));
   try {
     const times: number[] = [];
     for (let i = 0; i < 200; i++) {
@@ -271,16 +279,18 @@ async function firstAckAfter(acks: readonly Ack[], since: number, timeoutMs = 60
 async function failoverRound(topology: Topology, options: ReplicationBenchOptions): Promise<Round> {
   const { site } = options;
   const state = readState(topology)!;
+  // the server that is the primary now is killed, and made the primary again by the switchover back
+  const killed = currentPrimary(topology, state, site);
   const traffic = orderTraffic(topology, site, options.concurrency);
   try {
     await sleep(2_000);
-    const pid = postmasterPid(serverDataDir(state.pgRoot, primaryOf(topology, site)));
+    const pid = postmasterPid(serverDataDir(state.pgRoot, killed));
     if (!pid) throw new Error(`the ${site} primary is not running`);
     const killedAt = Date.now();
     process.kill(pid, 'SIGKILL');
     const ackedBefore = traffic.acks.filter((a) => a.at <= killedAt).map((a) => a.id);
     const lastBefore = Math.max(...traffic.acks.filter((a) => a.at <= killedAt).map((a) => a.at));
-    while (postmasterPid(serverDataDir(state.pgRoot, primaryOf(topology, site)))) await sleep(1);
+    while (postmasterPid(serverDataDir(state.pgRoot, killed))) await sleep(1);
     const deadAt = Date.now();
     const report: FailoverReport = await failover(topology, site);
     const promotedAt = Date.now();
@@ -340,8 +350,9 @@ export async function runReplicationBench(topology: Topology, options: Replicati
   const log = options.log ?? ((line: string) => console.log(line));
   const state = readState(topology);
   if (!state) throw new Error(`No local cluster in ${topology.dataDir}: run \`teranga up\` first`);
-  if (state.rebuildPending?.length || Object.keys(state.primaries).length) {
-    throw new Error('The cluster is not in its original roles (see `teranga status`): rebuild and fail back first');
+  // any roles will do (a failover round ends in the roles it started from), but every pair needs its standby
+  if (state.rebuildPending?.length) {
+    throw new Error(`${state.rebuildPending.join(', ')} awaits a rebuild (see \`teranga status\`): run \`teranga rebuild-standby\` first`);
   }
   const originalMode: ReplicationMode = state.synchronous ? 'sync' : 'async';
   log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${os.platform()} ${os.release()}`);

@@ -68,8 +68,11 @@ export interface NodeService {
 
 export interface Topology {
   readonly network: Network;
-  /** The single-node baseline the benchmarks compare against: one PostgreSQL, one GraphQL server. */
-  readonly baseline: { readonly pg: PostgresServer; readonly servicePort: number };
+  /**
+   * The single-node baseline the benchmarks compare against: one PostgreSQL, one GraphQL server,
+   * and the PostgreSQL's standby, so that it commits with the cluster's durability.
+   */
+  readonly baseline: { readonly pg: PostgresServer; readonly standby: PostgresServer; readonly servicePort: number };
   readonly root: string;
   /** Where the local cluster keeps data directories, logs and its state file. */
   readonly dataDir: string;
@@ -176,7 +179,7 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
     ...SITE_IDS.map((site, i) =>
       service(`region-${site}`, 3 + i, 'subgraph', 'regions', site, 'subgraphs/region/index.ts'),
     ),
-    // offsets 0–5 are the supergraph's processes, 20 the benchmarks' baseline
+    // offsets 0–5 are the supergraph's processes, 20 the benchmarks' baseline (PostgreSQL: 20 and 21)
     service('payments', 6, 'service', null, null, 'services/payments/index.ts'),
     // offset 25: the WAN proxy's control port, when the WAN is simulated
     ...(options.wan ? [service('wan', 25, 'service', null, null, 'lib/wan/main.ts')] : []),
@@ -185,6 +188,7 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
   const baselineHost = network === 'compose' ? 'baseline' : localHost;
   const baseline = {
     pg: { kind: 'postgres', name: 'baseline', database: 'products', role: 'primary', site: null, location: CENTRAL_LOCATION, host: baselineHost, port: network === 'compose' ? PG_COMPOSE_PORT : pgPort + 20, upstream: null } as const,
+    standby: { kind: 'postgres', name: 'baseline-standby', database: 'products', role: 'standby', site: null, location: CENTRAL_LOCATION, host: baselineHost, port: network === 'compose' ? PG_COMPOSE_PORT + 1 : pgPort + 21, upstream: 'baseline' } as const,
     servicePort: servicePort + 20,
   };
 

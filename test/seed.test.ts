@@ -8,7 +8,8 @@ import { SITE_IDS, type SiteId } from '../lib/sites.ts';
 import { SEED_CLIENTS } from '../seed/clients.ts';
 import { GENERATED_HEADER, seedMigrations, sqlString } from '../seed/generate.ts';
 import { SEED_PRODUCTS } from '../seed/products.ts';
-import { STOCK_SHARES, splitStock } from '../seed/stock-split.ts';
+import { measurePlacement } from '../bench/placement.ts';
+import { CLIENTS_SERVED, CLIENTS_TOTAL, STOCK_REMAINDER_SITE, splitStock, splitStockFixed } from '../seed/stock-split.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -94,27 +95,29 @@ describe('seed products', () => {
 });
 
 describe('splitStock', () => {
-  it('has shares summing to 100 %', () => {
-    expect(SITE_IDS.reduce((sum, s) => sum + STOCK_SHARES[s], 0)).toBe(100);
+  it('weighs each site by the seed clients it serves (Dakar 15, Thiès 36, Saint-Louis 13 of 64)', () => {
+    expect(CLIENTS_SERVED).toEqual({ dakar: 15, thies: 36, 'saint-louis': 13 });
+    expect(CLIENTS_TOTAL).toBe(SEED_CLIENTS.length);
+    expect(STOCK_REMAINDER_SITE).toBe('thies');
   });
 
-  it('splits every product exactly, by the shares, with the remainder at Dakar', () => {
+  it("splits every product exactly, by the sites' client shares, with the remainder where most clients are", () => {
     for (const p of SEED_PRODUCTS) {
       const parts = splitStock(p.stock, p.id);
       expect(Object.keys(parts).sort()).toEqual([...SITE_IDS].sort());
       expect(SITE_IDS.reduce((sum, s) => sum + parts[s], 0), `product ${p.id}`).toBe(p.stock);
-      expect(parts.thies).toBe(Math.floor((p.stock * STOCK_SHARES.thies) / 100));
-      expect(parts['saint-louis']).toBe(Math.floor((p.stock * STOCK_SHARES['saint-louis']) / 100));
-      expect(parts.dakar).toBeGreaterThanOrEqual(Math.floor((p.stock * STOCK_SHARES.dakar) / 100));
+      expect(parts.dakar).toBe(Math.floor((p.stock * 15) / 64));
+      expect(parts['saint-louis']).toBe(Math.floor((p.stock * 13) / 64));
+      expect(parts.thies).toBeGreaterThanOrEqual(Math.floor((p.stock * 36) / 64));
       for (const s of SITE_IDS) expect(Number.isInteger(parts[s]) && parts[s] >= 0).toBe(true);
     }
   });
 
-  it('gives small stocks to Dakar first', () => {
+  it('gives small stocks to Thiès first', () => {
     expect(splitStock(0, 1)).toEqual({ dakar: 0, thies: 0, 'saint-louis': 0 });
-    expect(splitStock(1, 1)).toEqual({ dakar: 1, thies: 0, 'saint-louis': 0 });
-    expect(splitStock(25, 106)).toEqual({ dakar: 13, thies: 7, 'saint-louis': 5 });
-    expect(splitStock(20, 101)).toEqual({ dakar: 10, thies: 6, 'saint-louis': 4 });
+    expect(splitStock(1, 1)).toEqual({ dakar: 0, thies: 1, 'saint-louis': 0 });
+    expect(splitStock(20, 101)).toEqual({ dakar: 4, thies: 12, 'saint-louis': 4 });
+    expect(splitStock(64, 1)).toEqual({ dakar: 15, thies: 36, 'saint-louis': 13 });
   });
 
   it('rejects a stock that is not a non-negative integer', () => {
@@ -208,5 +211,15 @@ describe('generated seed migrations', () => {
     const sql = files.get('migrations/coordinator/002_client_directory.sql')!;
     expect(insertedIds(sql, 'client_site')).toEqual(SEED_CLIENTS.map((c) => c.id));
     for (const c of SEED_CLIENTS) expect(sql).toContain(`  (${c.id}, '${placement(c.ville).site}', '${c.email}')`);
+  });
+});
+
+describe('stock placed where demand is (bench/placement.ts)', () => {
+  it('makes fewer orders of a client-distributed workload need more than one site than the fixed 50/30/20 split', () => {
+    const before = measurePlacement(splitStockFixed, { orders: 400 });
+    const after = measurePlacement(splitStock, { orders: 400 });
+    expect(before.orders).toBeGreaterThan(100);
+    expect(after.multiSite / after.orders).toBeLessThan(before.multiSite / before.orders);
+    expect(after.awayFromHome / after.orders).toBeLessThan(before.awayFromHome / before.orders);
   });
 });

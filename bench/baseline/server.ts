@@ -3,6 +3,11 @@
  * Server (no federation, no routing) over one PostgreSQL server holding the same data in
  * unfragmented tables. Same queries, same batching (DataLoader), same order semantics (lock the
  * stock rows, decrement, write the order, its lines and payment) in one local transaction.
+ *
+ * Equal durability: like every database of the cluster, the baseline's PostgreSQL has a standby
+ * with the same settings (cluster/postgres-settings.ts, written by the launcher's own
+ * writeServerConfig), and commits wait for its replay (remote_apply). The benchmarks can switch it
+ * to an asynchronous pair to show what the wait costs.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -16,10 +21,11 @@ import express from 'express';
 import pg from 'pg';
 import { findPgBinaries } from '../../cluster/pg-binaries.ts';
 import { chownTree, serverIdentity } from '../../cluster/os-user.ts';
-import { initTemplate, startServer, stopServer, writeServerConfig } from '../../cluster/postgres-server.ts';
+import { createDataDir, initTemplate, slotName, startServer, stopServer, writeServerConfig } from '../../cluster/postgres-server.ts';
 import { warehouseOrderFrom } from '../../lib/placement.ts';
 import { SITES, type SiteId } from '../../lib/sites.ts';
-import { connectionString, primaryOf, type Topology } from '../../lib/topology.ts';
+import { connectionString, type Topology } from '../../lib/topology.ts';
+import { onPrimary } from '../servers.ts';
 
 const typeDefs = `#graphql
   enum Site { DAKAR THIES SAINT_LOUIS }
@@ -40,23 +46,22 @@ interface Context { stock: DataLoader<number, StockRow[]> }
 
 export interface Baseline {
   readonly url: string;
+  /** Switches how the baseline's commits wait for its standby (it starts synchronous, as the cluster). */
+  setDurability(durability: BaselineDurability): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** Copies the catalogue, stock and clients from the running cluster into the baseline database. */
 async function loadData(topology: Topology, baseline: pg.Pool): Promise<void> {
-  const coordinator = new pg.Client({ connectionString: connectionString(topology, primaryOf(topology, 'coordinator')) });
-  await coordinator.connect();
-  try {
+  // the coordinator's current primary: after a failover, its promoted standby
+  await onPrimary(topology, 'coordinator', async (coordinator) => {
     const produits = (await coordinator.query<ProductRow>('SELECT id, nom, description, prix FROM fdw_products.produit')).rows;
     const stock = (await coordinator.query<StockRow>('SELECT produit_id, site, quantite FROM stock_global')).rows;
     const clients = (await coordinator.query('SELECT id, nom, ville, email FROM client')).rows as { id: number; nom: string; ville: string; email: string }[];
     await baseline.query('INSERT INTO produit SELECT * FROM jsonb_to_recordset($1) AS x(id integer, nom text, description text, prix integer)', [JSON.stringify(produits)]);
     await baseline.query('INSERT INTO stock SELECT * FROM jsonb_to_recordset($1) AS x(produit_id integer, site text, quantite integer)', [JSON.stringify(stock)]);
     await baseline.query('INSERT INTO client SELECT * FROM jsonb_to_recordset($1) AS x(id integer, nom text, ville text, email text)', [JSON.stringify(clients)]);
-  } finally {
-    await coordinator.end();
-  }
+  });
 }
 
 async function placeOrder(pool: pg.Pool, input: { clientId: string; items: { productId: string; quantity: number }[] }, clientSites: Map<number, SiteId>) {
@@ -112,20 +117,63 @@ async function placeOrder(pool: pg.Pool, input: { clientId: string; items: { pro
   }
 }
 
+/**
+ * The baseline's durability: `sync` commits as the cluster does (a synchronous standby with the
+ * cluster's settings, cluster/postgres-settings.ts, commits wait for its replay: remote_apply);
+ * `async` keeps the standby streaming but commits wait only for the local flush.
+ */
+export type BaselineDurability = 'sync' | 'async';
+
 export async function startBaseline(topology: Topology, clientSites: Map<number, SiteId>): Promise<Baseline> {
   const bins = findPgBinaries();
   const who = serverIdentity();
-  const dir = path.join(topology.dataDir, 'baseline');
-  // a run that was interrupted left its server running: stop it before taking its port again
-  if (existsSync(path.join(dir, 'postmaster.pid'))) await stopServer(bins, who, dir).catch(() => {});
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  chownTree(who, dir);
+  const root = path.join(topology.dataDir, 'baseline');
+  const dir = path.join(root, 'primary');
+  const standbyDir = path.join(root, 'standby');
+  // a run that was interrupted left its servers running: stop them before taking their ports again
+  for (const d of [standbyDir, dir, root]) {
+    if (existsSync(path.join(d, 'postmaster.pid'))) await stopServer(bins, who, d).catch(() => {});
+  }
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  chownTree(who, root);
   const server = topology.baseline.pg;
-  await initTemplate(bins, who, dir, topology.pg.user, topology.pg.database);
-  writeServerConfig(topology, server, dir, { synchronous: false });
-  chownTree(who, dir);
-  await startServer(bins, who, server, { dataDir: dir, logFile: path.join(dir, 'server.log') });
+  const standby = topology.baseline.standby;
+  // the pair as its own topology, so the launcher's configuration writer serves it unchanged
+  const pair: Topology = { ...topology, postgres: [server, standby] };
+  const template = path.join(root, 'template');
+  await initTemplate(bins, who, template, topology.pg.user, topology.pg.database);
+  createDataDir(template, dir, who, false);
+  createDataDir(template, standbyDir, who, true);
+  const configure = (durability: BaselineDurability) => {
+    writeServerConfig(pair, server, dir, { synchronous: durability === 'sync' });
+    writeServerConfig(pair, standby, standbyDir, { synchronous: durability === 'sync' });
+  };
+  configure('sync');
+  chownTree(who, root);
+  await startServer(bins, who, server, { dataDir: dir, logFile: path.join(root, 'primary.log') });
+  const admin = new pg.Client({ connectionString: connectionString(topology, server) });
+  await admin.connect();
+  await admin.query('SELECT pg_create_physical_replication_slot($1, true)', [slotName(standby.name)]);
+  await startServer(bins, who, standby, { dataDir: standbyDir, logFile: path.join(root, 'standby.log') });
+  const durabilityNow = async () =>
+    (await admin.query<{ sync_state: string | null; commit: string }>(
+      "SELECT (SELECT sync_state FROM pg_stat_replication WHERE application_name = $1) AS sync_state, current_setting('synchronous_commit') AS commit",
+      [standby.name],
+    )).rows[0]!;
+  /** Rewrites the pair's settings, reloads them, and waits until the primary commits as asked. */
+  const setDurability = async (durability: BaselineDurability) => {
+    configure(durability);
+    await admin.query('SELECT pg_reload_conf()');
+    const wanted = durability === 'sync' ? { state: 'sync', commit: 'remote_apply' } : { state: 'async', commit: 'on' };
+    for (let i = 0; i < 300; i++) {
+      const now = await durabilityNow();
+      if (now.sync_state === wanted.state && now.commit === wanted.commit) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`the baseline's standby did not become ${durability === 'sync' ? 'synchronous' : 'asynchronous'}`);
+  };
+  await setDurability('sync');
 
   const pool = new pg.Pool({ connectionString: connectionString(topology, server), max: 20 });
   await pool.query(readFileSync(path.join(topology.root, 'bench', 'baseline', 'schema.sql'), 'utf8'));
@@ -171,12 +219,15 @@ export async function startBaseline(topology: Topology, clientSites: Map<number,
   await new Promise<void>((resolve) => httpServer.listen(topology.baseline.servicePort, server.host, resolve));
   return {
     url: `http://${server.host}:${topology.baseline.servicePort}/graphql`,
+    setDurability,
     async stop() {
       await apollo.stop();
       httpServer.close();
       await pool.end();
+      await admin.end();
+      await stopServer(bins, who, standbyDir);
       await stopServer(bins, who, dir);
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(root, { recursive: true, force: true });
     },
   };
 }

@@ -41,6 +41,14 @@ export async function lockStock(db: Kysely<SiteDatabase>, productIds: number[], 
   return new Map(rows.map((r): [number, LockedStock] => [r.produit_id, { quantite: r.quantite, version: Number(r.version) }]));
 }
 
+/**
+ * The stock share in one statement (one round trip): lock the rows in product-id order, check each
+ * against its expected version and its quantity, apply the changes that pass and write their ledger
+ * lines. A refusal is read off the locked rows; the caller rolls the transaction back on any refusal,
+ * so changes that passed before a refused one never commit. Under a concurrent commit, the UPDATE
+ * re-reads each row at its newest version (the one FOR UPDATE waited for and locked), so the
+ * quantity it checks and writes is the one held under the lock.
+ */
 async function applyStock(db: Kysely<SiteDatabase>, work: ParticipantWork): Promise<Refusal | null> {
   // one change per product: a work item may name a product twice (a split line)
   const deltas = new Map<number, number>();
@@ -50,7 +58,26 @@ async function applyStock(db: Kysely<SiteDatabase>, work: ParticipantWork): Prom
     if (change.expectedVersion !== undefined) expected.set(change.productId, change.expectedVersion);
   }
   const ids = [...deltas.keys()].sort((a, b) => a - b);
-  const current = await lockStock(db, ids, work.lockMode);
+  if (ids.length === 0) return null;
+  const changes = sql.join(ids.map((id) => sql`(${id}::integer, ${deltas.get(id)!}::integer, ${expected.get(id) ?? null}::bigint)`));
+  const lock = work.lockMode === 'NOWAIT' ? sql`FOR UPDATE NOWAIT` : sql`FOR UPDATE`;
+  const { rows } = await sql<{ produit_id: number; quantite: number; version: number }>`
+    WITH c(produit_id, delta, expected) AS (VALUES ${changes}),
+    locked AS MATERIALIZED (
+      SELECT s.produit_id, s.quantite, s.version FROM stock s
+      WHERE s.produit_id IN (SELECT produit_id FROM c) ORDER BY s.produit_id ${lock}),
+    written AS (
+      UPDATE stock SET quantite = stock.quantite + c.delta
+      FROM c JOIN locked l ON l.produit_id = c.produit_id
+      WHERE stock.produit_id = c.produit_id AND stock.quantite + c.delta >= 0 AND (c.expected IS NULL OR stock.version = c.expected)
+      RETURNING stock.produit_id, c.delta, l.quantite AS avant, stock.quantite AS apres, stock.version),
+    ledger AS (
+      INSERT INTO mouvement_stock (produit_id, delta, motif, commande_id, quantite_avant, quantite_apres, version)
+      SELECT produit_id, delta, ${work.motif ?? 'COMMANDE'}, ${work.orderId ?? null}::uuid, avant, apres, version
+      FROM written WHERE delta <> 0 ORDER BY produit_id
+      RETURNING 1)
+    SELECT produit_id, quantite, version FROM locked ORDER BY produit_id`.execute(db);
+  const current = new Map(rows.map((r) => [r.produit_id, { quantite: r.quantite, version: Number(r.version) }]));
   for (const id of ids) {
     const row = current.get(id);
     if (row === undefined) return { code: 'UNKNOWN_PRODUCT', message: `Product ${id} is not stocked here`, productId: id };
@@ -63,63 +90,51 @@ async function applyStock(db: Kysely<SiteDatabase>, work: ParticipantWork): Prom
       return { code: 'OUT_OF_STOCK', message: `Only ${row.quantite} of product ${id} left at this warehouse`, productId: id, available: row.quantite };
     }
   }
-  if (ids.length === 0) return null;
-  const values = sql.join(ids.map((id) => sql`(${id}::integer, ${deltas.get(id)!}::integer)`));
-  const { rows: written } = await sql<{ produit_id: number; quantite: number; version: number }>`
-    UPDATE stock SET quantite = stock.quantite + c.delta
-    FROM (VALUES ${values}) AS c(produit_id, delta)
-    WHERE stock.produit_id = c.produit_id
-    RETURNING stock.produit_id, stock.quantite, stock.version`.execute(db);
-  const after = new Map(written.map((r) => [r.produit_id, { quantite: r.quantite, version: Number(r.version) }]));
-  await db
-    .insertInto('mouvement_stock')
-    .values(
-      ids
-        .filter((id) => deltas.get(id) !== 0)
-        .map((id) => ({
-          produit_id: id,
-          delta: deltas.get(id)!,
-          motif: work.motif ?? 'COMMANDE',
-          commande_id: work.orderId,
-          quantite_avant: current.get(id)!.quantite,
-          quantite_apres: after.get(id)!.quantite,
-          version: after.get(id)!.version,
-        })),
-    )
-    .execute();
   return null;
 }
 
+/**
+ * The order's rows in one statement (one round trip): the client must be held here, the intent's
+ * row fences this decision against the order's final failure (intents.ts), then the order, its
+ * lines, its payment (authorized, not captured: the outbox row makes the site's relay capture it)
+ * and the outbox row. The failure paths read what they report in a statement of their own.
+ */
 async function createOrder(db: Kysely<SiteDatabase>, order: NonNullable<ParticipantWork['createOrder']>, gid: string | null): Promise<Refusal | null> {
-  const client = await db.selectFrom('client').select('id').where('id', '=', order.clientId).executeTakeFirst();
-  if (!client) return { code: 'UNKNOWN_CLIENT', message: `Client ${order.clientId} is not held by this site` };
-  // The intent's row fences this decision against the order's final failure (intents.ts).
-  const confirmed = await db
-    .updateTable('intention_commande')
-    .set({ statut: 'CONFIRMED', updated_at: new Date() })
-    .where('commande_id', '=', order.id)
-    .where('statut', '=', 'PENDING')
-    .executeTakeFirst();
-  if (Number(confirmed.numUpdatedRows) === 0) {
+  if (order.lines.length === 0) throw new Error(`Order ${order.id} has no lines`);
+  const lines = sql.join(order.lines.map((l) => sql`(${l.productId}::integer, ${l.site}::text, ${l.quantity}::integer, ${l.unitPrice}::integer)`));
+  const { rows } = await sql<{ client: boolean; confirmed: boolean; inserted: boolean }>`
+    WITH held AS (SELECT id FROM client WHERE id = ${order.clientId}),
+    intent AS (
+      UPDATE intention_commande SET statut = 'CONFIRMED', updated_at = ${new Date()}
+      WHERE commande_id = ${order.id}::uuid AND statut = 'PENDING' AND EXISTS (SELECT 1 FROM held)
+      RETURNING commande_id),
+    cmd AS (
+      -- a concurrent call with the same key waits here on the unique index until the first commits
+      INSERT INTO commande (id, client_id, statut, total, idempotency_key, gid)
+      SELECT commande_id, ${order.clientId}, 'CONFIRMEE', ${order.total}, ${order.idempotencyKey}::text, ${gid}::text FROM intent
+      ON CONFLICT (client_id, idempotency_key) DO NOTHING
+      RETURNING id),
+    lignes AS (
+      INSERT INTO ligne_commande (commande_id, produit_id, site, quantite, prix_unitaire)
+      SELECT cmd.id, l.produit_id, l.site, l.quantite, l.prix FROM cmd, (VALUES ${lines}) AS l(produit_id, site, quantite, prix)
+      RETURNING 1),
+    pay AS (
+      INSERT INTO paiement (commande_id, montant, methode, statut, reference)
+      SELECT id, ${order.payment.amount}, ${order.payment.method}, 'AUTORISE', ${order.payment.reference} FROM cmd
+      RETURNING 1),
+    outbox AS (
+      INSERT INTO sortie_paiement (commande_id, reference, operation, montant, statut, derniere_erreur, done_at)
+      SELECT id, ${order.payment.reference}, 'CAPTURE', ${order.payment.amount}, 'PENDING', NULL, NULL FROM cmd
+      RETURNING 1)
+    SELECT EXISTS (SELECT 1 FROM held) AS client, EXISTS (SELECT 1 FROM intent) AS confirmed, EXISTS (SELECT 1 FROM cmd) AS inserted`.execute(db);
+  const outcome = rows[0]!;
+  if (!outcome.client) return { code: 'UNKNOWN_CLIENT', message: `Client ${order.clientId} is not held by this site` };
+  if (!outcome.confirmed) {
     const intent = await db.selectFrom('intention_commande').select('statut').where('commande_id', '=', order.id).executeTakeFirst();
     if (intent?.statut === 'CONFIRMED') return { code: 'DUPLICATE', message: 'This order is already confirmed', existingOrderId: order.id };
     return { code: 'ABORTED', message: intent ? 'The order was given up (its intent is FAILED)' : 'No intent was recorded for this order' };
   }
-  // A concurrent call with the same key waits here on the unique index until the first commits.
-  const inserted = await db
-    .insertInto('commande')
-    .values({
-      id: order.id,
-      client_id: order.clientId,
-      statut: 'CONFIRMEE',
-      total: order.total,
-      idempotency_key: order.idempotencyKey,
-      gid,
-    })
-    .onConflict((oc) => oc.columns(['client_id', 'idempotency_key']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (!inserted) {
+  if (!outcome.inserted) {
     const existing = await db
       .selectFrom('commande')
       .select('id')
@@ -128,20 +143,6 @@ async function createOrder(db: Kysely<SiteDatabase>, order: NonNullable<Particip
       .executeTakeFirstOrThrow();
     return { code: 'DUPLICATE', message: 'An order with this idempotency key exists', existingOrderId: existing.id };
   }
-  await db
-    .insertInto('ligne_commande')
-    .values(order.lines.map((l) => ({ commande_id: order.id, produit_id: l.productId, site: l.site, quantite: l.quantity, prix_unitaire: l.unitPrice })))
-    .execute();
-  // Authorized, not captured: the outbox row below makes the site's relay capture it, and only
-  // the provider's acknowledgement turns the status to CAPTURE.
-  await db
-    .insertInto('paiement')
-    .values({ commande_id: order.id, montant: order.payment.amount, methode: order.payment.method, statut: 'AUTORISE', reference: order.payment.reference })
-    .execute();
-  await db
-    .insertInto('sortie_paiement')
-    .values({ commande_id: order.id, reference: order.payment.reference, operation: 'CAPTURE', montant: order.payment.amount, statut: 'PENDING', derniere_erreur: null, done_at: null })
-    .execute();
   return null;
 }
 
