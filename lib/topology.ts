@@ -37,7 +37,14 @@ export interface PostgresServer {
   readonly upstream: string | null;
 }
 
-export type ServiceName = 'gateway' | 'products-subgraph' | 'orders' | `region-${SiteId}` | 'payments';
+/**
+ * Every site runs a serving tier: a gateway and an order coordinator. Dakar's keep the historical
+ * names `gateway` and `orders` (and the gateway keeps TERANGA_PORT), so existing clients and tools
+ * keep working; the other sites' are `gateway-<site>` and `orders-<site>`.
+ */
+export type GatewayName = 'gateway' | `gateway-${Exclude<SiteId, 'dakar'>}`;
+export type CoordinatorName = 'orders' | `orders-${Exclude<SiteId, 'dakar'>}`;
+export type ServiceName = GatewayName | 'products-subgraph' | CoordinatorName | `region-${SiteId}` | 'payments';
 
 export interface NodeService {
   /** `service`: a plain HTTP service outside the supergraph (the payment provider). */
@@ -118,15 +125,19 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
     return { kind, name, subgraph, site, host, listenHost, port, url, entry };
   };
 
+  const otherSites = SITE_IDS.filter((site): site is Exclude<SiteId, 'dakar'> => site !== 'dakar');
   const services: NodeService[] = [
-    service('gateway', 0, 'gateway', null, null, 'gateway/index.ts'),
+    // Dakar's serving tier first: the first gateway and the first coordinator are Dakar's
+    service('gateway', 0, 'gateway', null, 'dakar', 'gateway/index.ts'),
     service('products-subgraph', 1, 'subgraph', 'products', null, 'subgraphs/products/index.ts'),
-    service('orders', 2, 'subgraph', 'orders', null, 'subgraphs/orders/index.ts'),
+    service('orders', 2, 'subgraph', 'orders', 'dakar', 'subgraphs/orders/index.ts'),
     ...SITE_IDS.map((site, i) =>
       service(`region-${site}`, 3 + i, 'subgraph', 'regions', site, 'subgraphs/region/index.ts'),
     ),
-    // offsets 0–5 are the supergraph's processes, 20 the benchmarks' baseline
+    // offsets 0–5 are Dakar's tier and the regions, 7–10 the other sites' tiers, 20 the benchmarks' baseline
     service('payments', 6, 'service', null, null, 'services/payments/index.ts'),
+    ...otherSites.map((site, i) => service(`gateway-${site}`, 7 + i, 'gateway', null, site, 'gateway/index.ts')),
+    ...otherSites.map((site, i) => service(`orders-${site}`, 7 + otherSites.length + i, 'subgraph', 'orders', site, 'subgraphs/orders/index.ts')),
   ];
 
   const baselineHost = network === 'compose' ? 'baseline' : localHost;
@@ -198,7 +209,35 @@ export function serviceByName(topology: Topology, name: ServiceName): NodeServic
   return service;
 }
 
-/** The one process serving an unsharded subgraph (`products`, `orders`). */
+/** The gateway of a site: the one its customers use. */
+export function siteGateway(topology: Topology, site: SiteId): NodeService {
+  return serviceByName(topology, site === 'dakar' ? 'gateway' : `gateway-${site}`);
+}
+
+/** The order coordinator of a site, which that site's gateway uses. */
+export function siteCoordinator(topology: Topology, site: SiteId): NodeService {
+  return serviceByName(topology, site === 'dakar' ? 'orders' : `orders-${site}`);
+}
+
+/**
+ * The service this process runs as (`TERANGA_SERVICE`, set by the launcher and compose.yaml),
+ * when it is one of `candidates`; else the first candidate (Dakar's, for a gateway or a coordinator).
+ */
+export function selfService(topology: Topology, candidates: readonly ServiceName[], env: NodeJS.ProcessEnv = process.env): NodeService {
+  const name = env.TERANGA_SERVICE;
+  const chosen = candidates.find((c) => c === name) ?? candidates[0]!;
+  return serviceByName(topology, chosen);
+}
+
+export function gatewayNames(): GatewayName[] {
+  return SITE_IDS.map((site) => (site === 'dakar' ? 'gateway' : (`gateway-${site}` as GatewayName)));
+}
+
+export function coordinatorNames(): CoordinatorName[] {
+  return SITE_IDS.map((site) => (site === 'dakar' ? 'orders' : (`orders-${site}` as CoordinatorName)));
+}
+
+/** The one process serving an unsharded subgraph (`products`; for `orders`, Dakar's coordinator). */
 export function subgraphService(topology: Topology, subgraph: 'products' | 'orders'): NodeService {
   const service = topology.services.find((s) => s.subgraph === subgraph);
   if (!service) throw new Error(`No service serves subgraph "${subgraph}"`);
