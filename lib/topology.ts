@@ -252,3 +252,37 @@ export function connectionString(topology: Topology, server: PostgresServer): st
   const { user, password, database } = topology.pg;
   return `postgres://${user}:${encodeURIComponent(password)}@${server.host}:${server.port}/${database}`;
 }
+
+/** A server's database under another name than the application's (the local copies, `copie_<site>`). */
+export function connectionStringTo(topology: Topology, server: PostgresServer, database: string): string {
+  const { user, password } = topology.pg;
+  return `postgres://${user}:${encodeURIComponent(password)}@${server.host}:${server.port}/${database}`;
+}
+
+/**
+ * Where a process of `fromSite` reaches `server`. Every connection PostgreSQL itself opens to
+ * another server of the cluster (a subscription to a publication) asks here, so that a routed
+ * network (a link between two sites) applies to it as to the services' own connections.
+ */
+export function serverAddressFrom(_topology: Topology, server: PostgresServer, _fromSite: SiteId | null): { host: string; port: number } {
+  return { host: server.host, port: server.port };
+}
+
+/** libpq key/value connection string for a connection a server of `fromSite` opens to `server` (CREATE SUBSCRIPTION). */
+export function serverConninfo(topology: Topology, server: PostgresServer, fromSite: SiteId | null, applicationName: string): string {
+  const { host, port } = serverAddressFrom(topology, server, fromSite);
+  const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  return [
+    `host=${quote(host)}`,
+    `port=${port}`,
+    `dbname=${quote(topology.pg.database)}`,
+    `user=${quote(topology.pg.user)}`,
+    `password=${quote(topology.pg.password)}`,
+    `application_name=${quote(applicationName)}`,
+  ].join(' ');
+}
+
+/** The database at each site holding the local copy of `source`'s warehouse stock. */
+export function copyDatabase(source: SiteId): string {
+  return `copie_${source.replace(/-/g, '_')}`;
+}
