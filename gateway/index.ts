@@ -51,6 +51,7 @@ try {
     supergraphSdl,
     subgraphUrls: { orders: coordinator.url, ...settings.subgraphUrls },
     coordinator,
+    site: self.site ?? 'dakar',
     shardedSubgraph: settings.shardedSubgraph,
     subgraphTimeoutMs,
     logger,

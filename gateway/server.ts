@@ -30,7 +30,7 @@ import { createLogger, type Logger } from '../lib/service/logger.ts';
 import { metricsEndpoint } from '../lib/service/metrics.ts';
 import { assignRequestId, enterRequestScope, requestIdOf } from '../lib/service/request-context.ts';
 import type { RunningServer } from '../lib/service/subgraph-server.ts';
-import { serviceByName, type NodeService, type Topology } from '../lib/topology.ts';
+import { serviceByName, type NodeService, type SiteId, type Topology } from '../lib/topology.ts';
 import { REGIONS_ROUTING } from '../schema/regions.routing.ts';
 import { authenticateCaller } from './authentication.ts';
 import { HttpClientDirectory, type ClientDirectory } from './client-directory.ts';
@@ -64,6 +64,8 @@ export interface GatewayOptions {
   readonly config?: ServiceConfig;
   /** Verifies callers' tokens; defaults to the key in the environment (TERANGA_JWT_PUBLIC_KEY). */
   readonly tokenVerifier?: TokenVerifier;
+  /** The site this gateway serves: fields any site answers alike are read there. */
+  readonly site?: SiteId;
   /** The order coordinator of this gateway's site (default: Dakar's): its client directory. */
   readonly coordinator?: NodeService;
   /** Defaults to the coordinator's client directory. */
@@ -119,7 +121,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     buildService: ({ name }) => {
       const timeoutMs = options.subgraphTimeoutMs;
       // the sharded subgraph's URL in the supergraph is a placeholder: each site has its own (the topology's)
-      if (name === sharded) return new SiteRouterDataSource({ topology, directory, rules, subgraph: name, timeoutMs, logger });
+      if (name === sharded) return new SiteRouterDataSource({ topology, directory, rules, subgraph: name, timeoutMs, logger, homeSite: options.site });
       const url = urls.get(name);
       if (!url) throw new Error(`Subgraph "${name}" has no URL`);
       return new ForwardingDataSource({ subgraph: name, url, timeoutMs });

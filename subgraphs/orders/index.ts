@@ -37,6 +37,7 @@ const server = await createOrdersServer({
   participantTimeoutMs: intEnv('TERANGA_PARTICIPANT_TIMEOUT_MS'),
   orderBudgetMs: intEnv('TERANGA_ORDER_BUDGET_MS'),
   decisionRetentionMs: intEnv('TERANGA_DECISION_RETENTION_MS'),
+  site: self.site ?? undefined,
 });
 const running = await server.listen(self.port, self.listenHost);
 server.logger.info({ url: running.url }, 'orders subgraph ready');

@@ -16,7 +16,7 @@ import { isInternalCaller } from '../../lib/service/internal-auth.ts';
 import { createLogger } from '../../lib/service/logger.ts';
 import { replicationMetrics } from '../../lib/service/replication-metrics.ts';
 import { createSubgraphServer, type SubgraphServer } from '../../lib/service/subgraph-server.ts';
-import type { Topology } from '../../lib/topology.ts';
+import type { SiteId, Topology } from '../../lib/topology.ts';
 import type { ConcurrencyStrategy } from './concurrency-control.ts';
 import { sitesOfClients } from './directory.ts';
 import type { Faults } from './faults.ts';
@@ -47,6 +47,11 @@ export interface OrdersServerOptions {
   log?: (message: string, fields?: Record<string, unknown>) => void;
   /** Verifies the callers' bearer tokens; without it any bearer token is refused. */
   tokenVerifier?: TokenVerifier;
+  /**
+   * The site this coordinator serves: it reads the client directory from that site's local copy.
+   * Without it, from the coordinator database.
+   */
+  site?: SiteId;
 }
 
 export async function createOrdersServer(options: OrdersServerOptions): Promise<SubgraphServer & { recovery: ReturnType<typeof startRecoveryLoop> }> {
@@ -60,7 +65,10 @@ export async function createOrdersServer(options: OrdersServerOptions): Promise<
   const concurrency = options.concurrency ?? 'locking';
   const tpc = new TwoPhaseCommit({ sites, faults: options.faults, log, concurrency });
   const payments = options.payments ?? new PaymentsClient({ topology, secret: options.config.internalSecret, timeoutMs: 5_000 });
-  const orders = new OrderService({ db, sites, tpc, payments, maxAttempts: options.maxAttempts ?? 5, concurrency, orderBudgetMs: options.orderBudgetMs });
+  // this site's copy of the client directory (cluster/logical-copies.ts), unless told to read the coordinator's
+  const directoryPool = options.site ? new FollowingPool(topology, options.site, { target: 'primary', applicationName: 'teranga-orders-directory', max: 5 }) : null;
+  const localDirectory = directoryPool ? createKysely<CoordinatorDatabase>(directoryPool) : undefined;
+  const orders = new OrderService({ db, sites, tpc, payments, maxAttempts: options.maxAttempts ?? 5, concurrency, orderBudgetMs: options.orderBudgetMs, localDirectory });
   const recovery = startRecoveryLoop(
     { sites, db, timeoutMs: options.inDoubtTimeoutMs ?? 10_000, decisionRetentionMs: options.decisionRetentionMs ?? 600_000, log },
     options.recoveryIntervalMs ?? 5_000,
@@ -89,7 +97,7 @@ export async function createOrdersServer(options: OrdersServerOptions): Promise<
           return;
         }
         const numeric = ids.map((id) => (typeof id === 'string' && /^\d{1,10}$/.test(id) ? Number(id) : null));
-        const known = await sitesOfClients(db, numeric.filter((n): n is number => n !== null && n <= 2_147_483_647));
+        const known = await sitesOfClients(localDirectory ?? db, numeric.filter((n): n is number => n !== null && n <= 2_147_483_647));
         res.json({ sites: Object.fromEntries(ids.map((id, i) => [String(id), known.get(numeric[i] ?? -1) ?? null])) });
       });
       app.post('/internal/recover', async (req, res) => {
@@ -151,7 +159,7 @@ export async function createOrdersServer(options: OrdersServerOptions): Promise<
     },
     onStop: async () => {
       recovery.stop();
-      await db.destroy();
+      await Promise.all([db.destroy(), localDirectory?.destroy()]);
     },
   });
   // Resolve what a previous run left prepared before taking new orders.
