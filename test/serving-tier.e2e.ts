@@ -65,7 +65,7 @@ describe('other warehouses\' stock from the local copy', () => {
 
   it('is read at the gateway\'s own site when no site is named', async () => {
     for (const site of SITE_IDS) {
-      const answer = await graphql<{ warehouseStock: Figure[] }>(STOCK, { ids: ['1'] }, { url: siteGateway(topology, site).url });
+      const answer = await graphql<{ warehouseStock: Figure[] }>(STOCK, { ids: ['101'] }, { url: siteGateway(topology, site).url });
       expect(answer.errors).toBeUndefined();
       expect(new Set(answer.data!.warehouseStock.map((f) => f.seenFrom))).toEqual(new Set([site.toUpperCase().replace('-', '_')]));
     }
