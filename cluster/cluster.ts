@@ -11,6 +11,7 @@ import pg from 'pg';
 import { ensureForeignServers } from '../lib/foreign-servers.ts';
 import { migrate } from '../lib/migrations.ts';
 import { connectionString, DATABASE_ROLES, type DatabaseRole, type NodeService, type PostgresServer, type Topology } from '../lib/topology.ts';
+import { ensureLogicalCopies } from './logical-copies.ts';
 import { findPgBinaries, type PgBinaries } from './pg-binaries.ts';
 import { canAccess, chownTree, serverIdentity, type RunAs } from './os-user.ts';
 import {
@@ -320,6 +321,7 @@ export async function up(topology: Topology, options: UpOptions = {}): Promise<C
     await startPostgres(ctx, standbys, progress);
     progress(`PostgreSQL: ${topology.postgres.length} servers up in ${seconds(t0)}`);
     await migrateAll(topology, ctx.state, progress);
+    await ensureLogicalCopies(topology, ctx.state, progress);
     if (options.services ?? true) await startServices(ctx, progress, options.serviceEnv ?? {}, (s) => !topology.wan || s.name !== 'wan');
   } catch (error) {
     ctx.failed = true;

@@ -6,9 +6,13 @@ export const POSTGRES_SETTINGS: Readonly<Record<string, string>> = Object.freeze
   max_connections: '100',
   // 2PC: every participant must accept PREPARE TRANSACTION, standbys at least as many as primaries
   max_prepared_transactions: '64',
-  wal_level: 'replica',
-  max_wal_senders: '10',
-  max_replication_slots: '10',
+  // logical: the sites publish their stock and the coordinator its client directory (cluster/logical-copies.ts)
+  wal_level: 'logical',
+  max_wal_senders: '20',
+  max_replication_slots: '20',
+  // each site subscribes to the two other warehouses and to the directory
+  max_logical_replication_workers: '8',
+  max_worker_processes: '16',
   wal_keep_size: '128MB',
   hot_standby: 'on',
   hot_standby_feedback: 'on',

@@ -16,13 +16,13 @@ import { authConfigFromEnv } from '../lib/auth/auth-config.ts';
 import { createTokenVerifier } from '../lib/auth/token-verifier.ts';
 import { serviceConfigFromEnv } from '../lib/config.ts';
 import { createLogger } from '../lib/service/logger.ts';
-import { serviceByName, topologyFromEnv } from '../lib/topology.ts';
+import { gatewayNames, selfService, siteCoordinator, topologyFromEnv } from '../lib/topology.ts';
 import { DEFAULT_SUBGRAPH_TIMEOUT_MS } from './forwarding-data-source.ts';
 import { createGateway } from './server.ts';
 import { supergraphSettingsFromEnv } from './supergraph-config.ts';
 
 process.env.APOLLO_TELEMETRY_DISABLED = 'true';
-const logger = createLogger('gateway');
+const logger = createLogger(process.env.TERANGA_SERVICE?.startsWith('gateway') ? process.env.TERANGA_SERVICE : 'gateway');
 
 function timeoutFromEnv(env: NodeJS.ProcessEnv): number {
   const raw = env.TERANGA_SUBGRAPH_TIMEOUT_MS;
@@ -40,14 +40,18 @@ try {
   const settings = supergraphSettingsFromEnv(process.env);
   const supergraphFile = settings.file;
   const supergraphSdl = supergraphFile ? await readFile(supergraphFile, 'utf8') : undefined;
-  const self = serviceByName(topology, 'gateway');
+  // one gateway per site (TERANGA_SERVICE says which); each uses its own site's coordinator
+  const self = selfService(topology, gatewayNames());
+  const coordinator = siteCoordinator(topology, self.site ?? 'dakar');
 
   const gateway = await createGateway({
     topology,
     config,
     tokenVerifier,
     supergraphSdl,
-    subgraphUrls: settings.subgraphUrls,
+    subgraphUrls: { orders: coordinator.url, ...settings.subgraphUrls },
+    coordinator,
+    site: self.site ?? 'dakar',
     shardedSubgraph: settings.shardedSubgraph,
     subgraphTimeoutMs,
     logger,

@@ -16,7 +16,11 @@ export type ReadinessTarget = { readonly service: string; readonly health: strin
 
 /** The topology's subgraph processes, and each subgraph at a URL the topology does not serve. */
 export function readinessTargets(topology: Topology, subgraphUrls: ReadonlyMap<string, string> = new Map()): ReadinessTarget[] {
-  const processes = topology.services.filter((s) => s.kind === 'subgraph');
+  // of the order coordinators (one per site), only the one this gateway uses when its URL is given
+  const given = new Set(subgraphUrls.values());
+  const coordinators = topology.services.filter((s) => s.subgraph === 'orders');
+  const usesOne = coordinators.some((s) => given.has(s.url));
+  const processes = topology.services.filter((s) => s.kind === 'subgraph' && (s.subgraph !== 'orders' || !usesOne || given.has(s.url)));
   const own = new Set(processes.map((s) => s.url));
   return [
     ...processes.map((s) => ({ service: s.name, health: `http://${s.host}:${s.port}/health` })),

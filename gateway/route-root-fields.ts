@@ -144,7 +144,8 @@ export interface RootPlan {
  * Groups the routed fields into per-site requests. A query sends one request per site, all in
  * parallel. A mutation keeps GraphQL's serial execution of root fields: consecutive fields for
  * the same site share a request, and the requests run in field order. An `any` field goes to
- * `preferred` (the caller's site) when given, else rides along with a site asked anyway.
+ * `preferred` (the caller's site) when given, else rides along with a site asked anyway, else goes
+ * to `home` (the gateway's own site).
  */
 export function planRootRequests(
   fields: readonly RootField[],
@@ -152,6 +153,7 @@ export function planRootRequests(
   operation: OperationKind,
   sites: readonly SiteId[] = SITE_IDS,
   preferred?: SiteId,
+  home?: SiteId,
 ): RootPlan {
   const unrouted: { field: RootField; error?: GraphQLFormattedError }[] = [];
   const merges = new Map<string, RootMerge>();
@@ -178,7 +180,7 @@ export function planRootRequests(
   });
   // `any` fields ride along with a site that is asked anyway
   const used = new Set(targets.flat());
-  const anySite = preferred ?? sites.find((s) => used.has(s)) ?? sites[0]!;
+  const anySite = preferred ?? sites.find((s) => used.has(s)) ?? home ?? sites[0]!;
   fields.forEach((_, i) => {
     if (routes[i]!.kind === 'any') targets[i] = [anySite];
   });

@@ -30,7 +30,7 @@ import { createLogger, type Logger } from '../lib/service/logger.ts';
 import { metricsEndpoint } from '../lib/service/metrics.ts';
 import { assignRequestId, enterRequestScope, requestIdOf } from '../lib/service/request-context.ts';
 import type { RunningServer } from '../lib/service/subgraph-server.ts';
-import { serviceByName, type Topology } from '../lib/topology.ts';
+import { serviceByName, type NodeService, type SiteId, type Topology } from '../lib/topology.ts';
 import { REGIONS_ROUTING } from '../schema/regions.routing.ts';
 import { authenticateCaller } from './authentication.ts';
 import { HttpClientDirectory, type ClientDirectory } from './client-directory.ts';
@@ -64,7 +64,11 @@ export interface GatewayOptions {
   readonly config?: ServiceConfig;
   /** Verifies callers' tokens; defaults to the key in the environment (TERANGA_JWT_PUBLIC_KEY). */
   readonly tokenVerifier?: TokenVerifier;
-  /** Defaults to the orders service's client directory. */
+  /** The site this gateway serves: fields any site answers alike are read there. */
+  readonly site?: SiteId;
+  /** The order coordinator of this gateway's site (default: Dakar's): its client directory. */
+  readonly coordinator?: NodeService;
+  /** Defaults to the coordinator's client directory. */
   readonly directory?: ClientDirectory;
   /** Deadline of one subgraph request. */
   readonly subgraphTimeoutMs?: number;
@@ -84,9 +88,9 @@ export interface GatewayServer {
 /** A GraphQL request is small: the largest legitimate one, an order of 100 lines, is about 5 kB. */
 export const GRAPHQL_BODY_LIMIT = '100kb';
 
-/** The orders service's client directory endpoint. */
-export function clientDirectoryUrl(topology: Topology): string {
-  const orders = serviceByName(topology, 'orders');
+/** The client directory endpoint of an order coordinator (default: Dakar's). */
+export function clientDirectoryUrl(topology: Topology, coordinator: NodeService = serviceByName(topology, 'orders')): string {
+  const orders = coordinator;
   return `http://${orders.host}:${orders.port}/internal/client-sites`;
 }
 
@@ -99,7 +103,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
   const config = options.config ?? serviceConfigFromEnv();
   const tokenVerifier = options.tokenVerifier ?? createTokenVerifier(authConfigFromEnv());
   const directory =
-    options.directory ?? new HttpClientDirectory({ url: clientDirectoryUrl(topology), internalSecret: config.internalSecret });
+    options.directory ?? new HttpClientDirectory({ url: clientDirectoryUrl(topology, options.coordinator), internalSecret: config.internalSecret });
   const supergraphSdl = options.supergraphSdl ?? (await composeSupergraph(topology));
   const limits = queryLimits<GatewayContext>(options.limits ?? DEFAULT_QUERY_LIMITS, { development });
 
@@ -117,7 +121,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     buildService: ({ name }) => {
       const timeoutMs = options.subgraphTimeoutMs;
       // the sharded subgraph's URL in the supergraph is a placeholder: each site has its own (the topology's)
-      if (name === sharded) return new SiteRouterDataSource({ topology, directory, rules, subgraph: name, timeoutMs, logger });
+      if (name === sharded) return new SiteRouterDataSource({ topology, directory, rules, subgraph: name, timeoutMs, logger, homeSite: options.site });
       const url = urls.get(name);
       if (!url) throw new Error(`Subgraph "${name}" has no URL`);
       return new ForwardingDataSource({ subgraph: name, url, timeoutMs });

@@ -56,6 +56,8 @@ export interface SiteRouterOptions {
   /** The subgraph's name in the supergraph (default `regions`). */
   readonly subgraph?: string;
   readonly timeoutMs?: number;
+  /** The gateway's own site: a field any site answers alike goes there unless the caller names a city. */
+  readonly homeSite?: SiteId;
   readonly logger?: Pick<Console, 'warn'>;
   /** The HTTP client of every site's data source (tests answer in-process). */
   readonly fetcher?: ForwardingDataSource['fetcher'];
@@ -109,6 +111,8 @@ export class SiteRouterDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly rules: ShardingRules;
   private readonly logger: Pick<Console, 'warn'>;
 
+  private readonly homeSite: SiteId | undefined;
+
   constructor(options: SiteRouterOptions) {
     this.subgraph = options.subgraph ?? 'regions';
     const sources = SITE_IDS.map((site) => {
@@ -119,6 +123,7 @@ export class SiteRouterDataSource implements GraphQLDataSource<GatewayContext> {
     this.sites = Object.fromEntries(sources) as Record<SiteId, SiteDataSource>;
     this.directory = options.directory;
     this.rules = options.rules;
+    this.homeSite = options.homeSite;
     this.logger = options.logger ?? console;
   }
 
@@ -250,7 +255,7 @@ export class SiteRouterDataSource implements GraphQLDataSource<GatewayContext> {
     preferred?: SiteId,
   ): Promise<MergedResponse> {
     const operation = parsed.operation.operation;
-    const plan = planRootRequests(fields, routes, operation, SITE_IDS, preferred);
+    const plan = planRootRequests(fields, routes, operation, SITE_IDS, preferred, this.homeSite);
     const all = rootFields(parsed).length;
     const requestFor = (site: SiteId, subset: readonly RootField[]) => {
       const request = options.request;

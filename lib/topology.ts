@@ -44,7 +44,14 @@ export interface PostgresServer {
   readonly upstream: string | null;
 }
 
-export type ServiceName = 'gateway' | 'products-subgraph' | 'orders' | `region-${SiteId}` | 'payments' | 'wan';
+/**
+ * Every site runs a serving tier: a gateway and an order coordinator. Dakar's keep the historical
+ * names `gateway` and `orders` (and the gateway keeps TERANGA_PORT), so existing clients and tools
+ * keep working; the other sites' are `gateway-<site>` and `orders-<site>`.
+ */
+export type GatewayName = 'gateway' | `gateway-${Exclude<SiteId, 'dakar'>}`;
+export type CoordinatorName = 'orders' | `orders-${Exclude<SiteId, 'dakar'>}`;
+export type ServiceName = GatewayName | 'products-subgraph' | CoordinatorName | `region-${SiteId}` | 'payments' | 'wan';
 
 export interface NodeService {
   /** `service`: a plain HTTP service outside the supergraph (the payment provider). */
@@ -172,15 +179,19 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
     return { kind, name, subgraph, site, location: site ?? CENTRAL_LOCATION, host, listenHost, port, url, entry };
   };
 
+  const otherSites = SITE_IDS.filter((site): site is Exclude<SiteId, 'dakar'> => site !== 'dakar');
   const services: NodeService[] = [
-    service('gateway', 0, 'gateway', null, null, 'gateway/index.ts'),
+    // Dakar's serving tier first: the first gateway and the first coordinator are Dakar's
+    service('gateway', 0, 'gateway', null, 'dakar', 'gateway/index.ts'),
     service('products-subgraph', 1, 'subgraph', 'products', null, 'subgraphs/products/index.ts'),
-    service('orders', 2, 'subgraph', 'orders', null, 'subgraphs/orders/index.ts'),
+    service('orders', 2, 'subgraph', 'orders', 'dakar', 'subgraphs/orders/index.ts'),
     ...SITE_IDS.map((site, i) =>
       service(`region-${site}`, 3 + i, 'subgraph', 'regions', site, 'subgraphs/region/index.ts'),
     ),
-    // offsets 0–5 are the supergraph's processes, 20 the benchmarks' baseline (PostgreSQL: 20 and 21)
+    // offsets 0–5 are Dakar's tier and the regions, 7–10 the other sites' tiers, 20 the benchmarks' baseline
     service('payments', 6, 'service', null, null, 'services/payments/index.ts'),
+    ...otherSites.map((site, i) => service(`gateway-${site}`, 7 + i, 'gateway', null, site, 'gateway/index.ts')),
+    ...otherSites.map((site, i) => service(`orders-${site}`, 7 + otherSites.length + i, 'subgraph', 'orders', site, 'subgraphs/orders/index.ts')),
     // offset 25: the WAN proxy's control port, when the WAN is simulated
     ...(options.wan ? [service('wan', 25, 'service', null, null, 'lib/wan/main.ts')] : []),
   ];
@@ -351,7 +362,35 @@ export function serviceByName(topology: Topology, name: ServiceName): NodeServic
   return service;
 }
 
-/** The one process serving an unsharded subgraph (`products`, `orders`). */
+/** The gateway of a site: the one its customers use. */
+export function siteGateway(topology: Topology, site: SiteId): NodeService {
+  return serviceByName(topology, site === 'dakar' ? 'gateway' : `gateway-${site}`);
+}
+
+/** The order coordinator of a site, which that site's gateway uses. */
+export function siteCoordinator(topology: Topology, site: SiteId): NodeService {
+  return serviceByName(topology, site === 'dakar' ? 'orders' : `orders-${site}`);
+}
+
+/**
+ * The service this process runs as (`TERANGA_SERVICE`, set by the launcher and compose.yaml),
+ * when it is one of `candidates`; else the first candidate (Dakar's, for a gateway or a coordinator).
+ */
+export function selfService(topology: Topology, candidates: readonly ServiceName[], env: NodeJS.ProcessEnv = process.env): NodeService {
+  const name = env.TERANGA_SERVICE;
+  const chosen = candidates.find((c) => c === name) ?? candidates[0]!;
+  return serviceByName(topology, chosen);
+}
+
+export function gatewayNames(): GatewayName[] {
+  return SITE_IDS.map((site) => (site === 'dakar' ? 'gateway' : (`gateway-${site}` as GatewayName)));
+}
+
+export function coordinatorNames(): CoordinatorName[] {
+  return SITE_IDS.map((site) => (site === 'dakar' ? 'orders' : (`orders-${site}` as CoordinatorName)));
+}
+
+/** The one process serving an unsharded subgraph (`products`; for `orders`, Dakar's coordinator). */
 export function subgraphService(topology: Topology, subgraph: 'products' | 'orders'): NodeService {
   const service = topology.services.find((s) => s.subgraph === subgraph);
   if (!service) throw new Error(`No service serves subgraph "${subgraph}"`);
@@ -365,4 +404,38 @@ export function regionService(topology: Topology, site: SiteId): NodeService {
 export function connectionString(topology: Topology, server: PostgresServer): string {
   const { user, password, database } = topology.pg;
   return `postgres://${user}:${encodeURIComponent(password)}@${server.host}:${server.port}/${database}`;
+}
+
+/** A server's database under another name than the application's (the local copies, `copie_<site>`). */
+export function connectionStringTo(topology: Topology, server: PostgresServer, database: string): string {
+  const { user, password } = topology.pg;
+  return `postgres://${user}:${encodeURIComponent(password)}@${server.host}:${server.port}/${database}`;
+}
+
+/**
+ * Where a process of `fromSite` reaches `server`. Every connection PostgreSQL itself opens to
+ * another server of the cluster (a subscription to a publication) asks here, so that a routed
+ * network (a link between two sites) applies to it as to the services' own connections.
+ */
+export function serverAddressFrom(_topology: Topology, server: PostgresServer, _fromSite: SiteId | null): { host: string; port: number } {
+  return { host: server.host, port: server.port };
+}
+
+/** libpq key/value connection string for a connection a server of `fromSite` opens to `server` (CREATE SUBSCRIPTION). */
+export function serverConninfo(topology: Topology, server: PostgresServer, fromSite: SiteId | null, applicationName: string): string {
+  const { host, port } = serverAddressFrom(topology, server, fromSite);
+  const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  return [
+    `host=${quote(host)}`,
+    `port=${port}`,
+    `dbname=${quote(topology.pg.database)}`,
+    `user=${quote(topology.pg.user)}`,
+    `password=${quote(topology.pg.password)}`,
+    `application_name=${quote(applicationName)}`,
+  ].join(' ');
+}
+
+/** The database at each site holding the local copy of `source`'s warehouse stock. */
+export function copyDatabase(source: SiteId): string {
+  return `copie_${source.replace(/-/g, '_')}`;
 }

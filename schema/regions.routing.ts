@@ -23,6 +23,8 @@ export const REGIONS_ROUTING: ShardingRules = {
     'Query.siteForCity': { keys: [{ argument: 'city', by: 'city' }], otherwise: 'any-site' },
     // order ids do not name their site: the one site that has it answers
     'Query.order': { keys: [], otherwise: 'every-site', merge: 'first' },
+    // any site answers from its own copies: the gateway's own site, so that nothing crosses sites
+    'Query.warehouseStock': { keys: [{ argument: 'at', by: 'site' }], otherwise: 'any-site' },
     'Mutation.restock': { keys: [{ argument: 'site', by: 'site' }], otherwise: 'refuse' },
   },
   entities: {

@@ -115,7 +115,7 @@ describe('compose.yaml', () => {
       const service = serviceOf(server);
       expect(interpolation(service.image)).toEqual(['TERANGA_PG_IMAGE', 'postgres:17']);
       const command = (service.command ?? []).join(' ');
-      for (const setting of ['wal_level=replica', 'max_prepared_transactions=64', 'max_wal_senders=10']) {
+      for (const setting of ['wal_level=logical', 'max_prepared_transactions=64', 'max_wal_senders=20']) {
         expect(command, server.name).toContain(`-c ${setting}`);
       }
       expect(service.volumes?.[0], server.name).toMatch(/^[a-z0-9-]+:\/var\/lib\/postgresql$/);

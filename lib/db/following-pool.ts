@@ -10,7 +10,7 @@
  */
 import type { PostgresPool } from 'kysely';
 import pg from 'pg';
-import { connectionString, type DatabaseRole, type PostgresServer, type Topology } from '../topology.ts';
+import { connectionString, connectionStringTo, type DatabaseRole, type PostgresServer, type Topology } from '../topology.ts';
 // also installs the int8 type parser every service relies on
 import './connect.ts';
 import type { PoolOptions } from './connect.ts';
@@ -34,6 +34,8 @@ export interface FollowingPoolOptions extends PoolOptions {
   readonly standbyRetryMs?: number;
   /** Called when a connection that ran a writing statement is released, i.e. once the write has committed. */
   readonly onWrite?: () => void;
+  /** Another database of the same servers than the application's (a local copy, `copie_<site>`). */
+  readonly databaseName?: string;
   /** Called when the pool moves to another server. */
   readonly onSwitch?: (server: PostgresServer, role: ServerRole) => void;
 }
@@ -135,7 +137,7 @@ export class FollowingPool implements PostgresPool {
   readonly database: DatabaseRole;
   readonly #topology: Topology;
   readonly #candidates: readonly PostgresServer[];
-  readonly #settings: Required<Omit<FollowingPoolOptions, 'onWrite' | 'onSwitch'>> & Pick<FollowingPoolOptions, 'onWrite' | 'onSwitch'>;
+  readonly #settings: Required<Omit<FollowingPoolOptions, 'onWrite' | 'onSwitch' | 'databaseName'>> & Pick<FollowingPoolOptions, 'onWrite' | 'onSwitch' | 'databaseName'>;
   readonly #pools = new Map<string, pg.Pool>();
   readonly #servedBy = new WeakMap<pg.PoolClient, ServedBy>();
   readonly #wrote = new WeakSet<pg.PoolClient>();
@@ -247,7 +249,9 @@ export class FollowingPool implements PostgresPool {
     let pool = this.#pools.get(server.name);
     if (!pool) {
       pool = new pg.Pool({
-        connectionString: connectionString(this.#topology, server),
+        connectionString: this.#settings.databaseName
+          ? connectionStringTo(this.#topology, server, this.#settings.databaseName)
+          : connectionString(this.#topology, server),
         max: this.#settings.max,
         application_name: this.#settings.applicationName,
         connectionTimeoutMillis: 5_000,

@@ -64,3 +64,30 @@ export async function localInDoubt(db: Kysely<CoordinatorDatabase>): Promise<{ g
     WHERE database = current_database() AND gid LIKE 'tg:%' ORDER BY prepared`.execute(db);
   return rows.map((r) => ({ gid: r.gid, preparedAt: r.prepared.toISOString() }));
 }
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits until every site's copy of the directory (logical replication, subscriptions
+ * `annuaire_vers_<site>`, cluster/logical-copies.ts) has applied everything the coordinator has
+ * committed so far, so that a client's new site is known at every site once a move or a
+ * registration answers. Read on the coordinator itself: each subscription's applied position as
+ * its walsender last heard it. Returns false when `timeoutMs` passed first (a site away), which
+ * leaves that site's copy to catch up when it is back.
+ */
+export async function awaitDirectoryCopies(db: Kysely<CoordinatorDatabase>, timeoutMs = 5_000): Promise<boolean> {
+  const { rows } = await sql<{ lsn: string }>`SELECT pg_current_wal_lsn()::text AS lsn`.execute(db);
+  const lsn = rows[0]!.lsn;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows: behind } = await sql<{ n: number }>`
+      SELECT count(*)::int AS n
+      FROM pg_replication_slots s
+      LEFT JOIN pg_stat_replication r ON r.pid = s.active_pid
+      WHERE s.slot_type = 'logical' AND s.slot_name LIKE 'annuaire_vers_%'
+        AND coalesce(greatest(r.replay_lsn, s.confirmed_flush_lsn), s.confirmed_flush_lsn, '0/0'::pg_lsn) < ${lsn}::pg_lsn`.execute(db);
+    if (behind[0]!.n === 0) return true;
+    if (Date.now() > deadline) return false;
+    await pause(5);
+  }
+}

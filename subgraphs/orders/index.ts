@@ -10,7 +10,7 @@
 import { authConfigFromEnv } from '../../lib/auth/auth-config.ts';
 import { createTokenVerifier } from '../../lib/auth/token-verifier.ts';
 import { serviceConfigFromEnv } from '../../lib/config.ts';
-import { serviceByName, topologyFromEnv } from '../../lib/topology.ts';
+import { coordinatorNames, selfService, topologyFromEnv } from '../../lib/topology.ts';
 import { concurrencyStrategyFromEnv } from './concurrency-control.ts';
 import { faultsFromEnv } from './faults.ts';
 import { createOrdersServer } from './server.ts';
@@ -24,7 +24,8 @@ const intEnv = (name: string): number | undefined => {
 };
 
 const topology = topologyFromEnv();
-const self = serviceByName(topology, 'orders');
+// one coordinator per site (TERANGA_SERVICE says which), same code and decision log
+const self = selfService(topology, coordinatorNames());
 const server = await createOrdersServer({
   topology,
   config: serviceConfigFromEnv(),
@@ -36,6 +37,7 @@ const server = await createOrdersServer({
   participantTimeoutMs: intEnv('TERANGA_PARTICIPANT_TIMEOUT_MS'),
   orderBudgetMs: intEnv('TERANGA_ORDER_BUDGET_MS'),
   decisionRetentionMs: intEnv('TERANGA_DECISION_RETENTION_MS'),
+  site: self.site ?? undefined,
 });
 const running = await server.listen(self.port, self.listenHost);
 server.logger.info({ url: running.url }, 'orders subgraph ready');

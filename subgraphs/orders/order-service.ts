@@ -11,7 +11,7 @@ import { placement, warehouseOrderFrom } from '../../lib/placement.ts';
 import { SITE_IDS, SITES, siteByCode, type SiteId } from '../../lib/sites.ts';
 import { ClientExportSchema, exportHash, makeGid, type ParticipantWork, type PaymentMethod } from '../../lib/twopc/work.ts';
 import { allocate, type Demand } from './allocation.ts';
-import { directoryParticipant, emailTaken, nextClientId, sitesOfClients } from './directory.ts';
+import { awaitDirectoryCopies, directoryParticipant, emailTaken, nextClientId, sitesOfClients } from './directory.ts';
 import { Deadline } from '../../lib/deadline.ts';
 import { orderFingerprint } from '../../lib/twopc/intent.ts';
 import type { MachineConfig } from '../../lib/twopc/machine/order-machine.ts';
@@ -108,6 +108,11 @@ export interface OrderServiceDeps {
   concurrency?: ConcurrencyStrategy;
   /** An order's time budget when its caller sets no deadline (default DEFAULT_ORDER_BUDGET_MS). */
   orderBudgetMs?: number;
+  /**
+   * This site's copy of the client directory (logical replication into the site's database):
+   * where an order finds its client's site without crossing to the coordinator. Default: `db`.
+   */
+  localDirectory?: Kysely<CoordinatorDatabase>;
 }
 
 /** Counters since start, for operators and the concurrency simulator (`/internal/concurrency`). */
@@ -164,8 +169,14 @@ export class OrderService {
 
   constructor(private readonly deps: OrderServiceDeps) {}
 
-  private async clientSite(clientId: number): Promise<SiteId | null> {
-    return (await sitesOfClients(this.deps.db, [clientId])).get(clientId) ?? null;
+  private async clientSite(clientId: number, authoritative = false): Promise<SiteId | null> {
+    const db = authoritative ? this.deps.db : (this.deps.localDirectory ?? this.deps.db);
+    return (await sitesOfClients(db, [clientId])).get(clientId) ?? null;
+  }
+
+  /** A directory change is known at every site (its local copy) before it is answered. */
+  private async directoryCopied(): Promise<void> {
+    if (this.deps.localDirectory) await awaitDirectoryCopies(this.deps.db);
   }
 
   /** Validates and merges the lines; returns an error result or the demands. */
@@ -375,6 +386,7 @@ export class OrderService {
       if (outcome.vote.code === 'CONFLICT') throw new TerangaError('CONFLICT', 'A concurrent registration conflicted; nothing changed, retry');
       throw new TerangaError('INTERNAL_SERVER_ERROR', 'The registration could not be committed; nothing changed');
     }
+    await this.directoryCopied();
     return { __typename: 'Client', id: String(id) };
   }
 
@@ -382,7 +394,7 @@ export class OrderService {
     const id = positiveId(rawId);
     if (id === null) throw new TerangaError('NOT_FOUND', `No client ${rawId}`);
     const { city, site: to } = placement(newCity);
-    const from = await this.clientSite(id);
+    const from = await this.clientSite(id, true);
     if (!from) throw new TerangaError('NOT_FOUND', `No client ${rawId}`);
     for (let attempt = 1; ; attempt++) {
       // the export is checked again under the client's row lock in the delete: an order committed
@@ -415,6 +427,7 @@ export class OrderService {
       }
       await sleep(backoffMs(attempt));
     }
+    await this.directoryCopied();
     return { __typename: 'Client', id: String(id) };
   }
 }

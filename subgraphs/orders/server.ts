@@ -16,7 +16,7 @@ import { isInternalCaller } from '../../lib/service/internal-auth.ts';
 import { createLogger } from '../../lib/service/logger.ts';
 import { replicationMetrics } from '../../lib/service/replication-metrics.ts';
 import { createSubgraphServer, type SubgraphServer } from '../../lib/service/subgraph-server.ts';
-import type { Topology } from '../../lib/topology.ts';
+import type { SiteId, Topology } from '../../lib/topology.ts';
 import type { ConcurrencyStrategy } from './concurrency-control.ts';
 import { sitesOfClients } from './directory.ts';
 import type { Faults } from './faults.ts';
@@ -48,6 +48,11 @@ export interface OrdersServerOptions {
   log?: (message: string, fields?: Record<string, unknown>) => void;
   /** Verifies the callers' bearer tokens; without it any bearer token is refused. */
   tokenVerifier?: TokenVerifier;
+  /**
+   * The site this coordinator serves: it reads the client directory from that site's local copy.
+   * Without it, from the coordinator database.
+   */
+  site?: SiteId;
 }
 
 export async function createOrdersServer(options: OrdersServerOptions): Promise<SubgraphServer & { recovery: ReturnType<typeof startRecoveryLoop> }> {
@@ -65,7 +70,10 @@ export async function createOrdersServer(options: OrdersServerOptions): Promise<
   const driver = new OrderDriver({
     sites, payments, faults: options.faults, config: orderMachineConfig(maxAttempts), log, leaseMarginMs: LEASE_MARGIN_MS, minAttemptMs: MIN_ATTEMPT_MS,
   });
-  const orders = new OrderService({ db, sites, tpc, driver, maxAttempts, concurrency, orderBudgetMs: options.orderBudgetMs });
+  // this site's copy of the client directory (cluster/logical-copies.ts), unless told to read the coordinator's
+  const directoryPool = options.site ? new FollowingPool(topology, options.site, { target: 'primary', applicationName: 'teranga-orders-directory', max: 5 }) : null;
+  const localDirectory = directoryPool ? createKysely<CoordinatorDatabase>(directoryPool) : undefined;
+  const orders = new OrderService({ db, sites, tpc, driver, maxAttempts, concurrency, orderBudgetMs: options.orderBudgetMs, localDirectory });
   const recovery = startRecoveryLoop(
     { sites, driver, db, timeoutMs: options.inDoubtTimeoutMs ?? 10_000, decisionRetentionMs: options.decisionRetentionMs ?? 600_000, log },
     options.recoveryIntervalMs ?? 5_000,
@@ -94,7 +102,7 @@ export async function createOrdersServer(options: OrdersServerOptions): Promise<
           return;
         }
         const numeric = ids.map((id) => (typeof id === 'string' && /^\d{1,10}$/.test(id) ? Number(id) : null));
-        const known = await sitesOfClients(db, numeric.filter((n): n is number => n !== null && n <= 2_147_483_647));
+        const known = await sitesOfClients(localDirectory ?? db, numeric.filter((n): n is number => n !== null && n <= 2_147_483_647));
         res.json({ sites: Object.fromEntries(ids.map((id, i) => [String(id), known.get(numeric[i] ?? -1) ?? null])) });
       });
       app.post('/internal/recover', async (req, res) => {
@@ -156,7 +164,7 @@ export async function createOrdersServer(options: OrdersServerOptions): Promise<
     },
     onStop: async () => {
       recovery.stop();
-      await db.destroy();
+      await Promise.all([db.destroy(), localDirectory?.destroy()]);
     },
   });
   // Resolve what a previous run left prepared before taking new orders.

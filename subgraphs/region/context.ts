@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Principal } from '../../lib/auth/principal.ts';
 import type { SiteDatabase } from '../../lib/db/tables.ts';
 import type { SiteId } from '../../lib/sites.ts';
+import type { StockCopies } from './local-copies.ts';
 import type { RegionLoaders } from './loaders.ts';
 
 /** What every resolver of a regional subgraph receives; built afresh for each request. */
@@ -11,6 +12,8 @@ export interface RegionContext {
   readonly site: SiteId;
   readonly db: Kysely<SiteDatabase>;
   readonly loaders: RegionLoaders;
+  /** The other warehouses' stock, from this site's local copies. */
+  readonly stockCopies?: StockCopies;
   /** The HTTP request's headers, for resolvers that authenticate internal callers. */
   readonly headers: IncomingHttpHeaders;
   /** Who is calling, as their credentials prove (see lib/auth/access.ts for what each may do). */

@@ -54,6 +54,17 @@ export const regionResolvers: GraphQLResolverMap<RegionContext> = {
   Site: SITE_ENUM_VALUES,
 
   Query: {
+    async warehouseStock(_parent: unknown, args: { productIds: string[] }, { db, stockCopies }: RegionContext) {
+      if (args.productIds.length > 100) throw new TerangaError('BAD_USER_INPUT', 'At most 100 products at once');
+      const ids = args.productIds.map((raw) => {
+        const id = parseIntegerId(raw);
+        if (id === null) throw new TerangaError('BAD_USER_INPUT', `Malformed product id "${raw.slice(0, 40)}"`);
+        return id;
+      });
+      if (!stockCopies) throw new TerangaError('INTERNAL_SERVER_ERROR', 'This site keeps no stock copies');
+      const figures = await stockCopies.figures(db, ids);
+      return figures.map((f) => ({ ...f, productId: String(f.productId), asOf: f.asOf?.toISOString() ?? null }));
+    },
     client(_parent: unknown, args: { id: string }, { loaders, principal }: RegionContext) {
       requireClientAccess(principal, args.id);
       const id = parseIntegerId(args.id);

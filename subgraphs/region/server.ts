@@ -26,6 +26,7 @@ import { startPaymentRelay } from './payment-relay.ts';
 import { PaymentsClient } from '../../lib/payments/client.ts';
 import { createLogger } from '../../lib/service/logger.ts';
 import { regionResolvers } from './resolvers.ts';
+import { DEFAULT_HEARTBEAT_MS, startHeartbeat, StockCopies } from './local-copies.ts';
 
 export interface RegionServerOptions {
   readonly topology: Topology;
@@ -63,6 +64,8 @@ export interface RegionServerOptions {
    * to the payment provider.
    */
   readonly relayIntervalMs?: number;
+  /** How often this site's heartbeat row is refreshed (default 1000 ms): the copies' age bound. */
+  readonly heartbeatMs?: number;
 }
 
 function mergeTypeDefs(base: DocumentNode, extra: DocumentNode | undefined): DocumentNode {
@@ -101,9 +104,12 @@ export async function createRegionServer(options: RegionServerOptions): Promise<
         intervalMs: options.relayIntervalMs ?? 1_000,
       })
     : null;
+  const heartbeat = startHeartbeat(db, site, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+  const stockCopies = new StockCopies(topology, site);
   const destroy = () => {
     relay?.stop();
-    return Promise.all([stockDb.destroy(), db.destroy()]).then(() => {});
+    heartbeat.stop();
+    return Promise.all([stockDb.destroy(), db.destroy(), stockCopies.destroy()]).then(() => {});
   };
   try {
     return await createSubgraphServer<RegionContext>({
@@ -115,7 +121,7 @@ export async function createRegionServer(options: RegionServerOptions): Promise<
       ),
       context: async ({ req, res }) => {
         const principal = principalOf(res);
-        return { site, db, loaders: createRegionLoaders(db, site, stockDb), headers: req.headers, principal, internalCaller: principal.kind === 'internal' };
+        return { site, db, loaders: createRegionLoaders(db, site, stockDb), stockCopies, headers: req.headers, principal, internalCaller: principal.kind === 'internal' };
       },
       logger: serviceLogger,
       auth: { tokenVerifier: options.tokenVerifier, internalSecret: options.internalSecret },
