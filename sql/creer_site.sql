@@ -58,6 +58,8 @@ BEGIN;
 \ir ../migrations/site/004_paiement_protocole.sql
 -- statistiques par instruction (pg_stat_statements)
 \ir ../migrations/site/009_statistiques.sql
+-- copies locales : publication du stock, battement, annuaire des clients
+\ir ../migrations/site/011_copies_locales.sql
 
 COMMIT;
 
