@@ -19,6 +19,7 @@ import { launcherBinaries, serverDataDir, withClient, type Progress } from './cl
 import { serverIdentity } from './os-user.ts';
 import { postmasterPid, stopServer, writeServerConfig } from './postgres-server.ts';
 import { currentPrimary, isRebuildPending, runningTopology, serversInRoleOrder } from './running-topology.ts';
+import { ensureLogicalCopies } from './logical-copies.ts';
 import { readState, updateState, type ClusterState } from './state.ts';
 
 export interface FailoverReport {
@@ -113,6 +114,12 @@ export async function failover(topology: Topology, database: DatabaseRole, progr
   } catch (error) {
     // the foreign servers also list the standby, so they find the new primary regardless
     progress(`coordinator foreign servers not updated: ${(error as Error).message}`);
+  }
+  try {
+    await ensureLogicalCopies(topology, next, progress);
+  } catch (error) {
+    // the copies' age in the API shows they stopped; the next `up` or failover tries again
+    progress(`logical copies not re-subscribed: ${(error as Error).message}`);
   }
   progress(`${oldPrimary.name}: awaits \`teranga rebuild-standby ${database}\` before it runs again`);
   return { database, promoted: candidate.name, demoted: oldPrimary.name, fenceMs: fenced - t0, promoteMs: promoted - fenced, totalMs: Date.now() - t0 };

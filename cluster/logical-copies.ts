@@ -11,11 +11,11 @@
  *
  * Subscriptions are named `<what>_vers_<subscriber>` (`copie_thies_vers_dakar`,
  * `annuaire_vers_dakar`): their replication slots on a publisher are unique by that name.
- * Idempotent: `up` runs it after the migrations, creating only what is missing.
+ * Idempotent: `up` and `failover` run it, making only what is missing or stale.
  *
- * Limits, documented in the README: a subscription follows a promoted subscriber (its catalog is
- * in the physical standby) but not a promoted publisher (a logical slot stays on the old primary):
- * after a publisher's failover the copy stops moving, and its age in the API says so.
+ * A subscription follows a promoted subscriber (its catalog is in the physical standby), but not a
+ * promoted publisher (a logical slot stays on the old primary): `teranga failover` runs this again,
+ * which subscribes anew to the promoted publisher; until then the copy's age in the API shows it.
  */
 import pg from 'pg';
 import {
@@ -60,15 +60,37 @@ async function withDb<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise
   }
 }
 
-async function subscriptionExists(client: pg.Client, name: string): Promise<boolean> {
+/**
+ * A subscription is sound when it names the publisher's current primary and its slot is there. A
+ * promoted publisher has no slot (a logical slot stays on the server that created it), so after
+ * a publisher's failover every subscription to it is dropped here and made again from scratch.
+ */
+async function subscriptionState(client: pg.Client, name: string, conninfo: string, publisherUrl: string): Promise<'absent' | 'sound' | 'stale'> {
   // pg_subscription is shared by every database of a server
-  const { rows } = await client.query('SELECT 1 FROM pg_subscription WHERE subname = $1', [name]);
-  return rows.length > 0;
+  const { rows } = await client.query<{ subconninfo: string }>('SELECT subconninfo FROM pg_subscription WHERE subname = $1', [name]);
+  if (rows.length === 0) return 'absent';
+  if (rows[0]!.subconninfo !== conninfo) return 'stale';
+  const slot = await withDb(publisherUrl, (p) => p.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [name]));
+  return slot.rows.length > 0 ? 'sound' : 'stale';
 }
 
-async function subscribe(client: pg.Client, name: string, publisher: PostgresServer, topology: Topology, subscriber: SiteId, publication: string) {
-  if (await subscriptionExists(client, name)) return false;
+async function subscribe(
+  client: pg.Client, name: string, publisher: PostgresServer, topology: Topology, subscriber: SiteId, publication: string,
+  copyTables: string,
+) {
   const conninfo = serverConninfo(topology, publisher, subscriber, name);
+  const publisherUrl = connectionStringTo(topology, publisher, topology.pg.database);
+  const state = await subscriptionState(client, name, conninfo, publisherUrl);
+  if (state === 'sound') return false;
+  if (state === 'stale') {
+    // detached from its slot first: DROP SUBSCRIPTION would otherwise try to drop a slot that is gone
+    await client.query(`ALTER SUBSCRIPTION ${name} DISABLE`);
+    await client.query(`ALTER SUBSCRIPTION ${name} SET (slot_name = NONE)`);
+    await client.query(`DROP SUBSCRIPTION ${name}`);
+    await withDb(publisherUrl, (p) => p.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [name]));
+    // the new subscription copies the publisher's rows again
+    await client.query(`TRUNCATE ${copyTables}`);
+  }
   // utility statements take no bind parameters: the names are ours, the conninfo quoted as a literal
   // synchronous_commit on: the subscriber reports an applied change as flushed at once, which is
   // what moveClient waits for before it answers
@@ -88,7 +110,7 @@ export async function ensureLogicalCopies(topology: Topology, state: ClusterStat
       const created: string[] = [];
       await withDb(connectionStringTo(topology, server, topology.pg.database), async (client) => {
         const directory = directorySubscriptionName(subscriber);
-        if (await subscribe(client, directory, coordinator, topology, subscriber, 'annuaire')) created.push(directory);
+        if (await subscribe(client, directory, coordinator, topology, subscriber, 'annuaire', 'client_site')) created.push(directory);
         for (const source of SITE_IDS.filter((s) => s !== subscriber)) {
           const database = copyDatabase(source);
           const { rows } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
@@ -99,7 +121,7 @@ export async function ensureLogicalCopies(topology: Topology, state: ClusterStat
         const name = stockSubscriptionName(source, subscriber);
         await withDb(connectionStringTo(topology, server, copyDatabase(source)), async (client) => {
           await client.query(COPY_TABLES);
-          if (await subscribe(client, name, currentPrimary(topology, state, source), topology, subscriber, 'entrepot')) created.push(name);
+          if (await subscribe(client, name, currentPrimary(topology, state, source), topology, subscriber, 'entrepot', 'stock, battement')) created.push(name);
         });
       }
       progress(`logical copies at ${subscriber}: ${created.length > 0 ? `subscribed ${created.join(', ')}` : 'already subscribed'}`);

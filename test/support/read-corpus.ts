@@ -85,13 +85,20 @@ function withVariables(field: GraphQLField<unknown, unknown>, args: Args, prefix
 
 const declare = (definitions: readonly string[]) => (definitions.length ? `(${definitions.join(', ')})` : '');
 
+/**
+ * Root fields left out of the corpus: `warehouseStock` answers from each site's local copy with its
+ * age (`asOf`, `maxAgeMs`), which no unsharded reference can reproduce; test/serving-tier.e2e.ts
+ * checks it against the warehouses themselves.
+ */
+const OUTSIDE_THE_CORPUS: ReadonlySet<string> = new Set(['warehouseStock']);
+
 export function generateCorpus(schema: GraphQLSchema, pools: ArgumentPools): CorpusQuery[] {
   const corpus: CorpusQuery[] = [];
   const add = (name: string, query: string, variables: Record<string, unknown> = {}, headers?: Record<string, string>) =>
     corpus.push({ name, query, variables, ...(headers ? { headers } : {}) });
-  const root = schema.getQueryType()!;
+  const fields = Object.values(schema.getQueryType()!.getFields()).filter((f) => !OUTSIDE_THE_CORPUS.has(f.name));
 
-  for (const field of Object.values(root.getFields())) {
+  for (const field of fields) {
     const named = getNamedType(field.type);
     const object = isObjectType(named) ? named : undefined;
     const isList = isListType(isNonNullType(field.type) ? field.type.ofType : field.type);
@@ -155,7 +162,7 @@ export function generateCorpus(schema: GraphQLSchema, pools: ArgumentPools): Cor
   }
 
   // every root field at once, each with its first argument set: one operation over every subgraph and site
-  const all = Object.values(root.getFields()).map((field, i) => {
+  const all = fields.map((field, i) => {
     const named = getNamedType(field.type);
     const body = isObjectType(named) ? ` { ${selectionOf(named, 1)} }` : '';
     return `f${i}: ${field.name}${callLiteral(field, argumentSets(field, pools)[0]!)}${body}`;
