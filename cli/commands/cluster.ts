@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { topologyFromEnv } from '../../lib/topology.ts';
 import { destroy, down, migrateAll, stopProcess, stopStarted, up, type Started } from '../../cluster/cluster.ts';
+import { ensureLogicalCopies } from '../../cluster/logical-copies.ts';
 import { isRebuildPending } from '../../cluster/running-topology.ts';
 import { SUPERVISOR_ENTRY } from '../../cluster/services.ts';
 import { ensureSupervisor } from '../../cluster/supervisor.ts';
@@ -107,10 +108,13 @@ export function registerCluster(program: Command): void {
 
   program
     .command('migrate')
-    .description('apply pending migrations to every database')
+    .description("apply pending migrations to every database, then subscribe the sites' local copies")
     .action(async () => {
       const topology = topologyFromEnv();
-      await migrateAll(topology, readState(topology), progress);
+      const state = readState(topology);
+      await migrateAll(topology, state, progress);
+      // compose's one-shot migrate job runs this too: the copies are part of what the code expects
+      await ensureLogicalCopies(topology, state, progress);
     });
 
   program
