@@ -73,6 +73,14 @@ export async function repointForeignServers(topology: Topology, state: ClusterSt
   await withClient(topology, coordinator, (c) => ensureForeignServers(c, topology, (role) => serversInRoleOrder(topology, state, role)));
 }
 
+/** The local copies' re-subscriptions after failovers, one after the other (see `failover`). */
+let resubscriptions: Promise<void> = Promise.resolve();
+
+/** Resolves once the local copies follow every promoted publisher (a CLI awaits it before it exits). */
+export function copiesResubscribed(): Promise<void> {
+  return resubscriptions;
+}
+
 export async function failover(topology: Topology, database: DatabaseRole, progress: Progress = () => {}): Promise<FailoverReport> {
   const t0 = Date.now();
   const state = requireState(topology);
@@ -115,12 +123,14 @@ export async function failover(topology: Topology, database: DatabaseRole, progr
     // the foreign servers also list the standby, so they find the new primary regardless
     progress(`coordinator foreign servers not updated: ${(error as Error).message}`);
   }
-  try {
-    await ensureLogicalCopies(topology, next, progress);
-  } catch (error) {
-    // the copies' age in the API shows they stopped; the next `up` or failover tries again
-    progress(`logical copies not re-subscribed: ${(error as Error).message}`);
-  }
+  // Not awaited: a new logical slot on the promoted publisher waits for the transactions running
+  // there, prepared ones included, which only recovery ends; the failover is over before that.
+  resubscriptions = resubscriptions.then(() =>
+    ensureLogicalCopies(topology, next, progress).catch((error: Error) => {
+      // the copies' age in the API shows they stopped; the next `up` or failover tries again
+      progress(`logical copies not re-subscribed: ${error.message}`);
+    }),
+  );
   progress(`${oldPrimary.name}: awaits \`teranga rebuild-standby ${database}\` before it runs again`);
   return { database, promoted: candidate.name, demoted: oldPrimary.name, fenceMs: fenced - t0, promoteMs: promoted - fenced, totalMs: Date.now() - t0 };
 }

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverDataDir, stopService, up } from '../cluster/cluster.ts';
-import { failover } from '../cluster/failover.ts';
+import { copiesResubscribed, failover } from '../cluster/failover.ts';
 import { postmasterPid } from '../cluster/postgres-server.ts';
 import { rebuildStandby } from '../cluster/rebuild-standby.ts';
 import { readState } from '../cluster/state.ts';
@@ -306,6 +306,8 @@ describe('failover of the Dakar primary (kill -9, promotion, rebuild, fail back)
       if (readState(topology)!.rebuildPending?.length) await rebuildStandby(topology, 'dakar');
     }
     await restartOrders();
+    // the local copies follow the fail-back before the suites after this one read them
+    await copiesResubscribed();
   });
 
   it('promotes dakar-standby, and status shows the new roles', async () => {
@@ -396,6 +398,7 @@ describe('teranga monitor: a killed primary is failed over with nobody running f
       await failover(topology, 'thies');
     }
     if (readState(topology)!.rebuildPending?.includes('thies-standby')) await rebuildStandby(topology, 'thies');
+    await copiesResubscribed();
     expect(readState(topology)!.primaries.thies).toBeUndefined();
   });
 

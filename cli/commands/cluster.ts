@@ -5,7 +5,7 @@ import { ensureLogicalCopies } from '../../cluster/logical-copies.ts';
 import { isRebuildPending } from '../../cluster/running-topology.ts';
 import { SUPERVISOR_ENTRY } from '../../cluster/services.ts';
 import { ensureSupervisor } from '../../cluster/supervisor.ts';
-import { databaseNamed, failover } from '../../cluster/failover.ts';
+import { copiesResubscribed, databaseNamed, failover } from '../../cluster/failover.ts';
 import { monitorPrimaries } from '../../cluster/failover-monitor.ts';
 import { rebuildStandby } from '../../cluster/rebuild-standby.ts';
 import { readState, updateState } from '../../cluster/state.ts';
@@ -126,6 +126,8 @@ export function registerCluster(program: Command): void {
       const report = await failover(topology, databaseNamed(topology, name), progress);
       console.log(`${report.promoted} is now the primary of ${report.database} (promoted in ${report.promoteMs} ms, ${report.totalMs} ms in all).`);
       console.log(`Rebuild a standby with \`teranga rebuild-standby ${report.database}\`.`);
+      progress('re-subscribing the local copies to the promoted publisher (once its prepared transactions are settled)');
+      await copiesResubscribed();
     });
 
   program
