@@ -19,7 +19,7 @@ import { readState } from '../cluster/state.ts';
 import { clusterStatus } from '../cluster/status.ts';
 import { createDatabasePools } from '../lib/db/database-pools.ts';
 import { makeGid, type ParticipantWork } from '../lib/twopc/work.ts';
-import { connectionString, DATABASE_ROLES, primaryOf, serverByName, standbyOf, type DatabaseRole } from '../lib/topology.ts';
+import { connectionString, coordinatorNames, DATABASE_ROLES, primaryOf, serverByName, standbyOf, type DatabaseRole } from '../lib/topology.ts';
 import { gatewayOrigin, graphql, internalHeaders, serviceUrl, sql, topology } from './support/cluster.ts';
 import { expectOrdersAtomic, expectStockConserved, preparedTransactions, stockAt } from './support/invariants.ts';
 import { asAdmin, asCustomer } from './support/tokens.ts';
@@ -57,8 +57,9 @@ async function until<T>(what: string, check: () => Promise<T | null | undefined 
   throw new Error(`never happened: ${what}`);
 }
 
+/** Every site's coordinator: each one's recovery loop settles the prepared shares of every site. */
 async function restartOrders(env: Record<string, string> = {}): Promise<void> {
-  await stopService(topology, 'orders');
+  for (const name of coordinatorNames()) await stopService(topology, name);
   await up(topology, { serviceEnv: env });
 }
 
