@@ -10,6 +10,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { alive } from './process-alive.ts';
 
 const run = promisify(execFile);
 
@@ -141,13 +142,4 @@ export async function startDockerEngine(dir: string): Promise<DockerEngine> {
       rmSync(path.join(dir, 'exec'), { recursive: true, force: true });
     },
   };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { topologyFromEnv } from '../../lib/topology.ts';
 import { readBootOutcome } from './boot-outcome.ts';
+import { alive } from './process-alive.ts';
 
 /** The e2e files that run beside each other (see above); any file not named here runs alone. */
 export const SHARED_FILES: readonly string[] = [
@@ -34,15 +35,6 @@ const exclusiveOwner = path.join(exclusive, 'pid');
 const sharedFile = (pid: number) => path.join(dir, `shared-${pid}`);
 const POLL_MS = 100;
 const pause = () => new Promise((r) => setTimeout(r, POLL_MS));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Whether a live process holds (or waits for) the exclusive turn. */
 function exclusiveHeld(): boolean {
