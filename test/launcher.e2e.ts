@@ -17,6 +17,7 @@ import { isSameProcess } from '../cluster/process-identity.ts';
 import { readState, writeState } from '../cluster/state.ts';
 import { clusterStatus, formatStatus, type ClusterStatus } from '../cluster/status.ts';
 import { buildTopology } from '../lib/topology.ts';
+import { alive } from './support/process-alive.ts';
 
 // created by the launcher itself, which gives the PostgreSQL user (when run as root) access to it
 const dataDir = path.join(os.tmpdir(), `teranga-launcher-${process.pid}`);
@@ -120,15 +121,6 @@ function stranger(): ChildProcess {
   children.push(child);
   return child;
 }
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('the launcher owns what it starts', () => {
   let first: Launched;
@@ -262,7 +254,7 @@ describe('the launcher owns what it starts', () => {
     const stop = await runToEnd(['down']);
     expect(stop.code, stop.output).toBe(0);
     expect(stop.output).toContain(`stale-entry: not running (pid ${other.pid} is no longer it; left alone)`);
-    expect(isAlive(other.pid!)).toBe(true);
+    expect(alive(other.pid!)).toBe(true);
     expect(existsSync(lockFile) ? readFileSync(lockFile, 'utf8').split('\n')[0] : null).not.toBe(String(other.pid));
     other.kill('SIGKILL');
   }, 300_000);

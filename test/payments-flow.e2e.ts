@@ -15,6 +15,7 @@ import { reconcileCluster } from '../lib/payments/reconcile-sources.ts';
 import { readState } from '../cluster/state.ts';
 import { localSecrets } from '../cluster/secrets.ts';
 import { runPaymentsContention } from '../sim/payments-contention.ts';
+import { alive } from './support/process-alive.ts';
 
 afterAll(async () => {
   await normalProvider();
@@ -70,14 +71,7 @@ describe('the payment follows the order', () => {
     // kill -9 the provider: its ledger is in its own database
     const pid = readState(topology)!.services.payments!.pid;
     process.kill(pid, 'SIGKILL');
-    await until('the provider to die', async () => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    });
+    await until('the provider to die', async () => !alive(pid));
     await restart([], DEFAULT_ENV);
     expect((await paymentsOfOrder(row!.id)).map((p) => p.status)).toEqual(['CAPTURED']);
     expect(await preparedTransactions()).toEqual([]);

@@ -95,16 +95,19 @@ export async function createRegionServer(options: RegionServerOptions): Promise<
   const pools = createDatabasePools(topology, site, { applicationName: `teranga-region-${site}` });
   const db = new Kysely<SiteDatabase>({ dialect: new PostgresDialect({ pool: pools.primary }), log: options.log });
   const stockDb = new Kysely<SiteDatabase>({ dialect: new PostgresDialect({ pool: pools.replica }), log: options.log });
+  // the background loops (relay, heartbeat) share the pool but not the log hook, so that statements
+  // counted through the hook are the requests' own, whenever a loop's tick falls
+  const backgroundDb = new Kysely<SiteDatabase>({ dialect: new PostgresDialect({ pool: pools.primary }) });
   const serviceLogger = options.logger ?? createLogger(`region-${site}`);
   const relay = options.internalSecret
     ? startPaymentRelay({
-        db,
+        db: backgroundDb,
         payments: new PaymentsClient({ topology, secret: options.internalSecret, timeoutMs: 5_000 }),
         log: (level, message, fields) => serviceLogger[level](fields ?? {}, message),
         intervalMs: options.relayIntervalMs ?? 1_000,
       })
     : null;
-  const heartbeat = startHeartbeat(db, site, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+  const heartbeat = startHeartbeat(backgroundDb, site, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
   const stockCopies = new StockCopies(topology, site);
   const destroy = () => {
     relay?.stop();
