@@ -73,8 +73,8 @@ export async function fingerprint(): Promise<string> {
     if (pending.every((r) => r[0]!.n === 0)) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  const parts: string[] = [];
-  for (const site of SITE_IDS) {
+  // one connection per query, all at once: the file that fingerprints around every request waits for the slowest, not the sum
+  const sites = SITE_IDS.map(async (site) => {
     const [row] = await sql<{ f: string }>(
       site,
       `SELECT concat_ws('|',
@@ -85,16 +85,16 @@ export async function fingerprint(): Promise<string> {
          (SELECT md5(string_agg(commande_id || statut, ',' ORDER BY commande_id)) FROM paiement),
          (SELECT count(*) FROM mouvement_stock), (SELECT count(*) FROM decision_2pc), (SELECT count(*) FROM pg_prepared_xacts)) AS f`,
     );
-    parts.push(`${site}=${row!.f}`);
-  }
-  const [dir] = await sql<{ f: string }>('coordinator', `SELECT concat_ws('|', count(*), md5(string_agg(client_id || site || email, ',' ORDER BY client_id))) AS f FROM client_site`);
-  parts.push(`directory=${dir!.f}`);
-  const [coordinator] = await sql<{ f: string }>('coordinator', 'SELECT count(*)::text AS f FROM pg_prepared_xacts');
-  parts.push(`coordinator-prepared=${coordinator!.f}`);
-  const [products] = await sql<{ f: string }>(
+    return `${site}=${row!.f}`;
+  });
+  const directory = sql<{ f: string }>('coordinator', `SELECT concat_ws('|', count(*), md5(string_agg(client_id || site || email, ',' ORDER BY client_id))) AS f FROM client_site`).then(
+    ([row]) => `directory=${row!.f}`,
+  );
+  const coordinatorPrepared = sql<{ f: string }>('coordinator', 'SELECT count(*)::text AS f FROM pg_prepared_xacts').then(([row]) => `coordinator-prepared=${row!.f}`);
+  const products = sql<{ f: string }>(
     'products',
     `SELECT concat_ws('|', count(*), md5(string_agg(id || nom || coalesce(description, '') || prix, ',' ORDER BY id))) AS f FROM produit`,
-  );
-  parts.push(`products=${products!.f}`);
+  ).then(([row]) => `products=${row!.f}`);
+  const parts = await Promise.all([...sites, directory, coordinatorPrepared, products]);
   return parts.join('\n');
 }
