@@ -10,9 +10,11 @@ import type { SiteId } from '../lib/sites.ts';
 import { makeGid, type ParticipantVote, type ParticipantWork } from '../lib/twopc/work.ts';
 import { simulate } from '../sim/simulator.ts';
 import { finalizeIntent, lockWaiters, recordIntent } from './support/orders.ts';
-import type { ConcurrencyStrategy } from '../subgraphs/orders/concurrency-control.ts';
+import { Deadline } from '../lib/deadline.ts';
+import { planShares, type ConcurrencyStrategy } from '../subgraphs/orders/concurrency-control.ts';
+import { OrderDriver, type DriverResult } from '../subgraphs/orders/protocol/order-driver.ts';
+import { orderMachineConfig } from '../subgraphs/orders/order-service.ts';
 import { SiteClient } from '../subgraphs/orders/site-client.ts';
-import { TwoPhaseCommit, type Outcome } from '../subgraphs/orders/two-phase-commit.ts';
 import { graphql, internalHeaders, recoverySettings, serviceUrl, sql, topology, type RecoverySettings } from './support/cluster.ts';
 import { expectOrdersAtomic, expectStockConserved, preparedTransactions, stockAt } from './support/invariants.ts';
 
@@ -178,9 +180,10 @@ describe('distributed deadlock: two orders locking Dakar and Thiès in opposite 
     expect(await stockOfAB()).toEqual(before);
   });
 
-  // The same two orders through the coordinator's own two-phase commit, scripted into the
-  // interleaving that deadlocks: Y starts once X holds A, and X's decision step (which wants B)
-  // goes ahead only once Y's first call has answered, or once Y waits for a lock.
+  // The same two orders through the coordinator's own two-phase commit (the protocol machine and
+  // its driver), scripted into the interleaving that deadlocks: Y starts once X holds A, and X's
+  // decision step (which wants B) goes ahead only once Y's first call has answered, or once Y
+  // waits for a lock.
   it.each<[ConcurrencyStrategy, string]>([
     ['locking', 'the first attempts wait briefly and give up with CONFLICT; the ordered retry commits: both commit in the end'],
     ['timestamp', 'nothing waits: each either commits or is refused CONFLICT at once, at most one commits'],
@@ -203,21 +206,29 @@ describe('distributed deadlock: two orders locking Dakar and Thiès in opposite 
         if (gid === y.gid) yFirstCallAnswered.resolve();
       },
     });
-    const tpc = new TwoPhaseCommit({ sites, faults: { reached: () => {} }, log: () => {}, concurrency: strategy });
-    const xRun = tpc.run({ gid: x.gid, decisionSite: x.decisionSite, works: x.works });
+    // one attempt each: the locking plan's retry is run apart below, as the coordinator runs it
+    const run = (o: typeof x, through: SiteClient, attempt: number): Promise<DriverResult> => {
+      const driver = new OrderDriver({
+        sites: through, directory: { commitPrepared: async () => {}, rollbackPrepared: async () => {} }, payments: { authorize: () => Promise.reject(new Error('no payment here')) },
+        faults: { reached: () => {} }, config: orderMachineConfig(1), log: () => {}, leaseMarginMs: 0, minAttemptMs: 0,
+      });
+      const plan = planShares(strategy, o.decisionSite, o.works, attempt);
+      return driver.transact(o.id, o.decisionSite, { plan: async () => ({ gid: o.gid, ...plan }) }, Deadline.after(60_000));
+    };
+    const xRun = run(x, sites, 1);
     await xHoldsA.promise;
-    const yRun = tpc.run({ gid: y.gid, decisionSite: y.decisionSite, works: y.works });
+    const yRun = run(y, sites, 1);
     const outcomes = await bothAnswer([xRun, yRun]);
-    for (const outcome of outcomes) if (!outcome.committed) expect(outcome).toMatchObject({ vote: { code: 'CONFLICT' } });
+    for (const outcome of outcomes) if (!outcome.reply.ok) expect(outcome.reply).toMatchObject({ code: 'CONFLICT' });
     if (strategy === 'locking') {
       // as the coordinator does after CONFLICT: a retry, under the ordered plan, that never meets a cycle
-      expect(outcomes.some((o) => !o.committed), 'the scripted interleaving formed no cycle').toBe(true);
-      const retry = new TwoPhaseCommit({ sites: new ScriptedSites({ before: async () => {}, after: () => {} }), faults: { reached: () => {} }, log: () => {}, concurrency: strategy });
-      const again = (o: typeof x, outcome: Outcome) => (outcome.committed ? Promise.resolve(outcome) : retry.run({ gid: o.gid, decisionSite: o.decisionSite, works: o.works, attempt: 2 }));
+      expect(outcomes.some((o) => !o.reply.ok), 'the scripted interleaving formed no cycle').toBe(true);
+      const unscripted = new ScriptedSites({ before: async () => {}, after: () => {} });
+      const again = (o: typeof x, outcome: DriverResult) => (outcome.reply.ok ? Promise.resolve(outcome) : run(o, unscripted, 2));
       outcomes.splice(0, 2, ...(await bothAnswer([again(x, outcomes[0]), again(y, outcomes[1])])));
     }
 
-    const winners = [x, y].filter((_, i) => outcomes[i]!.committed);
+    const winners = [x, y].filter((_, i) => outcomes[i]!.reply.ok);
     const names = winners.map((o) => (o === x ? 'X' : 'Y'));
     if (strategy === 'locking') expect(names).toEqual(['X', 'Y']);
     else expect(names.length).toBeLessThanOrEqual(1);

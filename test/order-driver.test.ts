@@ -12,6 +12,8 @@ import type { ParticipantVote, ParticipantWork } from '../lib/twopc/work.ts';
 import { orderMachineConfig } from '../subgraphs/orders/order-service.ts';
 import { OrderDriver, type AttemptPlan, type OrderPlanner } from '../subgraphs/orders/protocol/order-driver.ts';
 import { SiteUnavailableError, type SiteClient } from '../subgraphs/orders/site-client.ts';
+import type { DirectoryBranches, DirectoryShare } from '../subgraphs/orders/directory.ts';
+import { DIRECTORY } from '../lib/twopc/machine/order-machine.ts';
 
 const yes = (gid: string): ParticipantVote => ({ gid, ok: true, code: null, message: null, productId: null, available: null, existingOrderId: null });
 const no = (gid: string, code: string): ParticipantVote => ({ ...yes(gid), ok: false, code, message: code });
@@ -61,8 +63,28 @@ function scriptedSites(script: Script) {
       calls.push(`finalize ${site} ${request.code} void=${request.voidPayment}`);
       return 'FAILED';
     },
+    async relayPayments(site: SiteId): Promise<number> {
+      calls.push(`relay ${site}`);
+      return 1;
+    },
   };
   return { sites: sites as unknown as SiteClient, calls };
+}
+
+/** The coordinator database's branch, recording its calls in the same list as the sites'. */
+function scriptedDirectory(calls: string[], prepare: (gid: string) => void = () => {}): DirectoryBranches & DirectoryShare {
+  return {
+    async prepare(gid) {
+      calls.push(`prepare directory ${gid}`);
+      prepare(gid);
+    },
+    async commitPrepared(gid) {
+      calls.push(`commit-prepared directory ${gid}`);
+    },
+    async rollbackPrepared(gid) {
+      calls.push(`rollback-prepared directory ${gid}`);
+    },
+  };
 }
 
 function scriptedProvider() {
@@ -91,8 +113,8 @@ function planner(): OrderPlanner & { attempts: number } {
   return p;
 }
 
-function driver(sites: SiteClient, payments: PaymentProvider) {
-  return new OrderDriver({ sites, payments, faults: { reached: () => {} }, config: orderMachineConfig(5), log: () => {}, leaseMarginMs: 1_000, minAttemptMs: 10 });
+function driver(sites: SiteClient, payments: PaymentProvider, directory: DirectoryBranches = scriptedDirectory([])) {
+  return new OrderDriver({ sites, directory, payments, faults: { reached: () => {} }, config: orderMachineConfig(5), log: () => {}, leaseMarginMs: 1_000, minAttemptMs: 10 });
 }
 
 const request = { orderId: 'o-1', clientId: 1, key: 'k', fingerprint: 'f', amount: 100, method: 'WAVE' as const, clientSite: 'dakar' as const };
@@ -147,5 +169,61 @@ describe('order driver with the order machine', () => {
     // the decision site had none: an old share is fenced with ABORT, then rolled back
     expect(settled).toBe('ABORT');
     expect(calls).toEqual(['decision dakar g9', 'decide dakar g9 ABORT', 'rollback-prepared thies g9']);
+  });
+});
+
+describe('order driver: cancellations, registrations and moves run the same machine', () => {
+  /** A cancellation of a Dakar order whose stock goes back to Thiès: gids c1, c2, … one per attempt. */
+  const cancellation = (directory?: DirectoryShare) => ({
+    async plan(attempt: number): Promise<AttemptPlan> {
+      const gid = `c${attempt}`;
+      const work = (site: SiteId): ParticipantWork => ({ gid, orderId: 'o-1', motif: 'ANNULATION', stock: site === 'thies' ? [{ productId: 1, delta: 1 }] : [] });
+      return { gid, rounds: directory ? [[DIRECTORY], ['thies']] : [['thies']], shareOf: work, decisionWork: work('dakar'), ...(directory ? { directory } : {}) };
+    },
+  });
+
+  it('a cancellation retries a CONFLICT under a new gid; no intent, no authorization, no finalize', async () => {
+    const { sites, calls } = scriptedSites({ prepare: (_site, gid, n) => (n === 1 ? no(gid, 'CONFLICT') : yes(gid)) });
+    const { payments, keys } = scriptedProvider();
+    const result = await driver(sites, payments).transact('o-1', 'dakar', cancellation(), Deadline.after(5_000));
+    expect(result.reply).toEqual({ ok: true, orderId: 'o-1' });
+    expect(keys).toEqual([]);
+    expect(calls).toEqual(['prepare thies c1', 'rollback-prepared thies c1', 'prepare thies c2', 'commit-local dakar c2', 'commit-prepared thies c2']);
+  });
+
+  it('the directory branch is prepared first and finished with the shares, by the same calls', async () => {
+    const { sites, calls } = scriptedSites({});
+    const directory = scriptedDirectory(calls);
+    const result = await driver(sites, scriptedProvider().payments, directory).transact('o-1', 'dakar', cancellation(directory), Deadline.after(5_000));
+    expect(result.reply).toEqual({ ok: true, orderId: 'o-1' });
+    expect(calls.slice(0, 3)).toEqual(['prepare directory c1', 'prepare thies c1', 'commit-local dakar c1']);
+    expect(calls.slice(3).sort()).toEqual(['commit-prepared directory c1', 'commit-prepared thies c1']);
+  });
+
+  it('a unique violation in the directory is a DUPLICATE_EMAIL vote: no site is asked, nothing is retried', async () => {
+    const { sites, calls } = scriptedSites({});
+    const directory = scriptedDirectory(calls, () => {
+      throw Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' });
+    });
+    const result = await driver(sites, scriptedProvider().payments, directory).transact('r-1', 'dakar', cancellation(directory), Deadline.after(5_000));
+    expect(result.reply).toEqual({ ok: false, code: 'DUPLICATE_EMAIL' });
+    expect(calls).toEqual(['prepare directory c1', 'rollback-prepared directory c1']);
+  });
+
+  it('recovery settles a directory branch through the machine: asks the decision site, then finishes the branch', async () => {
+    const { sites, calls } = scriptedSites({});
+    const settled = await driver(sites, scriptedProvider().payments, scriptedDirectory(calls)).settle('g7', DIRECTORY, 'thies', true);
+    expect(settled).toBe('ABORT');
+    expect(calls).toEqual(['decision thies g7', 'decide thies g7 ABORT', 'rollback-prepared directory g7']);
+  });
+
+  it('recovery runs the site relay for an unacknowledged outbox row, and only flags a disagreement', async () => {
+    const { sites, calls } = scriptedSites({});
+    const d = driver(sites, scriptedProvider().payments);
+    expect(await d.checkPayment({ orderId: 'o-2', site: 'thies', order: 'CONFIRMEE', payment: 'AUTORISE', outbox: [{ operation: 'CAPTURE', status: 'PENDING' }] }))
+      .toEqual({ relayed: true, problem: null });
+    expect(await d.checkPayment({ orderId: 'o-3', site: 'thies', order: 'CONFIRMEE', payment: 'AUTORISE', outbox: [] }))
+      .toEqual({ relayed: false, problem: 'CONFIRMED_NOT_CAPTURED' });
+    expect(calls).toEqual(['relay thies']);
   });
 });

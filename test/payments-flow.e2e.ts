@@ -6,7 +6,7 @@
  * scenario with kill -9 of the coordinator and of the provider.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { topology, graphql, serviceUrl, sql } from './support/cluster.ts';
+import { topology, graphql, internalHeaders, recoverySettings, serviceUrl, sql } from './support/cluster.ts';
 import { expectOrdersAtomic, expectStockConserved, preparedTransactions, stockAt } from './support/invariants.ts';
 import { DEFAULT_ENV, placeOrder, placeOrderAt, restart } from './support/orders.ts';
 import { normalProvider, paymentsOfOrder, setProviderBehaviour, settledPayment, until } from './support/payments.ts';
@@ -26,6 +26,44 @@ const orderPayment = async (id: string, clientId: string) => {
     'query($id: ID!) { order(id: $id) { status payment { status reference } } }', { id }, { headers: await asCustomer(clientId) });
   return response.data?.order ?? null;
 };
+
+type Report = { relayed: string[]; paymentProblems: { orderId: string; site: string; problem: string }[] };
+async function recoverNow(): Promise<Report> {
+  const response = await fetch(serviceUrl('orders').replace('/graphql', '/internal/recover'), { method: 'POST', headers: internalHeaders() });
+  return (await response.json()) as Report;
+}
+
+describe('recovery reads the payment outbox through the order machine', () => {
+  it('runs the relay for a decided order whose outbox row stayed unacknowledged, and flags a confirmed order whose payment is not captured', async () => {
+    const { inDoubtTimeoutMs } = await recoverySettings();
+    const past = `${inDoubtTimeoutMs + 60_000} milliseconds`;
+    // the provider refuses transitions: the capture stays PENDING in the outbox
+    await setProviderBehaviour({ failTransitions: true });
+    const placed = await placeOrder({ clientId: '2', items: [{ productId: '122', quantity: 1 }], paymentMethod: 'WAVE' });
+    expect(placed.error).toBeNull();
+    const id = placed.order!.id;
+    // written longer ago than the in-doubt timeout and due now: recovery's business, not only the relay's
+    await sql('thies', `UPDATE sortie_paiement SET created_at = now() - $2::interval, prochain_essai = now() WHERE commande_id = $1`, [id, past]);
+    const stuck = await recoverNow();
+    expect(stuck.relayed).toContain(id);
+    expect(stuck.paymentProblems.map((p) => p.orderId)).not.toContain(id);
+    await setProviderBehaviour({});
+    expect(await settledPayment('thies', id)).toBe('CAPTURE');
+
+    // a confirmed order whose payment row says authorized, with no outbox row left to capture it
+    await sql('thies', `UPDATE paiement SET statut = 'AUTORISE', updated_at = now() - $2::interval WHERE commande_id = $1`, [id, past]);
+    try {
+      const flagged = await recoverNow();
+      expect(flagged.paymentProblems).toContainEqual({ orderId: id, site: 'thies', problem: 'CONFIRMED_NOT_CAPTURED' });
+      expect(flagged.relayed).not.toContain(id);
+    } finally {
+      await sql('thies', `UPDATE paiement SET statut = 'CAPTURE' WHERE commande_id = $1`, [id]);
+    }
+    // in agreement again: nothing to do
+    const quiet = await recoverNow();
+    expect([...quiet.relayed, ...quiet.paymentProblems.map((p) => p.orderId)]).not.toContain(id);
+  });
+});
 
 describe('the payment follows the order', () => {
   it('is AUTHORIZED until the provider acknowledges the capture, which the relay retries across an outage', async () => {

@@ -11,7 +11,7 @@ import type { ParticipantWork } from '../../lib/twopc/work.ts';
 import { lockPlan } from '../../subgraphs/orders/concurrency-control.ts';
 import {
   abandonedState, describeAction, describeEvent, isDone, newOrder, resume, settleState, step,
-  type MachineConfig, type OrderAction, type OrderEvent, type OrderReply, type OrderState, type PlantedDefects,
+  DIRECTORY, type MachineConfig, type OrderAction, type Participant, type OrderEvent, type OrderReply, type OrderState, type PlantedDefects,
 } from '../../lib/twopc/machine/order-machine.ts';
 import { EventQueue } from './event-queue.ts';
 import { SimParticipant, type StockDelta } from './participant.ts';
@@ -36,6 +36,12 @@ export const WORLD = {
   retention: 200,
   price: 10,
 } as const;
+
+/** The simulated world has sites only: no order has a share in the coordinator's directory. */
+function simulated(participant: Participant): SiteId {
+  if (participant === DIRECTORY) throw new Error('the simulated world has no directory branch');
+  return participant;
+}
 
 const TIMER_BASE: Readonly<Record<'retry' | 'authorize' | 'intent' | 'phase2', number>> = { retry: 6, authorize: 6, intent: 12, phase2: 6 };
 
@@ -390,9 +396,9 @@ export class World {
         return;
       }
       case 'prepare': {
-        const site = this.sites[action.site];
+        const site = this.sites[simulated(action.site)];
         const plan = this.plans.get(action.gid)!;
-        const deltas = plan.shares.get(action.site) ?? [];
+        const deltas = plan.shares.get(simulated(action.site)) ?? [];
         this.rpc(id, site, () => site.prepare(action.gid, plan.orderId, deltas, this.now),
           (vote): OrderEvent => ({ type: 'voted', gid: action.gid, site: action.site, vote }),
           { type: 'prepare-unknown', gid: action.gid, site: action.site });
@@ -401,7 +407,7 @@ export class World {
       case 'commit-local': {
         const site = this.sites[action.site];
         const plan = this.plans.get(action.gid)!;
-        const record = { orderId: plan.orderId, clientId: plan.clientId, key: plan.key, lines: plan.lines, reference: action.reference, amount: plan.amount };
+        const record = { orderId: plan.orderId, clientId: plan.clientId, key: plan.key, lines: plan.lines, reference: action.reference!, amount: plan.amount };
         this.rpc(id, site, () => site.commitLocal(action.gid, record, plan.local, action.outbox, this.now),
           (vote): OrderEvent => ({ type: 'local-committed', gid: action.gid, vote }), { type: 'local-unknown', gid: action.gid });
         return;
@@ -420,7 +426,7 @@ export class World {
       }
       case 'commit-prepared':
       case 'rollback-prepared': {
-        const site = this.sites[action.site];
+        const site = this.sites[simulated(action.site)];
         const verb = action.type === 'commit-prepared' ? 'COMMIT' : 'ROLLBACK';
         this.rpc(id, site, () => site.finish(action.gid, verb),
           (): OrderEvent => ({ type: 'finished', gid: action.gid, site: action.site }), { type: 'finish-unknown', gid: action.gid, site: action.site });
@@ -441,6 +447,10 @@ export class World {
         });
         return;
       }
+      case 'relay-payments':
+      case 'flag-payment':
+        // recovery's payment check reads a site's database rows; the simulated relay runs on its own
+        return;
       case 'set-timer':
         this.at(this.jitter(TIMER_BASE[action.name] * (action.name === 'retry' ? 2 ** action.attempt : 1)), () => this.drive(id, { type: 'timer', name: action.name }, epoch));
         return;

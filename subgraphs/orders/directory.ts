@@ -1,12 +1,23 @@
 /**
  * The client directory in the coordinator database: which site holds each client, and each
  * client's email (unique across all sites). Directory changes take part in global transactions
- * as a prepared local participant.
+ * as a prepared branch of the coordinator's own database, driven by the order machine like a
+ * site's share (participant `directory`).
  */
 import { sql, type Kysely } from 'kysely';
 import type { CoordinatorDatabase } from '../../lib/db/tables.ts';
 import { isSiteId, type SiteId } from '../../lib/sites.ts';
-import type { LocalParticipant } from './two-phase-commit.ts';
+
+/** One attempt's change of the directory, prepared under the attempt's gid. */
+export interface DirectoryShare {
+  prepare(gid: string): Promise<void>;
+}
+
+/** Finishing the directory's prepared branches (an attempt's, or one recovery found). */
+export interface DirectoryBranches {
+  commitPrepared(gid: string): Promise<void>;
+  rollbackPrepared(gid: string): Promise<void>;
+}
 
 export async function sitesOfClients(db: Kysely<CoordinatorDatabase>, ids: number[]): Promise<Map<number, SiteId>> {
   if (ids.length === 0) return new Map();
@@ -29,10 +40,10 @@ export async function nextClientId(db: Kysely<CoordinatorDatabase>): Promise<num
 }
 
 /** A directory change run as a prepared transaction under the global gid. */
-export function directoryParticipant(
+export function directoryShare(
   db: Kysely<CoordinatorDatabase>,
   change: (trx: Kysely<CoordinatorDatabase>) => Promise<void>,
-): LocalParticipant {
+): DirectoryShare {
   return {
     prepare: (gid) =>
       db.connection().execute(async (conn) => {
@@ -45,6 +56,12 @@ export function directoryParticipant(
           throw error;
         }
       }),
+  };
+}
+
+/** The directory's prepared branches in the coordinator database; one already finished is no error. */
+export function directoryBranches(db: Kysely<CoordinatorDatabase>): DirectoryBranches {
+  return {
     commitPrepared: (gid) => finishLocal(db, gid, 'COMMIT'),
     rollbackPrepared: (gid) => finishLocal(db, gid, 'ROLLBACK'),
   };

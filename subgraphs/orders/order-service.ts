@@ -11,14 +11,13 @@ import { placement, warehouseOrderFrom } from '../../lib/placement.ts';
 import { SITE_IDS, SITES, siteByCode, type SiteId } from '../../lib/sites.ts';
 import { ClientExportSchema, exportHash, makeGid, type ParticipantWork, type PaymentMethod } from '../../lib/twopc/work.ts';
 import { allocate, type Demand } from './allocation.ts';
-import { awaitDirectoryCopies, directoryParticipant, emailTaken, nextClientId, sitesOfClients } from './directory.ts';
+import { awaitDirectoryCopies, directoryShare, emailTaken, nextClientId, sitesOfClients } from './directory.ts';
 import { Deadline } from '../../lib/deadline.ts';
 import { orderFingerprint } from '../../lib/twopc/intent.ts';
-import type { MachineConfig } from '../../lib/twopc/machine/order-machine.ts';
+import { DIRECTORY, type MachineConfig } from '../../lib/twopc/machine/order-machine.ts';
 import { planShares, type ConcurrencyStrategy } from './concurrency-control.ts';
-import type { OrderDriver, OrderPlanner, Refusal } from './protocol/order-driver.ts';
+import type { AttemptPlan, DriverResult, OrderDriver, OrderPlanner, Refusal } from './protocol/order-driver.ts';
 import { FENCE_TIMEOUT_MS, SHARE_TIMEOUT_MARGIN_MS, SiteUnavailableError, type RemoteOrder, type SiteClient } from './site-client.ts';
-import type { TwoPhaseCommit } from './two-phase-commit.ts';
 
 export const MAX_ORDER_LINES = 100;
 export const MAX_LINE_QUANTITY = 10_000;
@@ -98,11 +97,12 @@ export interface PlaceOrderInput {
 export interface OrderServiceDeps {
   db: Kysely<CoordinatorDatabase>;
   sites: SiteClient;
-  /** Cancellations and the client directory's changes (registration, move). */
-  tpc: TwoPhaseCommit;
-  /** Runs each order's protocol machine over the sites and the payment provider. */
+  /**
+   * Runs the protocol machine over the sites, the directory and the payment provider: every
+   * order, cancellation, registration and move.
+   */
   driver: OrderDriver;
-  /** Attempts for an order that meets CONFLICT (a lock not granted, a version that moved). */
+  /** Attempts for a global transaction that meets CONFLICT (a lock not granted, a version that moved). */
   maxAttempts: number;
   /** `timestamp` sends the snapshot's row versions with the work, to be checked at prepare. */
   concurrency?: ConcurrencyStrategy;
@@ -159,10 +159,13 @@ export function orderMachineConfig(maxAttempts: number): MachineConfig {
   return { maxAttempts, authorizeAttempts: 3, commitRetries: 5, failureCode: orderFailureCode };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Full jitter: concurrent losers of one conflict spread out instead of colliding again. */
-const backoffMs = (attempt: number) => Math.random() * 20 * 2 ** attempt;
+/** What a cancellation, registration or move tells its caller of a failure the machine reported. */
+function transactionError(result: DriverResult, what: string): TerangaError {
+  const code = result.reply.ok ? 'INTERNAL' : result.reply.code;
+  if (code === 'SITE_UNAVAILABLE') return new TerangaError('SITE_UNAVAILABLE', result.refusal?.message ?? `A site did not answer; the ${what} could not be committed`);
+  if (code === 'INTERNAL') return new TerangaError('INTERNAL_SERVER_ERROR', `A site failed to apply the ${what}; nothing changed`);
+  return new TerangaError('CONFLICT', `The ${what} could not be committed; nothing changed`);
+}
 
 export class OrderService {
   readonly stats: OrderAttemptStats = { orders: 0, attempts: 0, conflicts: 0, committed: 0 };
@@ -261,7 +264,7 @@ export class OrderService {
             clientId,
             total,
             idempotencyKey: key,
-            payment: { method, reference, amount: total },
+            payment: { method, reference: reference!, amount: total },
             lines: allocation.allocations.map((x) => ({ productId: x.productId, quantity: x.quantity, unitPrice: prices.get(x.productId)!.price, site: x.site })),
           };
           return { gid, ...planShares(this.deps.concurrency ?? 'locking', site, works, attempt) };
@@ -335,30 +338,33 @@ export class OrderService {
     authorize?.(order);
     if (order.status === 'CANCELLED') throw new TerangaError('BAD_USER_INPUT', `Order ${orderId} is already cancelled`);
     const gidId = randomUUID();
-    const works = new Map<SiteId, ParticipantWork>();
-    const workOf = (s: SiteId) => {
-      if (!works.has(s)) works.set(s, { gid: null, orderId, motif: 'ANNULATION', stock: [] });
-      return works.get(s)!;
+    const planner = {
+      plan: async (attempt: number): Promise<AttemptPlan> => {
+        // a fresh gid each attempt: a rollback left to recovery must not meet its retry; a one-site
+        // cancellation has one too, so that an unclear answer is settled by asking (a decision record)
+        const gid = makeGid('cancel', attempt === 1 ? gidId : randomUUID(), site);
+        const works = new Map<SiteId, ParticipantWork>();
+        const workOf = (s: SiteId) => {
+          if (!works.has(s)) works.set(s, { gid, orderId, motif: 'ANNULATION', stock: [] });
+          return works.get(s)!;
+        };
+        workOf(site).cancelOrder = orderId;
+        for (const line of order.lines) {
+          const warehouse = siteByCode(line.site)?.id;
+          if (!warehouse || !line.product) continue;
+          workOf(warehouse).stock.push({ productId: Number(line.product.id), delta: line.quantity });
+        }
+        return { gid, ...planShares(this.deps.concurrency ?? 'locking', site, works, attempt) };
+      },
     };
-    workOf(site).cancelOrder = orderId;
-    for (const line of order.lines) {
-      const warehouse = siteByCode(line.site)?.id;
-      if (!warehouse || !line.product) continue;
-      workOf(warehouse).stock.push({ productId: Number(line.product.id), delta: line.quantity });
-    }
-    for (let attempt = 1; ; attempt++) {
-      // a fresh gid each attempt: a rollback left to recovery must not meet its retry; a one-site
-      // cancellation has one too, so that an unclear answer is settled by asking (a decision record)
-      const gid = makeGid('cancel', attempt === 1 ? gidId : randomUUID(), site);
-      for (const w of works.values()) w.gid = gid;
-      const outcome = await this.deps.tpc.run({ gid, decisionSite: site, works, attempt });
-      if (outcome.committed) return orderRef(orderId, site);
-      const conflicted = 'vote' in outcome && outcome.vote.code === 'CONFLICT';
-      if (!conflicted || attempt >= this.deps.maxAttempts) {
-        throw new TerangaError(('unavailable' in outcome) ? 'SITE_UNAVAILABLE' : 'CONFLICT', 'The cancellation could not be committed; nothing changed');
-      }
-      await sleep(backoffMs(attempt));
-    }
+    const result = await this.deps.driver.transact(orderId, site, planner, this.transactionDeadline());
+    if (!result.reply.ok) throw transactionError(result, 'cancellation');
+    return orderRef(orderId, site);
+  }
+
+  /** A cancellation's, registration's or move's time budget: no new attempt starts past it. */
+  private transactionDeadline(): Deadline {
+    return Deadline.after(this.deps.orderBudgetMs ?? DEFAULT_ORDER_BUDGET_MS);
   }
 
   async registerClient(input: { name: string; city: string; email: string }): Promise<{ __typename: 'Client'; id: string }> {
@@ -369,22 +375,28 @@ export class OrderService {
     const { city, site } = placement(input.city);
     if (await emailTaken(this.deps.db, email)) throw new TerangaError('DUPLICATE_EMAIL', 'This email is already registered');
     const id = await nextClientId(this.deps.db);
-    const gid = makeGid('register', randomUUID(), site);
-    const work: ParticipantWork = { gid, orderId: null, motif: null, stock: [], insertClient: { client: { id, nom: name, ville: city, email }, orders: [] } };
-    const outcome = await this.deps.tpc.run({
-      gid,
-      decisionSite: site,
-      works: new Map([[site, work]]),
-      local: directoryParticipant(this.deps.db, async (trx) => {
-        await trx.insertInto('client_site').values({ client_id: id, site, email }).execute();
-      }),
-    });
-    if (!outcome.committed) {
-      if ('unavailable' in outcome) throw new TerangaError('SITE_UNAVAILABLE', `Site ${outcome.unavailable} is unavailable`);
+    const registration = randomUUID();
+    const planner = {
+      plan: async (attempt: number): Promise<AttemptPlan> => {
+        const gid = makeGid('register', attempt === 1 ? registration : randomUUID(), site);
+        const work: ParticipantWork = { gid, orderId: null, motif: null, stock: [], insertClient: { client: { id, nom: name, ville: city, email }, orders: [] } };
+        return {
+          gid,
+          // the directory first: its unique email refuses a duplicate before any site holds a lock
+          rounds: [[DIRECTORY]],
+          shareOf: () => work,
+          decisionWork: work,
+          directory: directoryShare(this.deps.db, async (trx) => {
+            await trx.insertInto('client_site').values({ client_id: id, site, email }).execute();
+          }),
+        };
+      },
+    };
+    const result = await this.deps.driver.transact(registration, site, planner, this.transactionDeadline());
+    if (!result.reply.ok) {
       // only a vote that says so is a duplicate: anything else must not be reported as one
-      if (outcome.vote.code === 'DUPLICATE_EMAIL') throw new TerangaError('DUPLICATE_EMAIL', 'This email is already registered');
-      if (outcome.vote.code === 'CONFLICT') throw new TerangaError('CONFLICT', 'A concurrent registration conflicted; nothing changed, retry');
-      throw new TerangaError('INTERNAL_SERVER_ERROR', 'The registration could not be committed; nothing changed');
+      if (result.reply.code === 'DUPLICATE_EMAIL') throw new TerangaError('DUPLICATE_EMAIL', 'This email is already registered');
+      throw transactionError(result, 'registration');
     }
     await this.directoryCopied();
     return { __typename: 'Client', id: String(id) };
@@ -396,36 +408,39 @@ export class OrderService {
     const { city, site: to } = placement(newCity);
     const from = await this.clientSite(id, true);
     if (!from) throw new TerangaError('NOT_FOUND', `No client ${rawId}`);
-    for (let attempt = 1; ; attempt++) {
-      // the export is checked again under the client's row lock in the delete: an order committed
-      // in between makes that share vote CONFLICT, and the move starts over with a fresh export
-      const exported = await this.deps.sites.exportClient(from, id);
-      if (!exported) throw new TerangaError('NOT_FOUND', `No client ${rawId}`);
-      const data = ClientExportSchema.parse(JSON.parse(exported));
-      data.client.ville = city;
-      const gid = makeGid('move', randomUUID(), to);
-      const works = new Map<SiteId, ParticipantWork>();
-      const expectedExport = exportHash(exported);
-      if (from === to) {
-        works.set(to, { gid: null, orderId: null, motif: null, stock: [], deleteClient: id, expectedExport, insertClient: data });
-      } else {
-        works.set(from, { gid, orderId: null, motif: null, stock: [], deleteClient: id, expectedExport });
-        works.set(to, { gid, orderId: null, motif: null, stock: [], insertClient: data });
-      }
-      const outcome = await this.deps.tpc.run({
-        gid: from === to ? null : gid,
-        decisionSite: to,
-        works,
-        local: from === to ? undefined : directoryParticipant(this.deps.db, async (trx) => {
-          await trx.updateTable('client_site').set({ site: to, updated_at: new Date() }).where('client_id', '=', id).execute();
-        }),
-      });
-      if (outcome.committed) break;
-      const conflicted = 'vote' in outcome && outcome.vote.code === 'CONFLICT';
-      if (!conflicted || attempt >= this.deps.maxAttempts) {
-        throw new TerangaError('unavailable' in outcome ? 'SITE_UNAVAILABLE' : 'CONFLICT', 'The move could not be committed; nothing changed');
-      }
-      await sleep(backoffMs(attempt));
+    const move = randomUUID();
+    const planner = {
+      plan: async (attempt: number): Promise<AttemptPlan | Refusal> => {
+        // the export is checked again under the client's row lock in the delete: an order committed
+        // in between makes that share vote CONFLICT, and the next attempt starts with a fresh export
+        const exported = await this.deps.sites.exportClient(from, id);
+        if (!exported) return { code: 'NOT_FOUND', message: `No client ${rawId}`, productId: null, available: null };
+        const data = ClientExportSchema.parse(JSON.parse(exported));
+        data.client.ville = city;
+        const gid = makeGid('move', attempt === 1 ? move : randomUUID(), to);
+        const expectedExport = exportHash(exported);
+        if (from === to) {
+          // one site: its local commit is the decision, recorded under the gid like any other
+          const work: ParticipantWork = { gid, orderId: null, motif: null, stock: [], deleteClient: id, expectedExport, insertClient: data };
+          return { gid, rounds: [], shareOf: () => work, decisionWork: work };
+        }
+        const leaving: ParticipantWork = { gid, orderId: null, motif: null, stock: [], deleteClient: id, expectedExport };
+        const arriving: ParticipantWork = { gid, orderId: null, motif: null, stock: [], insertClient: data };
+        return {
+          gid,
+          rounds: [[DIRECTORY], [from]],
+          shareOf: (s) => (s === to ? arriving : leaving),
+          decisionWork: arriving,
+          directory: directoryShare(this.deps.db, async (trx) => {
+            await trx.updateTable('client_site').set({ site: to, updated_at: new Date() }).where('client_id', '=', id).execute();
+          }),
+        };
+      },
+    };
+    const result = await this.deps.driver.transact(move, to, planner, this.transactionDeadline());
+    if (!result.reply.ok) {
+      if (result.reply.code === 'NOT_FOUND') throw new TerangaError('NOT_FOUND', `No client ${rawId}`);
+      throw transactionError(result, 'move');
     }
     await this.directoryCopied();
     return { __typename: 'Client', id: String(id) };

@@ -1,19 +1,26 @@
 /**
  * Resolves what a crash (of the coordinator, a site or a network) left behind, at start and
- * periodically:
- * - every prepared transaction: its decision site is asked at once, and a decision that exists is
- *   applied (a share whose COMMIT is durable does not keep its row locks until some timeout); an
- *   undecided one older than the timeout — its age measured by its own database server's clock —
- *   is fenced with ABORT there first, so a late COMMIT cannot follow;
+ * periodically, by feeding what it reads to the order machine (lib/twopc/machine/order-machine.ts,
+ * through its driver) — the same machine, with the same rules, as the orders themselves:
+ * - every prepared transaction (pg_prepared_xacts of each site, and of the coordinator's own
+ *   database for the directory's branches): its decision site is asked at once, and a decision
+ *   that exists is applied (a share whose COMMIT is durable does not keep its row locks until some
+ *   timeout); an undecided one older than the timeout — its age measured by its own database
+ *   server's clock — is fenced with ABORT there first, so a late COMMIT cannot follow;
  * - order intents whose lease expired while PENDING (their caller is gone): finalized as FAILED
  *   with a VOID of the authorization, unless the order committed;
+ * - the payment outbox: a decided order whose outbox row is still unacknowledged has the site's
+ *   relay run now; one whose payment disagrees with the decision, with no row left to change it
+ *   (confirmed and not captured, cancelled and still captured, rejected by the provider), is
+ *   flagged for an operator (and for `teranga payments reconcile`);
  * - decision rows every participant acknowledged (no share prepared anywhere) are pruned.
  */
 import type { Kysely } from 'kysely';
 import type { CoordinatorDatabase } from '../../lib/db/tables.ts';
 import { isSiteId, SITE_IDS, type SiteId } from '../../lib/sites.ts';
 import { parseGid } from '../../lib/twopc/work.ts';
-import { finishLocal, localInDoubt } from './directory.ts';
+import { DIRECTORY, type Participant, type PaymentProblem } from '../../lib/twopc/machine/order-machine.ts';
+import { localInDoubt } from './directory.ts';
 import { observeRecovery } from './metrics.ts';
 import type { OrderDriver } from './protocol/order-driver.ts';
 import type { SiteClient } from './site-client.ts';
@@ -41,11 +48,15 @@ export interface RecoveryReport {
   abandoned: string[];
   /** Decision rows deleted. */
   pruned: number;
+  /** Orders whose unacknowledged outbox rows had their site's relay run. */
+  relayed: string[];
+  /** Orders whose payment disagrees with the decision and no outbox row will fix. */
+  paymentProblems: { orderId: string; site: SiteId; problem: PaymentProblem }[];
 }
 
 export async function recoverOnce(options: RecoveryOptions, now = Date.now()): Promise<RecoveryReport> {
-  const report: RecoveryReport = { committed: [], rolledBack: [], pending: [], unreachable: [], abandoned: [], pruned: 0 };
-  const holders: { where: SiteId | 'coordinator'; gid: string; preparedAt: string; ageMs?: number }[] = [];
+  const report: RecoveryReport = { committed: [], rolledBack: [], pending: [], unreachable: [], abandoned: [], pruned: 0, relayed: [], paymentProblems: [] };
+  const holders: { where: Participant; gid: string; preparedAt: string; ageMs?: number }[] = [];
   await Promise.all(
     SITE_IDS.map(async (site) => {
       try {
@@ -55,44 +66,20 @@ export async function recoverOnce(options: RecoveryOptions, now = Date.now()): P
       }
     }),
   );
-  for (const t of await localInDoubt(options.db)) holders.push({ where: 'coordinator', ...t });
+  for (const t of await localInDoubt(options.db)) holders.push({ where: DIRECTORY, ...t });
 
   for (const { where, gid, preparedAt, ageMs } of holders) {
     const parsed = parseGid(gid);
     if (!parsed || !isSiteId(parsed.decisionSite)) continue;
     // the age by the clock of the server that prepared it (the coordinator's own database: ours)
     const old = (ageMs ?? now - Date.parse(preparedAt)) > options.timeoutMs;
-    if (where !== 'coordinator') {
-      // a share at a site: settled by the order machine (ask, fence with ABORT once presumed dead, apply)
-      const applied = await options.driver.settle(gid, where, parsed.decisionSite, old);
-      if (applied === null) report.pending.push(gid);
-      else {
-        (applied === 'COMMIT' ? report.committed : report.rolledBack).push(gid);
-        options.log(`recovery: ${applied === 'COMMIT' ? 'committed' : 'rolled back'} a prepared transaction`, { gid, at: where });
-      }
-      continue;
-    }
-    // the coordinator's own share (a change of the client directory)
-    let decision: 'COMMIT' | 'ABORT' | null = null;
-    try {
-      decision = await options.sites.decision(parsed.decisionSite, gid);
-      // ABORT is recorded only when the transaction is old enough to be presumed dead
-      if (decision === null && old) decision = await options.sites.decide(parsed.decisionSite, gid, 'ABORT');
-    } catch {
-      report.pending.push(gid);
-      continue;
-    }
-    if (decision === null) {
-      report.pending.push(gid);
-      continue;
-    }
-    try {
-      await finishLocal(options.db, gid, decision === 'COMMIT' ? 'COMMIT' : 'ROLLBACK');
-      (decision === 'COMMIT' ? report.committed : report.rolledBack).push(gid);
-      options.log(`recovery: ${decision === 'COMMIT' ? 'committed' : 'rolled back'} a prepared transaction`, { gid, at: where });
-    } catch (error) {
-      report.pending.push(gid);
-      options.log('recovery: could not finish a prepared transaction', { gid, at: where, error: (error as Error).message });
+    // a site's share or the directory's branch: settled by the order machine (ask, fence with
+    // ABORT once presumed dead, apply)
+    const applied = await options.driver.settle(gid, where, parsed.decisionSite, old);
+    if (applied === null) report.pending.push(gid);
+    else {
+      (applied === 'COMMIT' ? report.committed : report.rolledBack).push(gid);
+      options.log(`recovery: ${applied === 'COMMIT' ? 'committed' : 'rolled back'} a prepared transaction`, { gid, at: where });
     }
   }
 
@@ -111,6 +98,21 @@ export async function recoverOnce(options: RecoveryOptions, now = Date.now()): P
         }
       } catch (error) {
         options.log('recovery: could not settle expired order intents', { site, error: (error as Error).message });
+      }
+    }),
+  );
+
+  await Promise.all(
+    SITE_IDS.filter((site) => !report.unreachable.includes(site)).map(async (site) => {
+      try {
+        // young rows are the relay's own business: it was kicked by the commit that wrote them
+        for (const seen of await options.sites.paymentsToCheck(site, options.timeoutMs)) {
+          const { relayed, problem } = await options.driver.checkPayment(seen);
+          if (relayed) report.relayed.push(seen.orderId);
+          if (problem) report.paymentProblems.push({ orderId: seen.orderId, site, problem });
+        }
+      } catch (error) {
+        options.log('recovery: could not check the payment outbox', { site, error: (error as Error).message });
       }
     }),
   );

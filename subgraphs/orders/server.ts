@@ -18,7 +18,7 @@ import { replicationMetrics } from '../../lib/service/replication-metrics.ts';
 import { createSubgraphServer, type SubgraphServer } from '../../lib/service/subgraph-server.ts';
 import type { SiteId, Topology } from '../../lib/topology.ts';
 import type { ConcurrencyStrategy } from './concurrency-control.ts';
-import { sitesOfClients } from './directory.ts';
+import { directoryBranches, sitesOfClients } from './directory.ts';
 import type { Faults } from './faults.ts';
 import { LEASE_MARGIN_MS, MIN_ATTEMPT_MS, OrderService, orderMachineConfig } from './order-service.ts';
 import { OrderDriver } from './protocol/order-driver.ts';
@@ -27,7 +27,6 @@ import { DEADLINE_HEADER, deadlineFrom } from '../../lib/deadline.ts';
 import { startRecoveryLoop } from './recovery.ts';
 import { ordersResolvers, type OrdersContext } from './resolvers.ts';
 import { SiteClient } from './site-client.ts';
-import { TwoPhaseCommit } from './two-phase-commit.ts';
 
 export interface OrdersServerOptions {
   topology: Topology;
@@ -64,16 +63,15 @@ export async function createOrdersServer(options: OrdersServerOptions): Promise<
   const db = createKysely<CoordinatorDatabase>(pool);
   const sites = new SiteClient({ topology, secret: options.config.internalSecret, timeoutMs: options.participantTimeoutMs ?? 10_000 });
   const concurrency = options.concurrency ?? 'locking';
-  const tpc = new TwoPhaseCommit({ sites, faults: options.faults, log, concurrency });
   const payments = options.payments ?? new PaymentsClient({ topology, secret: options.config.internalSecret, timeoutMs: 5_000 });
   const maxAttempts = options.maxAttempts ?? 5;
   const driver = new OrderDriver({
-    sites, payments, faults: options.faults, config: orderMachineConfig(maxAttempts), log, leaseMarginMs: LEASE_MARGIN_MS, minAttemptMs: MIN_ATTEMPT_MS,
+    sites, directory: directoryBranches(db), payments, faults: options.faults, config: orderMachineConfig(maxAttempts), log, leaseMarginMs: LEASE_MARGIN_MS, minAttemptMs: MIN_ATTEMPT_MS,
   });
   // this site's copy of the client directory (cluster/logical-copies.ts), unless told to read the coordinator's
   const directoryPool = options.site ? new FollowingPool(topology, options.site, { target: 'primary', applicationName: 'teranga-orders-directory', max: 5 }) : null;
   const localDirectory = directoryPool ? createKysely<CoordinatorDatabase>(directoryPool) : undefined;
-  const orders = new OrderService({ db, sites, tpc, driver, maxAttempts, concurrency, orderBudgetMs: options.orderBudgetMs, localDirectory });
+  const orders = new OrderService({ db, sites, driver, maxAttempts, concurrency, orderBudgetMs: options.orderBudgetMs, localDirectory });
   const recovery = startRecoveryLoop(
     { sites, driver, db, timeoutMs: options.inDoubtTimeoutMs ?? 10_000, decisionRetentionMs: options.decisionRetentionMs ?? 600_000, log },
     options.recoveryIntervalMs ?? 5_000,

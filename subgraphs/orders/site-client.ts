@@ -10,6 +10,7 @@ import { regionService, serviceByName, type Topology } from '../../lib/topology.
 import { SITES, type SiteId } from '../../lib/sites.ts';
 import type { FinalizeOutcome, FinalizeRequest, IntentOutcome, OrderIntent } from '../../lib/twopc/intent.ts';
 import type { ParticipantVote, ParticipantWork } from '../../lib/twopc/work.ts';
+import type { PaymentObservation } from '../../lib/twopc/machine/order-machine.ts';
 
 export class SiteUnavailableError extends Error {
   constructor(readonly target: string, cause: unknown) {
@@ -131,6 +132,16 @@ export class SiteClient {
   async expiredIntents(site: SiteId): Promise<string[]> {
     const data = await this.region<{ _expiredIntents: string[] }>(site, '{ _expiredIntents }', {});
     return data._expiredIntents;
+  }
+
+  async paymentsToCheck(site: SiteId, olderThanMs: number): Promise<PaymentObservation[]> {
+    const data = await this.region<{ _paymentsToCheck: string }>(site, 'query($o: Int!) { _paymentsToCheck(olderThanMs: $o) }', { o: olderThanMs });
+    return JSON.parse(data._paymentsToCheck) as PaymentObservation[];
+  }
+
+  async relayPayments(site: SiteId): Promise<number> {
+    const data = await this.region<{ _relayPayments: number }>(site, 'mutation { _relayPayments }', {});
+    return data._relayPayments;
   }
 
   async pruneDecisions(site: SiteId, keep: string[], olderThanMs: number): Promise<number> {

@@ -119,7 +119,7 @@ export async function createRegionServer(options: RegionServerOptions): Promise<
       name: `region-${site}`,
       typeDefs: mergeTypeDefs(typeDefs, options.extraTypeDefs),
       resolvers: mergeResolvers(
-        mergeResolvers(regionResolvers, participantResolvers({ lockTimeoutMs: options.lockTimeoutMs ?? 2_000 }, { outboxWritten: () => relay?.kick() }) as GraphQLResolverMap<RegionContext>),
+        mergeResolvers(regionResolvers, participantResolvers({ lockTimeoutMs: options.lockTimeoutMs ?? 2_000 }, { outboxWritten: () => relay?.kick(), relayNow: async () => (relay ? (await relay.runNow()).done : 0) }) as GraphQLResolverMap<RegionContext>),
         options.extraResolvers,
       ),
       context: async ({ req, res }) => {

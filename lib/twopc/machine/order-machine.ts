@@ -28,6 +28,14 @@
  */
 import type { SiteId } from '../../sites.ts';
 
+/**
+ * The coordinator database's own branch of a global transaction (a change of the client
+ * directory): prepared, committed and rolled back like a site's share.
+ */
+export const DIRECTORY = 'directory';
+/** Whoever holds a share of a global transaction: a site, or the coordinator's directory. */
+export type Participant = SiteId | typeof DIRECTORY;
+
 /** Planted defects, for the simulation only: each brings back one fixed bug of the coordinator. */
 export interface PlantedDefects {
   /** Authorize per attempt with the key `${clientId}:${key}`, and void it when an attempt fails. */
@@ -49,6 +57,13 @@ export interface MachineConfig {
 }
 
 export interface OrderRequest {
+  /**
+   * `order` (the default): the whole order protocol — intent, one authorization, attempts, the
+   * intent's final failure. `transaction`: the attempts alone, for a global transaction with no
+   * intent and no payment of its own (a cancellation, a client's registration or move); its
+   * failure is told to the caller, never recorded.
+   */
+  kind?: 'order' | 'transaction';
   /** Proposed by the caller (minted outside); the intent may answer with an existing one. */
   orderId: string;
   clientId: number;
@@ -67,13 +82,15 @@ export type Phase =
   | { name: 'authorizing'; tries: number }
   | { name: 'planning' }
   | { name: 'waiting-retry' }
-  | { name: 'preparing'; gid: string; rounds: readonly (readonly SiteId[])[]; round: number; pending: readonly SiteId[] }
+  | { name: 'preparing'; gid: string; rounds: readonly (readonly Participant[])[]; round: number; pending: readonly Participant[] }
   | { name: 'deciding'; gid: string }
-  | { name: 'fencing'; gid: string }
-  | { name: 'aborting'; gid: string; pending: readonly SiteId[]; then: AbortThen }
-  | { name: 'committing'; gid: string; pending: readonly SiteId[]; tries: Readonly<Record<string, number>> }
+  /** `error`: the decision site answered its local commit with an error (not silence). */
+  | { name: 'fencing'; gid: string; error?: true }
+  | { name: 'aborting'; gid: string; pending: readonly Participant[]; then: AbortThen }
+  | { name: 'committing'; gid: string; pending: readonly Participant[]; tries: Readonly<Record<string, number>> }
   | { name: 'finalizing'; code: string }
-  | { name: 'settling'; gid: string; site: SiteId; decisionSite: SiteId; old: boolean; step: 'asking' | 'fencing' | 'applying' }
+  | { name: 'settling'; gid: string; site: Participant; decisionSite: SiteId; old: boolean; step: 'asking' | 'fencing' | 'applying' }
+  | { name: 'checking-payment'; site: SiteId }
   | { name: 'done' };
 
 /** After the rollbacks of a failed attempt: retry, finalize with a code, or report the order confirmed. */
@@ -85,11 +102,13 @@ export interface OrderState {
   readonly attempt: number;
   readonly reference: string | null;
   /** Every site a prepare of the current attempt was sent to: each may hold it prepared. */
-  readonly sent: readonly SiteId[];
+  readonly sent: readonly Participant[];
   /** The caller was answered (at most once). */
   readonly replied: boolean;
   /** The request's deadline passed: no new attempt starts. */
   readonly expired: boolean;
+  /** A payment check's finding, flagged once (paymentCheckState). */
+  readonly problem?: PaymentProblem;
 }
 
 export type Vote = { ok: true } | { ok: false; code: string };
@@ -104,36 +123,73 @@ export type OrderEvent =
   | { type: 'authorized'; reference: string; status: string }
   | { type: 'declined'; code?: string }
   | { type: 'authorize-unknown' }
-  | { type: 'planned'; gid: string; rounds: readonly (readonly SiteId[])[] }
+  | { type: 'planned'; gid: string; rounds: readonly (readonly Participant[])[] }
   | { type: 'plan-refused'; code: string }
-  | { type: 'voted'; gid: string; site: SiteId; vote: Vote }
-  | { type: 'prepare-unknown'; gid: string; site: SiteId }
+  | { type: 'voted'; gid: string; site: Participant; vote: Vote }
+  | { type: 'prepare-unknown'; gid: string; site: Participant }
   | { type: 'local-committed'; gid: string; vote: Vote }
-  | { type: 'local-unknown'; gid: string }
+  /** `error`: the site answered with an error rather than not at all; the outcome is fenced all the same. */
+  | { type: 'local-unknown'; gid: string; error?: true }
   | { type: 'decided'; gid: string; decision: 'COMMIT' | 'ABORT' | null }
   | { type: 'decide-unknown'; gid: string }
-  | { type: 'finished'; gid: string; site: SiteId }
-  | { type: 'finish-unknown'; gid: string; site: SiteId }
+  | { type: 'finished'; gid: string; site: Participant }
+  | { type: 'finish-unknown'; gid: string; site: Participant }
   | { type: 'finalized'; status: 'FAILED' | 'CONFIRMED' }
   | { type: 'finalize-unknown' }
   | { type: 'timer'; name: 'retry' | 'authorize' | 'intent' | 'phase2' }
+  | { type: 'relayed'; site: SiteId }
+  | { type: 'flagged'; site: SiteId }
   | { type: 'deadline' };
 
 export type OrderAction =
   | { type: 'claim-intent'; site: SiteId; orderId: string }
   | { type: 'authorize'; orderId: string; key: string; amount: number; method: string }
   | { type: 'plan-attempt'; attempt: number }
-  | { type: 'prepare'; site: SiteId; gid: string; attempt: number }
-  | { type: 'commit-local'; site: SiteId; gid: string; orderId: string; reference: string; outbox: boolean }
+  | { type: 'prepare'; site: Participant; gid: string; attempt: number }
+  | { type: 'commit-local'; site: SiteId; gid: string; orderId: string; reference: string | null; outbox: boolean }
   | { type: 'decide'; site: SiteId; gid: string; decision: 'ABORT' }
   | { type: 'ask-decision'; site: SiteId; gid: string }
-  | { type: 'commit-prepared'; site: SiteId; gid: string }
-  | { type: 'rollback-prepared'; site: SiteId; gid: string }
+  | { type: 'commit-prepared'; site: Participant; gid: string }
+  | { type: 'rollback-prepared'; site: Participant; gid: string }
   | { type: 'finalize'; site: SiteId; orderId: string; code: string; voidPayment: boolean; reference: string | null }
   | { type: 'capture-now'; reference: string }
   | { type: 'void-now'; reference: string; orderId: string }
   | { type: 'set-timer'; name: 'retry' | 'authorize' | 'intent' | 'phase2'; attempt: number }
+  /** The site's relay drives the order's unacknowledged outbox rows to the provider now. */
+  | { type: 'relay-payments'; site: SiteId; orderId: string }
+  /** The payment disagrees with the decided order and no outbox row will change it: for an operator. */
+  | { type: 'flag-payment'; site: SiteId; orderId: string; problem: PaymentProblem }
   | { type: 'reply'; reply: OrderReply };
+
+/**
+ * What recovery reads of one order's payment at the client's site: the decision's outcome (the
+ * order row exists only if the order committed), the payment row and the order's outbox rows.
+ */
+export interface PaymentObservation {
+  orderId: string;
+  site: SiteId;
+  /** `commande.statut`; null: no order row (given up, or never committed). */
+  order: 'CONFIRMEE' | 'ANNULEE' | null;
+  /** `paiement.statut`; null: no payment row. */
+  payment: 'AUTORISE' | 'CAPTURE' | 'ANNULE' | 'REMBOURSE' | null;
+  /** The order's outbox rows, oldest first. */
+  outbox: readonly { operation: 'CAPTURE' | 'VOID' | 'REFUND'; status: 'PENDING' | 'DONE' | 'REJECTED' }[];
+}
+
+export type PaymentProblem = 'CONFIRMED_NOT_CAPTURED' | 'CANCELLED_NOT_REFUNDED' | 'REJECTED_BY_PROVIDER';
+
+/**
+ * What an order's payment needs once its outcome is decided: nothing, the relay (an outbox row
+ * still unacknowledged: the relay's work decides, so nothing is judged before it is done), or an
+ * operator (the payment row disagrees with the decision and no row of the outbox will change it).
+ */
+export function paymentVerdict(seen: PaymentObservation): { relay: boolean; problem: PaymentProblem | null } {
+  if (seen.outbox.some((row) => row.status === 'PENDING')) return { relay: true, problem: null };
+  if (seen.outbox.some((row) => row.status === 'REJECTED')) return { relay: false, problem: 'REJECTED_BY_PROVIDER' };
+  if (seen.order === 'CONFIRMEE' && seen.payment !== 'CAPTURE') return { relay: false, problem: 'CONFIRMED_NOT_CAPTURED' };
+  if (seen.order === 'ANNULEE' && seen.payment === 'CAPTURE') return { relay: false, problem: 'CANCELLED_NOT_REFUNDED' };
+  return { relay: false, problem: null };
+}
 
 export interface Step {
   state: OrderState;
@@ -145,9 +201,26 @@ export function newOrder(request: OrderRequest): OrderState {
 }
 
 /** Recovery: a prepared transaction found at `site`, to be settled by its decision site. */
-export function settleState(gid: string, site: SiteId, decisionSite: SiteId, old: boolean): OrderState {
+export function settleState(gid: string, site: Participant, decisionSite: SiteId, old: boolean): OrderState {
   const request: OrderRequest = { orderId: gid, clientId: 0, key: null, fingerprint: '', amount: 0, method: '', clientSite: decisionSite };
   return { request, phase: { name: 'settling', gid, site, decisionSite, old, step: 'asking' }, attempt: 0, reference: null, sent: [site], replied: true, expired: true };
+}
+
+/**
+ * A global transaction with no intent and no payment of its own — a cancellation, a client's
+ * registration or move — decided at `decisionSite`: the same attempts, decision, fence and
+ * settlement as an order's, its failure told to the caller.
+ */
+export function newTransaction(id: string, decisionSite: SiteId): OrderState {
+  return newOrder({ kind: 'transaction', orderId: id, clientId: 0, key: null, fingerprint: '', amount: 0, method: '', clientSite: decisionSite });
+}
+
+/** Recovery: an order's payment as its site's outbox and rows show it (see `paymentVerdict`). */
+export function paymentCheckState(seen: PaymentObservation): OrderState {
+  const request: OrderRequest = { orderId: seen.orderId, clientId: 0, key: null, fingerprint: '', amount: 0, method: '', clientSite: seen.site };
+  const { relay, problem } = paymentVerdict(seen);
+  const phase: Phase = relay || problem ? { name: 'checking-payment', site: seen.site } : { name: 'done' };
+  return { request, phase, attempt: 0, reference: null, sent: [], replied: true, expired: true, ...(problem ? { problem } : {}) };
 }
 
 /** Recovery: an intent whose lease expired while PENDING (its caller is gone). */
@@ -161,10 +234,16 @@ export function resume(state: OrderState): OrderAction[] {
   const { phase } = state;
   if (phase.name === 'settling') return [{ type: 'ask-decision', site: phase.decisionSite, gid: phase.gid }];
   if (phase.name === 'finalizing') return [finalizeAction(state, phase.code)];
+  if (phase.name === 'checking-payment') {
+    const { orderId } = state.request;
+    return [state.problem ? { type: 'flag-payment', site: phase.site, orderId, problem: state.problem } : { type: 'relay-payments', site: phase.site, orderId }];
+  }
   return [];
 }
 
 const unchanged = (state: OrderState): Step => ({ state, actions: [] });
+/** An order runs the whole protocol; a plain transaction only its attempts. */
+const isOrder = (state: OrderState): boolean => state.request.kind !== 'transaction';
 const gidOf = (phase: Phase): string | null => ('gid' in phase ? phase.gid : null);
 
 function finalizeAction(state: OrderState, code: string, voidPayment = true): OrderAction {
@@ -194,14 +273,19 @@ function nextAttempt(state: OrderState, config: MachineConfig, actions: OrderAct
 
 /** The final failure; `voidPayment` false only when no authorization can exist. */
 function finalize(state: OrderState, code: string, actions: OrderAction[], voidPayment = true): Step {
+  if (!isOrder(state)) {
+    // no intent to record the failure in, no payment to void: the caller hears it
+    const s = reply(state, { ok: false, code }, actions);
+    return { state: { ...s, phase: { name: 'done' } }, actions };
+  }
   actions.push(finalizeAction(state, code, voidPayment));
   return { state: { ...state, phase: { name: 'finalizing', code } }, actions };
 }
 
-function startRound(state: OrderState, gid: string, rounds: readonly (readonly SiteId[])[], round: number, actions: OrderAction[], config: MachineConfig): Step {
+function startRound(state: OrderState, gid: string, rounds: readonly (readonly Participant[])[], round: number, actions: OrderAction[], config: MachineConfig): Step {
   if (round >= rounds.length) {
     const { request } = state;
-    actions.push({ type: 'commit-local', site: request.clientSite, gid, orderId: request.orderId, reference: state.reference!, outbox: !config.defects?.defect5 });
+    actions.push({ type: 'commit-local', site: request.clientSite, gid, orderId: request.orderId, reference: state.reference, outbox: isOrder(state) && !config.defects?.defect5 });
     return { state: { ...state, phase: { name: 'deciding', gid } }, actions };
   }
   const sites = rounds[round]!;
@@ -242,8 +326,9 @@ function commit(state: OrderState, gid: string, actions: OrderAction[], config: 
 }
 
 /** A refusal of the decision site's commit, as what to do after the rollbacks. */
-function thenOf(code: string, config: MachineConfig): AbortThen {
+function thenOf(state: OrderState, code: string, config: MachineConfig): AbortThen {
   if (code === 'CONFLICT') return { retry: true };
+  if (!isOrder(state)) return { retry: false, code };
   // the order committed through an earlier attempt whose answer was lost
   if (code === 'DUPLICATE') return { confirmed: true };
   return { retry: false, code: config.failureCode ? config.failureCode(code) : code };
@@ -258,6 +343,7 @@ export function step(state: OrderState, event: OrderEvent, config: MachineConfig
 
   switch (phase.name) {
     case 'claiming': {
+      if (event.type === 'start' && !isOrder(state)) return nextAttempt(state, config, actions, 'CONFLICT');
       if (event.type === 'start') {
         actions.push({ type: 'claim-intent', site: request.clientSite, orderId: request.orderId });
         return { state, actions };
@@ -344,7 +430,7 @@ export function step(state: OrderState, event: OrderEvent, config: MachineConfig
       if (event.type === 'voted' || event.type === 'prepare-unknown') {
         if (!phase.pending.includes(event.site)) return unchanged(state);
         if (event.type === 'prepare-unknown') return abort(state, phase.gid, { retry: false, code: 'SITE_UNAVAILABLE' }, actions, config);
-        if (!event.vote.ok) return abort(state, phase.gid, thenOf(event.vote.code, config), actions, config);
+        if (!event.vote.ok) return abort(state, phase.gid, thenOf(state, event.vote.code, config), actions, config);
         const pending = phase.pending.filter((s) => s !== event.site);
         if (pending.length > 0) return { state: { ...state, phase: { ...phase, pending } }, actions };
         return startRound(state, phase.gid, phase.rounds, phase.round + 1, actions, config);
@@ -355,12 +441,12 @@ export function step(state: OrderState, event: OrderEvent, config: MachineConfig
     case 'deciding': {
       if (event.type === 'local-committed') {
         if (event.vote.ok) return commit(state, phase.gid, actions, config);
-        return abort(state, phase.gid, thenOf(event.vote.code, config), actions, config);
+        return abort(state, phase.gid, thenOf(state, event.vote.code, config), actions, config);
       }
       if (event.type === 'local-unknown') {
         // the decision site may or may not have committed: fence the outcome with ABORT
         actions.push({ type: 'decide', site: request.clientSite, gid: phase.gid, decision: 'ABORT' });
-        return { state: { ...state, phase: { name: 'fencing', gid: phase.gid } }, actions };
+        return { state: { ...state, phase: { name: 'fencing', gid: phase.gid, ...(event.error ? { error: true as const } : {}) } }, actions };
       }
       return unchanged(state);
     }
@@ -368,7 +454,8 @@ export function step(state: OrderState, event: OrderEvent, config: MachineConfig
     case 'fencing': {
       if (event.type === 'decided') {
         if (event.decision === 'COMMIT') return commit(state, phase.gid, actions, config);
-        return abort(state, phase.gid, { retry: false, code: 'SITE_UNAVAILABLE' }, actions, config);
+        // ABORT stands: a site that failed to apply the work is an internal error, not an absence
+        return abort(state, phase.gid, phase.error ? thenOf(state, 'INTERNAL', config) : { retry: false, code: 'SITE_UNAVAILABLE' }, actions, config);
       }
       if (event.type === 'decide-unknown') {
         // nobody knows the outcome yet: void nothing; recovery settles the attempt, then the intent
@@ -438,6 +525,10 @@ export function step(state: OrderState, event: OrderEvent, config: MachineConfig
       if (event.type === 'finished' || event.type === 'finish-unknown') return done;
       return unchanged(state);
     }
+
+    case 'checking-payment':
+      if ((event.type === 'relayed' || event.type === 'flagged') && event.site === phase.site) return { state: { ...state, phase: { name: 'done' } }, actions };
+      return unchanged(state);
 
     case 'done':
       return unchanged(state);

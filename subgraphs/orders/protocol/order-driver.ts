@@ -1,9 +1,12 @@
 /**
- * The thin driver of the order machine (lib/twopc/machine/order-machine.ts): it performs the
- * machine's actions over the real clients — the sites' participant API, the payment provider —
- * with deadlines, turns each answer, error or timeout into the machine's next event, and owns the
- * timers. Everything the protocol decides is in the machine; what is here is I/O, clocks,
- * randomness (backoff jitter) and the rendering of details (messages, products) for the caller.
+ * The thin driver of the order machine (lib/twopc/machine/order-machine.ts), the one
+ * implementation of the two-phase commit: it performs the machine's actions over the real
+ * clients — the sites' participant API, the coordinator's directory branch, the payment
+ * provider — with deadlines, turns each answer, error or timeout into the machine's next event,
+ * and owns the timers. Orders, cancellations, registrations and moves all run through it, and so
+ * does recovery (settling a share, giving up an intent, checking a payment). Everything the
+ * protocol decides is in the machine; what is here is I/O, clocks, randomness (backoff jitter)
+ * and the rendering of details (messages, products) for the caller.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Deadline } from '../../../lib/deadline.ts';
@@ -11,10 +14,13 @@ import { PaymentUnavailableError, type PaymentProvider } from '../../../lib/paym
 import type { SiteId } from '../../../lib/sites.ts';
 import type { ParticipantVote, ParticipantWork, PaymentMethod } from '../../../lib/twopc/work.ts';
 import {
-  abandonedState, isDone, newOrder, resume, settleState, step,
+  abandonedState, DIRECTORY, isDone, newOrder, newTransaction, paymentCheckState, resume, settleState, step,
   type MachineConfig, type OrderAction, type OrderEvent, type OrderReply, type OrderRequest, type OrderState,
+  type Participant, type PaymentObservation, type PaymentProblem,
 } from '../../../lib/twopc/machine/order-machine.ts';
+import type { DirectoryBranches, DirectoryShare } from '../directory.ts';
 import type { Faults } from '../faults.ts';
+import { timed } from '../metrics.ts';
 import { FENCE_TIMEOUT_MS, SiteUnavailableError, type SiteClient } from '../site-client.ts';
 
 /** Why an order is refused, with what the caller is shown. */
@@ -28,23 +34,34 @@ export interface Refusal {
 /** One attempt, planned by the order flow (reads, allocation, lock plan): what each site runs. */
 export interface AttemptPlan {
   gid: string;
-  rounds: readonly (readonly SiteId[])[];
+  /** Who prepares, round by round: sites, and `directory` for a change of the client directory. */
+  rounds: readonly (readonly Participant[])[];
   /** The work a site prepares (the decision site's too, when the lock plan prepares its stock apart). */
   shareOf(site: SiteId): ParticipantWork;
   /** The decision site's local commit, with the decision. */
   decisionWork: ParticipantWork;
+  /** The directory's branch, when a round names `directory`. */
+  directory?: DirectoryShare;
 }
 
 export interface OrderPlanner {
   /** Right after the claim: a refusal when the order cannot be served at all (nothing is authorized then). */
   feasible(): Refusal | null;
-  plan(attempt: number, orderId: string, reference: string): Promise<AttemptPlan | Refusal>;
+  /** `reference`: the order's authorization (null for a transaction without payment). */
+  plan(attempt: number, orderId: string, reference: string | null): Promise<AttemptPlan | Refusal>;
   /** Told at once of each attempt a participant refused with CONFLICT (live counters). */
   conflicted?(): void;
 }
 
+/** A global transaction without intent or payment: its attempts only. */
+export interface TransactionPlanner {
+  plan(attempt: number): Promise<AttemptPlan | Refusal>;
+}
+
 export interface DriverDeps {
   sites: SiteClient;
+  /** The coordinator database's prepared branches (directory changes), finished like a site's shares. */
+  directory: DirectoryBranches;
   payments: PaymentProvider;
   faults: Faults;
   config: MachineConfig;
@@ -82,8 +99,31 @@ export class OrderDriver {
     return this.drive(newOrder(request), { request, planner, deadline });
   }
 
-  /** Recovery: settles a share prepared at `site` with its decision site, by the same machine. */
-  async settle(gid: string, site: SiteId, decisionSite: SiteId, old: boolean): Promise<'COMMIT' | 'ABORT' | null> {
+  /**
+   * Runs a cancellation, registration or move — one global transaction decided at `decisionSite`,
+   * retried on CONFLICT — through the same machine as orders.
+   */
+  transact(id: string, decisionSite: SiteId, planner: TransactionPlanner, deadline: Deadline): Promise<DriverResult> {
+    const asOrder: OrderPlanner = { feasible: () => null, plan: (attempt) => planner.plan(attempt) };
+    const request = { orderId: id, clientId: 0, key: null, fingerprint: '', amount: 0, method: 'CASH_ON_DELIVERY' as const, clientSite: decisionSite };
+    return this.drive(newTransaction(id, decisionSite), { request, planner: asOrder, deadline });
+  }
+
+  /**
+   * Recovery: an order's payment as its site shows it — the relay is run now for rows still
+   * unacknowledged, a disagreement no row will fix is flagged. Resolves with what was done.
+   */
+  async checkPayment(seen: PaymentObservation): Promise<{ relayed: boolean; problem: PaymentProblem | null }> {
+    const outcome = { relayed: false, problem: null as PaymentProblem | null };
+    await this.drive(paymentCheckState(seen), null, (action) => {
+      if (action.type === 'relay-payments') outcome.relayed = true;
+      if (action.type === 'flag-payment') outcome.problem = action.problem;
+    });
+    return outcome;
+  }
+
+  /** Recovery: settles a share prepared at `site` (or the directory's) with its decision site, by the same machine. */
+  async settle(gid: string, site: Participant, decisionSite: SiteId, old: boolean): Promise<'COMMIT' | 'ABORT' | null> {
     let applied: 'COMMIT' | 'ABORT' | null = null;
     await this.drive(settleState(gid, site, decisionSite, old), null, (action, event) => {
       if (event?.type === 'finished') applied = action.type === 'commit-prepared' ? 'COMMIT' : 'ABORT';
@@ -259,8 +299,10 @@ export class OrderDriver {
       }
       case 'prepare': {
         const plan = plans.get(action.gid)!;
+        if (action.site === DIRECTORY) return this.prepareDirectory(action.gid, plan, hooks.onRefusal);
+        const site = action.site;
         try {
-          const vote = await sites.prepare(action.site, plan.shareOf(action.site));
+          const vote = await timed('prepare', () => sites.prepare(site, plan.shareOf(site)));
           if (vote.ok) hooks.onYes();
           else hooks.onRefusal(refusalOf(vote));
           return { type: 'voted', gid: action.gid, site: action.site, vote: vote.ok ? { ok: true } : { ok: false, code: vote.code ?? 'CONFLICT' } };
@@ -277,7 +319,7 @@ export class OrderDriver {
       case 'commit-local': {
         const plan = plans.get(action.gid)!;
         try {
-          const vote = await sites.commitLocal(action.site, plan.decisionWork);
+          const vote = await timed('decision', () => sites.commitLocal(action.site, plan.decisionWork));
           if (vote.ok) {
             if (plan.rounds.some((round) => round.length > 0)) this.deps.faults.reached('after-decision');
           } else hooks.onRefusal(refusalOf(vote));
@@ -285,7 +327,9 @@ export class OrderDriver {
         } catch (error) {
           // the decision site may or may not have committed — a one-site order too: the machine fences
           log('decision unclear: fencing it', { gid: action.gid, error: (error as Error).message });
-          return { type: 'local-unknown', gid: action.gid };
+          if (error instanceof SiteUnavailableError) return { type: 'local-unknown', gid: action.gid };
+          hooks.onRefusal({ code: 'INTERNAL', message: (error as Error).message, productId: null, available: null });
+          return { type: 'local-unknown', gid: action.gid, error: true };
         }
       }
       case 'decide':
@@ -308,7 +352,7 @@ export class OrderDriver {
         commitTries.set(key, tries + 1);
         if (tries > 0) await sleep(50 * 2 ** (tries - 1));
         try {
-          await sites.commitPrepared(action.site, action.gid);
+          await timed('commit', () => this.finishShare(action.site, action.gid, 'COMMIT'));
           hooks.onCommitted();
           return { type: 'finished', gid: action.gid, site: action.site };
         } catch (error) {
@@ -318,7 +362,7 @@ export class OrderDriver {
       }
       case 'rollback-prepared':
         try {
-          await sites.rollbackPrepared(action.site, action.gid);
+          await this.finishShare(action.site, action.gid, 'ROLLBACK');
           return { type: 'finished', gid: action.gid, site: action.site };
         } catch (error) {
           log('ROLLBACK PREPARED left to recovery', { gid: action.gid, site: action.site, error: (error as Error).message });
@@ -342,12 +386,42 @@ export class OrderDriver {
         await sleep(Math.max(0, Math.min(ms, left)));
         return { type: 'timer', name: action.name };
       }
+      case 'relay-payments':
+        try {
+          const done = await sites.relayPayments(action.site);
+          log('recovery: ran the payment relay for an unacknowledged outbox row', { orderId: action.orderId, site: action.site, done });
+        } catch (error) {
+          // the site's relay keeps polling on its own: the next pass asks again
+          log('recovery: payment relay unreachable', { orderId: action.orderId, site: action.site, error: (error as Error).message });
+        }
+        return { type: 'relayed', site: action.site };
+      case 'flag-payment':
+        log('recovery: payment disagrees with the decided order', { orderId: action.orderId, site: action.site, problem: action.problem });
+        return { type: 'flagged', site: action.site };
       case 'capture-now':
       case 'void-now':
         // only a planted defect of the simulation asks for these
         return null;
       case 'reply':
         return null;
+    }
+  }
+
+  /** COMMIT / ROLLBACK PREPARED of a share: at its site, or in the coordinator's own database. */
+  private finishShare(participant: Participant, gid: string, verb: 'COMMIT' | 'ROLLBACK'): Promise<void> {
+    if (participant === DIRECTORY) return verb === 'COMMIT' ? this.deps.directory.commitPrepared(gid) : this.deps.directory.rollbackPrepared(gid);
+    return verb === 'COMMIT' ? this.deps.sites.commitPrepared(participant, gid) : this.deps.sites.rollbackPrepared(participant, gid);
+  }
+
+  /** The directory's branch votes like a site: its unique email constraint is a refusal, anything else internal. */
+  private async prepareDirectory(gid: string, plan: AttemptPlan, onRefusal: (r: Refusal) => void): Promise<OrderEvent> {
+    try {
+      await timed('prepare', () => plan.directory!.prepare(gid));
+      return { type: 'voted', gid, site: DIRECTORY, vote: { ok: true } };
+    } catch (error) {
+      const code = (error as { code?: string }).code === '23505' ? 'DUPLICATE_EMAIL' : 'INTERNAL';
+      onRefusal({ code, message: (error as Error).message, productId: null, available: null });
+      return { type: 'voted', gid, site: DIRECTORY, vote: { ok: false, code } };
     }
   }
 

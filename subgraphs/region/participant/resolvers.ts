@@ -10,6 +10,7 @@ import { ParticipantWorkSchema, type ParticipantWork } from '../../../lib/twopc/
 import { FinalizeRequestSchema, OrderIntentSchema } from '../../../lib/twopc/intent.ts';
 import { beginOrder, expiredIntents, finalizeOrder } from './intents.ts';
 import { commitLocal, commitPrepared, decide, decisionOf, exportClient, inDoubt, prepare, pruneDecisions, rollbackPrepared, stockSnapshot, type ParticipantOptions } from './participant.ts';
+import { paymentsToCheck } from './payment-checks.ts';
 import { WorkSlots } from './work-slots.ts';
 
 export interface ParticipantContext {
@@ -62,6 +63,8 @@ export const DEFAULT_CONCURRENT_SHARES = 6;
 export interface ParticipantHooks {
   /** A commit wrote to the payment outbox: the relay should run. */
   outboxWritten?: () => void;
+  /** Runs a relay pass now; resolves with the outbox rows it acknowledged. */
+  relayNow?: () => Promise<number>;
 }
 
 export function participantResolvers(configured: ParticipantOptions, hooks: ParticipantHooks = {}) {
@@ -81,6 +84,11 @@ export function participantResolvers(configured: ParticipantOptions, hooks: Part
       _decision: async (_: unknown, args: { gid: string }, context: ParticipantContext) => {
         requireInternal(context);
         return decisionOf(context.db, checkGid(args.gid));
+      },
+      _paymentsToCheck: async (_: unknown, args: { olderThanMs: number }, context: ParticipantContext) => {
+        requireInternal(context);
+        if (!Number.isInteger(args.olderThanMs) || args.olderThanMs < 0) throw new TerangaError('BAD_USER_INPUT', 'olderThanMs must be a whole number ≥ 0');
+        return JSON.stringify(await paymentsToCheck(context.db, context.site, args.olderThanMs));
       },
       _expiredIntents: async (_: unknown, __: unknown, context: ParticipantContext) => {
         requireInternal(context);
@@ -125,6 +133,10 @@ export function participantResolvers(configured: ParticipantOptions, hooks: Part
         const outcome = await finalizeOrder(context.db, parseJson(args.request, FinalizeRequestSchema, 'finalize request'));
         if (outcome.status === 'FAILED') hooks.outboxWritten?.();
         return outcome.status;
+      },
+      _relayPayments: async (_: unknown, __: unknown, context: ParticipantContext) => {
+        requireInternal(context);
+        return hooks.relayNow ? hooks.relayNow() : 0;
       },
       _pruneDecisions: async (_: unknown, args: { keep: string[]; olderThanMs: number }, context: ParticipantContext) => {
         requireInternal(context);
