@@ -9,7 +9,10 @@
  *   `TERANGA_SHARDED_SUBGRAPH` (default `regions`) names the subgraph routed by site
  *   (supergraph-config.ts);
  * - `TERANGA_SUBGRAPH_TIMEOUT_MS` (default 15000): deadline of one subgraph request, after which
- *   its fields get SITE_UNAVAILABLE.
+ *   its fields get SITE_UNAVAILABLE;
+ * - `TERANGA_ENTITY_CACHE_MS` (default 2000, 0 turns it off): how long the gateway reuses the
+ *   products subgraph's answers, so how stale a catalogue's names and prices may be
+ *   (entity-cache.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { authConfigFromEnv } from '../lib/auth/auth-config.ts';
@@ -17,6 +20,7 @@ import { createTokenVerifier } from '../lib/auth/token-verifier.ts';
 import { serviceConfigFromEnv } from '../lib/config.ts';
 import { createLogger } from '../lib/service/logger.ts';
 import { gatewayNames, selfService, siteCoordinator, topologyFromEnv } from '../lib/topology.ts';
+import { DEFAULT_ENTITY_CACHE_TTL_MS } from './entity-cache.ts';
 import { DEFAULT_SUBGRAPH_TIMEOUT_MS } from './forwarding-data-source.ts';
 import { createGateway } from './server.ts';
 import { supergraphSettingsFromEnv } from './supergraph-config.ts';
@@ -29,6 +33,14 @@ function timeoutFromEnv(env: NodeJS.ProcessEnv): number {
   if (raw === undefined || raw === '') return DEFAULT_SUBGRAPH_TIMEOUT_MS;
   const value = Number(raw);
   if (!Number.isInteger(value) || value <= 0) throw new Error(`TERANGA_SUBGRAPH_TIMEOUT_MS must be a positive number of milliseconds, got "${raw}"`);
+  return value;
+}
+
+function entityCacheTtlFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env.TERANGA_ENTITY_CACHE_MS;
+  if (raw === undefined || raw === '') return DEFAULT_ENTITY_CACHE_TTL_MS;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`TERANGA_ENTITY_CACHE_MS must be a non-negative number of milliseconds, got "${raw}"`);
   return value;
 }
 
@@ -54,6 +66,7 @@ try {
     site: self.site ?? 'dakar',
     shardedSubgraph: settings.shardedSubgraph,
     subgraphTimeoutMs,
+    entityCache: { subgraphs: ['products'], ttlMs: entityCacheTtlFromEnv(process.env) },
     logger,
   });
   // in a container the gateway must answer on every interface; locally, only where the topology says

@@ -35,7 +35,9 @@ import { REGIONS_ROUTING } from '../schema/regions.routing.ts';
 import { authenticateCaller } from './authentication.ts';
 import { HttpClientDirectory, type ClientDirectory } from './client-directory.ts';
 import { gatewayContext, type GatewayContext } from './context.ts';
-import { ForwardingDataSource } from './forwarding-data-source.ts';
+import { CachedDataSource } from './cached-data-source.ts';
+import { DEFAULT_ENTITY_CACHE_TTL_MS, EntityCache } from './entity-cache.ts';
+import { ForwardingDataSource, type SubgraphResponse } from './forwarding-data-source.ts';
 import { withoutSiteOfData } from './error-privacy.ts';
 import { DEFAULT_QUERY_LIMITS, queryLimits, type QueryLimits } from './query-limits.ts';
 import { activityPlugin, RecentActivity } from './console/activity.ts';
@@ -73,6 +75,12 @@ export interface GatewayOptions {
   /** Deadline of one subgraph request. */
   readonly subgraphTimeoutMs?: number;
   readonly limits?: QueryLimits;
+  /**
+   * Subgraphs whose query answers are the same for every caller, reused for `ttlMs`
+   * (entity-cache.ts; default: `products` for this project's supergraph, none for another;
+   * DEFAULT_ENTITY_CACHE_TTL_MS; ttlMs 0 turns it off).
+   */
+  readonly entityCache?: { readonly subgraphs: readonly string[]; readonly ttlMs: number };
   /** Stack traces, introspection, the Sandbox and field suggestions (default: unless NODE_ENV is production). */
   readonly development?: boolean;
   readonly logger?: Logger;
@@ -116,6 +124,8 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
   // the topology's processes when the supergraph is this project's; a foreign subgraph at its own URL
   const readiness = servesSharded ? readinessTargets(topology, urls) : readinessTargets({ ...topology, services: [] }, urls);
 
+  // a foreign supergraph's answers may depend on the caller: cached only when asked for
+  const entityCache = options.entityCache ?? { subgraphs: servesSharded ? ['products'] : [], ttlMs: DEFAULT_ENTITY_CACHE_TTL_MS };
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name }) => {
@@ -124,6 +134,9 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
       if (name === sharded) return new SiteRouterDataSource({ topology, directory, rules, subgraph: name, timeoutMs, logger, homeSite: options.site });
       const url = urls.get(name);
       if (!url) throw new Error(`Subgraph "${name}" has no URL`);
+      if (entityCache.ttlMs > 0 && entityCache.subgraphs.includes(name)) {
+        return new CachedDataSource({ subgraph: name, url, timeoutMs, cache: new EntityCache<SubgraphResponse>({ ttlMs: entityCache.ttlMs }) });
+      }
       return new ForwardingDataSource({ subgraph: name, url, timeoutMs });
     },
   });

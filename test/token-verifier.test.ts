@@ -107,3 +107,34 @@ describe('a token signed by a key this deployment does not hold', () => {
     }
   });
 });
+
+describe('verified tokens remembered until they expire', () => {
+  it('verifies a token\'s signature once for repeated requests, and refuses it once expired', async () => {
+    const keys = pair('ed25519');
+    let now = Date.UTC(2026, 0, 1);
+    let verifications = 0;
+    const verifier = createTokenVerifier({ verificationKey: keys.publicPem, ...claims }, { now: () => now, onVerify: () => verifications++ });
+    const token = await issueToken({ privateKey: keys.privatePem, ...claims }, { role: 'customer', clientId: '7' }, { now: now / 1000, ttlSeconds: 60 });
+    for (let i = 0; i < 5; i++) expect(await verifier.verify(token)).toEqual({ kind: 'customer', clientId: '7' });
+    expect(verifications).toBe(1);
+    now += 59_000;
+    expect(await verifier.verify(token)).toEqual({ kind: 'customer', clientId: '7' });
+    expect(verifications).toBe(1);
+    // past its expiry and the clock tolerance: verified anew, and refused
+    now += 7_000;
+    expect(await refusal(verifier.verify(token))).toBe('UNAUTHENTICATED');
+    expect(verifications).toBe(2);
+  });
+
+  it('remembers no refusal: a tampered token is checked, and refused, every time', async () => {
+    const keys = pair('ed25519');
+    let verifications = 0;
+    const verifier = createTokenVerifier({ verificationKey: keys.publicPem, ...claims }, { onVerify: () => verifications++ });
+    const token = await issueToken({ privateKey: keys.privatePem, ...claims }, { role: 'customer', clientId: '7' });
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const forged = `${header}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: '8' })).toString('base64url')}.${signature}`;
+    expect(await verifier.verify(token)).toEqual({ kind: 'customer', clientId: '7' });
+    for (let i = 0; i < 3; i++) expect(await refusal(verifier.verify(forged))).toBe('UNAUTHENTICATED');
+    expect(verifications).toBe(4);
+  });
+});

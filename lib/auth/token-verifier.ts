@@ -56,8 +56,29 @@ export function principalOfClaims(payload: JWTPayload): Principal {
   return { kind: 'customer', clientId: subject };
 }
 
-/** @throws Error naming the setting when the key cannot be read (at start, not per request) */
-export function createTokenVerifier(config: AuthConfig): TokenVerifier {
+export interface TokenVerifierOptions {
+  /** The clock of the expiry checks (tests move it). */
+  readonly now?: () => number;
+  /** Tokens whose verification is remembered at most; the oldest is dropped first. */
+  readonly cacheEntries?: number;
+  /** Called on each signature verification, cache misses only (metrics, tests). */
+  readonly onVerify?: () => void;
+}
+
+export const DEFAULT_VERIFIED_TOKEN_ENTRIES = 10_000;
+
+/**
+ * @throws Error naming the setting when the key cannot be read (at start, not per request)
+ *
+ * A token that verified is remembered until it expires: the same bytes under the same key verify
+ * the same way, and a customer's session sends its token with every request, which every hop
+ * (the gateway, then each subgraph) would otherwise check again with a signature verification.
+ * Refusals are not remembered, so a bad token costs what it always did.
+ */
+export function createTokenVerifier(config: AuthConfig, verifierOptions: TokenVerifierOptions = {}): TokenVerifier {
+  const now = verifierOptions.now ?? Date.now;
+  const maxEntries = verifierOptions.cacheEntries ?? DEFAULT_VERIFIED_TOKEN_ENTRIES;
+  const verified = new Map<string, { principal: Principal; expiresAt: number }>();
   const text = config.verificationKey.trim();
   let key: KeyObject | ReturnType<typeof createLocalJWKSet>;
   let algorithms: string[];
@@ -81,15 +102,26 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
     key = publicKey;
     algorithms = algorithmsOf(publicKey);
   }
-  const options = { issuer: config.issuer, audience: config.audience, algorithms, requiredClaims: ['exp', 'sub'], clockTolerance: 5 };
+  const baseOptions = { issuer: config.issuer, audience: config.audience, algorithms, requiredClaims: ['exp', 'sub'], clockTolerance: 5 };
 
   return {
     async verify(token) {
+      const remembered = verified.get(token);
+      // the remembered answer holds until the token's own expiry, without the clock tolerance
+      if (remembered && now() < remembered.expiresAt) return remembered.principal;
+      if (remembered) verified.delete(token);
       try {
+        const options = { ...baseOptions, currentDate: new Date(now()) };
+        verifierOptions.onVerify?.();
         // two calls for jose's two overloads (a key, a key set)
         const { payload } =
           key instanceof Function ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
-        return principalOfClaims(payload);
+        const principal = principalOfClaims(payload);
+        if (maxEntries > 0 && typeof payload.exp === 'number') {
+          verified.set(token, { principal, expiresAt: payload.exp * 1000 });
+          if (verified.size > maxEntries) verified.delete(verified.keys().next().value as string);
+        }
+        return principal;
       } catch (error) {
         if (error instanceof TerangaError) throw error;
         if (error instanceof errors.JWTExpired) throw unauthenticated('The token has expired');
