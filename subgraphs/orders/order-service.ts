@@ -224,7 +224,7 @@ export class OrderService {
     let planned = false;
     try {
       const ids = demands.map((d) => d.productId);
-      const [prices, firstSnapshot] = await Promise.all([this.deps.sites.prices(ids), this.stockSnapshot(site, demands)]);
+      const [prices, firstSnapshot] = await Promise.all([this.deps.sites.prices(ids), this.stockSnapshot(site, ids)]);
       const unknown = demands.find((d) => !prices.has(d.productId));
       if (unknown) return fail('UNKNOWN_PRODUCT', `Unknown product ${unknown.productId}`, unknown.productId);
       const total = demands.reduce((sum, d) => sum + d.quantity * prices.get(d.productId)!.price, 0);
@@ -242,7 +242,7 @@ export class OrderService {
           if (!planned) this.stats.orders++;
           planned = true;
           this.stats.attempts++;
-          const snapshot = attempt === 1 ? firstSnapshot : await this.stockSnapshot(site, demands);
+          const snapshot = attempt === 1 ? firstSnapshot : await this.stockSnapshot(site, ids);
           const allocation = allocate(demands, warehouses, snapshot.stock);
           if (!allocation.ok) return outOfStock(allocation);
           const involved = new Set<SiteId>([site, ...allocation.allocations.map((x) => x.site)]);
@@ -296,23 +296,17 @@ export class OrderService {
   }
 
   /**
-   * The warehouses' stock of the products, read without locks (re-checked under row locks by
-   * each participant). The client's own warehouse is read first: every allocation takes from it
-   * first, so when it holds every line the others would not be used, and a one-site order reads
-   * nothing at the other sites. Otherwise every warehouse is read; an unreachable one contributes
-   * nothing, unless it is the client's own.
+   * Every warehouse's stock of the products, read without locks (re-checked under row locks by
+   * each participant). An unreachable warehouse contributes nothing, unless it is the client's own.
    */
-  private async stockSnapshot(site: SiteId, demands: readonly Demand[]): Promise<StockSnapshot> {
-    const ids = demands.map((d) => d.productId);
-    const own = await this.deps.sites.stockSnapshot(site, ids);
-    const held = new Map(own.map((row) => [row.productId, row.quantity]));
-    const ownSuffices = demands.every((d) => (held.get(d.productId) ?? 0) >= d.quantity);
-    const others = ownSuffices
-      ? []
-      : await Promise.all(SITE_IDS.filter((w) => w !== site).map((w) => this.deps.sites.stockSnapshot(w, ids).catch(() => [])));
+  private async stockSnapshot(site: SiteId, ids: number[]): Promise<StockSnapshot> {
+    const levels = await Promise.all(SITE_IDS.map((w) => this.deps.sites.stockSnapshot(w, ids).catch((e: unknown) => {
+      if (w === site) throw e;
+      return [];
+    })));
     const stock = new Map<number, Map<SiteId, number>>();
     const versions = new Map<string, number>(); // `${site}:${productId}`
-    for (const level of [own, ...others].flat()) {
+    for (const level of levels.flat()) {
       if (!stock.has(level.productId)) stock.set(level.productId, new Map());
       stock.get(level.productId)!.set(level.site, level.quantity);
       versions.set(`${level.site}:${level.productId}`, level.version);
