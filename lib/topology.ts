@@ -51,7 +51,13 @@ export interface PostgresServer {
  */
 export type GatewayName = 'gateway' | `gateway-${Exclude<SiteId, 'dakar'>}`;
 export type CoordinatorName = 'orders' | `orders-${Exclude<SiteId, 'dakar'>}`;
-export type ServiceName = GatewayName | 'products-subgraph' | CoordinatorName | `region-${SiteId}` | 'payments' | 'wan';
+/**
+ * Every site serves the catalogue from its own city: Dakar's `products-subgraph` reads the products
+ * database's standby there, the other sites' `products-<site>` read their site's copy of `produit`
+ * (database `copie_produits`, fed by logical replication: cluster/logical-copies.ts).
+ */
+export type ProductsName = 'products-subgraph' | `products-${Exclude<SiteId, 'dakar'>}`;
+export type ServiceName = GatewayName | ProductsName | CoordinatorName | `region-${SiteId}` | 'payments' | 'wan';
 
 export interface NodeService {
   /** `service`: a plain HTTP service outside the supergraph (the payment provider). */
@@ -188,10 +194,11 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
     ...SITE_IDS.map((site, i) =>
       service(`region-${site}`, 3 + i, 'subgraph', 'regions', site, 'subgraphs/region/index.ts'),
     ),
-    // offsets 0–5 are Dakar's tier and the regions, 7–10 the other sites' tiers, 20 the benchmarks' baseline
+    // offsets 0–5 are Dakar's tier and the regions, 7–12 the other sites' tiers, 20 the benchmarks' baseline
     service('payments', 6, 'service', null, null, 'services/payments/index.ts'),
     ...otherSites.map((site, i) => service(`gateway-${site}`, 7 + i, 'gateway', null, site, 'gateway/index.ts')),
     ...otherSites.map((site, i) => service(`orders-${site}`, 7 + otherSites.length + i, 'subgraph', 'orders', site, 'subgraphs/orders/index.ts')),
+    ...otherSites.map((site, i) => service(`products-${site}`, 7 + 2 * otherSites.length + i, 'subgraph', 'products', site, 'subgraphs/products/index.ts')),
     // offset 25: the WAN proxy's control port, when the WAN is simulated
     ...(options.wan ? [service('wan', 25, 'service', null, null, 'lib/wan/main.ts')] : []),
   ];
@@ -390,7 +397,28 @@ export function coordinatorNames(): CoordinatorName[] {
   return SITE_IDS.map((site) => (site === 'dakar' ? 'orders' : (`orders-${site}` as CoordinatorName)));
 }
 
-/** The one process serving an unsharded subgraph (`products`; for `orders`, Dakar's coordinator). */
+/** The products subgraph of a site: the one its gateway and its coordinator read the catalogue from. */
+export function siteProducts(topology: Topology, site: SiteId): NodeService {
+  return serviceByName(topology, site === 'dakar' ? 'products-subgraph' : `products-${site}`);
+}
+
+export function productsNames(): ProductsName[] {
+  return SITE_IDS.map((site) => (site === 'dakar' ? 'products-subgraph' : (`products-${site}` as ProductsName)));
+}
+
+/**
+ * The sites whose products subgraph reads a local copy of `produit` (database CATALOG_COPY_DATABASE
+ * on the site's server): every site outside the products database's city, where its standby serves.
+ */
+export function catalogCopySites(topology: Topology): SiteId[] {
+  const home = primaryOf(topology, 'products').location;
+  return SITE_IDS.filter((site) => site !== home);
+}
+
+/** The database, on a site's server, holding the copy of the products database's `produit`. */
+export const CATALOG_COPY_DATABASE = 'copie_produits';
+
+/** The first process serving a subgraph (`products`, `orders`: Dakar's; the supergraph's placeholder URL). */
 export function subgraphService(topology: Topology, subgraph: 'products' | 'orders'): NodeService {
   const service = topology.services.find((s) => s.subgraph === subgraph);
   if (!service) throw new Error(`No service serves subgraph "${subgraph}"`);
