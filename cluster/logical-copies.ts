@@ -92,6 +92,25 @@ async function subscriptionState(client: pg.Client, name: string, conninfo: stri
   return slot.rows.length > 0 ? 'sound' : 'stale';
 }
 
+/**
+ * Drops a subscription's slot on its publisher once no walsender holds it: a subscription dropped
+ * because its conninfo changed (the WAN switched on or off) leaves its walsender running a moment.
+ */
+async function dropSlot(publisherUrl: string, name: string): Promise<void> {
+  await withDb(publisherUrl, async (p) => {
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await p.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [name]);
+      if (rows.length === 0) return;
+      if (!rows[0]!.active) {
+        await p.query('SELECT pg_drop_replication_slot($1)', [name]);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`replication slot ${name} is still in use by its old subscription`);
+  });
+}
+
 async function subscribe(
   client: pg.Client, name: string, publisher: PostgresServer, topology: Topology, subscriber: SiteId, publication: string,
   copyTables: string,
@@ -105,7 +124,7 @@ async function subscribe(
     await client.query(`ALTER SUBSCRIPTION ${name} DISABLE`);
     await client.query(`ALTER SUBSCRIPTION ${name} SET (slot_name = NONE)`);
     await client.query(`DROP SUBSCRIPTION ${name}`);
-    await withDb(publisherUrl, (p) => p.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [name]));
+    await dropSlot(publisherUrl, name);
     // the new subscription copies the publisher's rows again
     await client.query(`TRUNCATE ${copyTables}`);
   }

@@ -247,6 +247,15 @@ function wanPlan(postgres: readonly PostgresServer[], services: readonly NodeSer
       if (other.database === server.database && other.name !== server.name && other.location !== server.location) add(server.location, other.location, 'replication', other);
     }
   }
+  // logical replication: each site's server subscribes to the other warehouses' stock, the
+  // coordinator's directory and the products catalogue (cluster/logical-copies.ts), primaries and
+  // standbys alike, since a failover makes a standby the publisher
+  for (const from of SITE_IDS) {
+    for (const server of postgres) {
+      if (server.database === 'payments' || server.database === from || server.location === from) continue;
+      if (!links.some((l) => l.id === `${from}->${server.name}/replication`)) add(from, server.location, 'replication', server);
+    }
+  }
   const control = services.find((s) => s.name === 'wan');
   return Object.freeze({ rtt, links: Object.freeze(links), controlUrl: control ? control.url : '' });
 }
@@ -441,12 +450,12 @@ export function connectionStringTo(topology: Topology, server: PostgresServer, d
 }
 
 /**
- * Where a process of `fromSite` reaches `server`. Every connection PostgreSQL itself opens to
- * another server of the cluster (a subscription to a publication) asks here, so that a routed
- * network (a link between two sites) applies to it as to the services' own connections.
+ * Where a server of `fromSite` reaches `server`. Every connection PostgreSQL itself opens to
+ * another server of the cluster (a subscription to a publication) asks here: under the simulated
+ * WAN it crosses that pair's replication link, as the services' own connections cross theirs.
  */
-export function serverAddressFrom(_topology: Topology, server: PostgresServer, _fromSite: SiteId | null): { host: string; port: number } {
-  return { host: server.host, port: server.port };
+export function serverAddressFrom(topology: Topology, server: PostgresServer, fromSite: SiteId | null): { host: string; port: number } {
+  return endpointFrom(topology, fromSite, server, 'replication');
 }
 
 /** libpq key/value connection string for a connection a server of `fromSite` opens to `server` (CREATE SUBSCRIPTION). */

@@ -59,6 +59,22 @@ describe.skipIf(!topology.wan)('simulated WAN', () => {
     expect(crossings.roundTrips, describeCrossings(crossings)).toBe(0);
   });
 
+  it('carries the logical copies across the WAN too: a stock change at Saint-Louis reaches Thiès’s copy through that link', async () => {
+    const product = await ownProduct({ 'saint-louis': 1 }, 1_000, 'wan-copy');
+    const thiesSees = async (quantity: number) => {
+      const answer = await graphql<{ warehouseStock: { site: string; quantity: number }[] }>(
+        'query($ids: [ID!]!) { warehouseStock(productIds: $ids) { site quantity } }', { ids: [String(product.id)] }, { url: siteGateway(topology, 'thies').url });
+      return answer.data?.warehouseStock.find((f) => f.site === 'SAINT_LOUIS')?.quantity === quantity;
+    };
+    await until('Thiès copies the fixture', () => thiesSees(1));
+    const { crossings } = await wanCrossings(topology, async () => {
+      await sql('saint-louis', 'UPDATE stock SET quantite = 7 WHERE produit_id = $1', [product.id]);
+      await until('Thiès copies the change', () => thiesSees(7));
+    });
+    expect(crossings.links['thies->saint-louis/replication']?.bytesDown ?? 0, describeCrossings(crossings)).toBeGreaterThan(0);
+    await product.remove();
+  });
+
   // the budget for a customer at their own site's gateway (a serving tier per site): 0 crossings
   const thiesGateway = topology.services.find((s) => s.kind === 'gateway' && s.location === 'thies');
   it.skipIf(!thiesGateway)('a Thiès customer’s catalog read at the Thiès gateway crosses the WAN 0 times', async () => {
@@ -89,9 +105,11 @@ const CITY: Record<SiteId, string> = { dakar: 'Dakar', thies: 'Thiès', 'saint-l
 const CATALOG_READ = 'query($id: ID!) { product(id: $id) { id name price } products(limit: 5) { id name price } }';
 const PROFILE_READ = 'query($id: ID!) { client(id: $id) { id name city site orders { id status total lines { quantity unitPrice product { id name } } } } }';
 
-/** The request path's crossings: every link but the payment provider's (counted on its own). */
+/** The request path's crossings: every http and sql link but the payment provider's (counted on its own). */
 function requestPath(c: Crossings, site: SiteId): Record<string, number> {
-  return Object.fromEntries(Object.entries(c.links).filter(([id, l]) => id !== `${site}->payments` && l.roundTrips > 0).map(([id, l]) => [id, l.roundTrips]));
+  return Object.fromEntries(
+    Object.entries(c.links).filter(([id, l]) => id !== `${site}->payments` && !id.endsWith('/replication') && l.roundTrips > 0).map(([id, l]) => [id, l.roundTrips]),
+  );
 }
 
 /**
