@@ -161,6 +161,15 @@ describe.skipIf(!topology.wan)('the round-trip budget of a customer at their own
       expect(result.data).toEqual(central.data);
     });
 
+    it('reads a product over REST with its information local: only the live stock of the other warehouses crosses', async () => {
+      const rest = () => fetch(url.replace('/graphql', `/api/products/${own}`)).then(async (r) => ({ status: r.status, body: await r.json() }));
+      await rest();
+      const { result, crossings } = await wanCrossings(topology, rest);
+      expect(result.status).toBe(200);
+      // the REST product carries every warehouse's live quantity (inventory, stock): one call to each other region
+      expect(requestPath(crossings, site), describeCrossings(crossings)).toEqual(Object.fromEntries(others.map((o) => [`${site}->region-${o}`, 1])));
+    });
+
     it('places an order served by their own warehouse crossing the WAN 0 times (the provider’s authorization apart)', async () => {
       const order = () => placeOrderAt(url, { clientId: client.id, items: [{ productId: String(own), quantity: 1 }] });
       expect((await order()).data?.placeOrder.order).not.toBeNull(); // warms every connection on the path
