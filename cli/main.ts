@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { TerangaError } from '../lib/errors.ts';
-import { REPO_ROOT } from '../lib/topology.ts';
+import { directTopologyFromEnv, REPO_ROOT } from '../lib/topology.ts';
+import { readState } from '../cluster/state.ts';
+import { rememberedWanEnv } from '../cluster/wan-mode.ts';
 import { registerBenchReplication } from './commands/bench-replication.ts';
 import { registerCluster } from './commands/cluster.ts';
 import { registerRoute } from './commands/route.ts';
@@ -20,6 +22,12 @@ import { registerPayments } from './commands/payments.ts';
 import { registerWan } from './commands/wan.ts';
 
 process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+// a cluster started with --wan stays under it for every later command (cluster/wan-mode.ts)
+try {
+  Object.assign(process.env, rememberedWanEnv(process.env, readState(directTopologyFromEnv({ ...process.env, TERANGA_WAN: '0' }))));
+} catch {
+  // no readable state or a bad setting: the command itself reports what is wrong
+}
 
 const program = new Command('teranga')
   .description('Teranga: distributed commerce over the Dakar, Thiès and Saint-Louis sites')

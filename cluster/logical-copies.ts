@@ -7,10 +7,13 @@
  *   subscription matches tables by schema-qualified name, and each site already has its own
  *   `public.stock`, so the copies cannot share the site's database;
  * - the client directory (publication `annuaire` of the coordinator), subscribed into each site's
- *   own database, where `client_site` exists only as that copy.
+ *   own database, where `client_site` exists only as that copy;
+ * - product information (publication `catalogue` of the products database: `produit`), subscribed
+ *   at every site outside the products database's city into a database of its own,
+ *   `copie_produits`, which that site's products subgraph reads (the GLOBAL-table idea).
  *
  * Subscriptions are named `<what>_vers_<subscriber>` (`copie_thies_vers_dakar`,
- * `annuaire_vers_dakar`): their replication slots on a publisher are unique by that name.
+ * `annuaire_vers_dakar`, `copie_produits_vers_thies`): their replication slots on a publisher are unique by that name.
  * Idempotent: `up` and `failover` run it, making only what is missing or stale.
  *
  * A subscription follows a promoted subscriber (its catalog is in the physical standby), but not a
@@ -19,7 +22,8 @@
  */
 import pg from 'pg';
 import {
-  connectionStringTo, copyDatabase, serverConninfo, SITE_IDS, type PostgresServer, type SiteId, type Topology,
+  CATALOG_COPY_DATABASE, catalogCopySites, connectionStringTo, copyDatabase, serverConninfo, SITE_IDS, type PostgresServer, type SiteId,
+  type Topology,
 } from '../lib/topology.ts';
 import { currentPrimary } from './running-topology.ts';
 import type { ClusterState } from './state.ts';
@@ -37,6 +41,20 @@ export function stockSubscriptionName(source: SiteId, subscriber: SiteId): strin
 export function directorySubscriptionName(subscriber: SiteId): string {
   return `annuaire_vers_${underscored(subscriber)}`;
 }
+
+/** Subscription (and slot on the products database) of `subscriber`'s copy of product information. */
+export function catalogSubscriptionName(subscriber: SiteId): string {
+  return `${CATALOG_COPY_DATABASE}_vers_${underscored(subscriber)}`;
+}
+
+/** The table of the catalogue copy: the publisher's `produit`, without its checks and sequence. */
+const CATALOG_TABLES = `
+  CREATE TABLE IF NOT EXISTS produit (
+    id          integer PRIMARY KEY,
+    nom         text    NOT NULL,
+    description text,
+    prix        integer NOT NULL
+  );`;
 
 /** The tables of a stock copy: the publisher's `stock` and `battement`, without their triggers and checks. */
 const COPY_TABLES = `
@@ -74,6 +92,25 @@ async function subscriptionState(client: pg.Client, name: string, conninfo: stri
   return slot.rows.length > 0 ? 'sound' : 'stale';
 }
 
+/**
+ * Drops a subscription's slot on its publisher once no walsender holds it: a subscription dropped
+ * because its conninfo changed (the WAN switched on or off) leaves its walsender running a moment.
+ */
+async function dropSlot(publisherUrl: string, name: string): Promise<void> {
+  await withDb(publisherUrl, async (p) => {
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await p.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [name]);
+      if (rows.length === 0) return;
+      if (!rows[0]!.active) {
+        await p.query('SELECT pg_drop_replication_slot($1)', [name]);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`replication slot ${name} is still in use by its old subscription`);
+  });
+}
+
 async function subscribe(
   client: pg.Client, name: string, publisher: PostgresServer, topology: Topology, subscriber: SiteId, publication: string,
   copyTables: string,
@@ -87,7 +124,7 @@ async function subscribe(
     await client.query(`ALTER SUBSCRIPTION ${name} DISABLE`);
     await client.query(`ALTER SUBSCRIPTION ${name} SET (slot_name = NONE)`);
     await client.query(`DROP SUBSCRIPTION ${name}`);
-    await withDb(publisherUrl, (p) => p.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [name]));
+    await dropSlot(publisherUrl, name);
     // the new subscription copies the publisher's rows again
     await client.query(`TRUNCATE ${copyTables}`);
   }
@@ -102,6 +139,8 @@ async function subscribe(
 
 export async function ensureLogicalCopies(topology: Topology, state: ClusterState | null, progress: Progress = () => {}): Promise<void> {
   const coordinator = currentPrimary(topology, state, 'coordinator');
+  const products = currentPrimary(topology, state, 'products');
+  const catalogSites = catalogCopySites(topology);
   // one subscriber at a time: CREATE SUBSCRIPTION creates its slot on the publisher, which waits for
   // the publisher's running transactions, so two sites subscribing to each other at once deadlock
   for (const subscriber of SITE_IDS) {
@@ -111,8 +150,8 @@ export async function ensureLogicalCopies(topology: Topology, state: ClusterStat
       await withDb(connectionStringTo(topology, server, topology.pg.database), async (client) => {
         const directory = directorySubscriptionName(subscriber);
         if (await subscribe(client, directory, coordinator, topology, subscriber, 'annuaire', 'client_site')) created.push(directory);
-        for (const source of SITE_IDS.filter((s) => s !== subscriber)) {
-          const database = copyDatabase(source);
+        const copies = [...SITE_IDS.filter((s) => s !== subscriber).map(copyDatabase), ...(catalogSites.includes(subscriber) ? [CATALOG_COPY_DATABASE] : [])];
+        for (const database of copies) {
           const { rows } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
           if (rows.length === 0) await client.query(`CREATE DATABASE ${database}`);
         }
@@ -122,6 +161,13 @@ export async function ensureLogicalCopies(topology: Topology, state: ClusterStat
         await withDb(connectionStringTo(topology, server, copyDatabase(source)), async (client) => {
           await client.query(COPY_TABLES);
           if (await subscribe(client, name, currentPrimary(topology, state, source), topology, subscriber, 'entrepot', 'stock, battement')) created.push(name);
+        });
+      }
+      if (catalogSites.includes(subscriber)) {
+        const name = catalogSubscriptionName(subscriber);
+        await withDb(connectionStringTo(topology, server, CATALOG_COPY_DATABASE), async (client) => {
+          await client.query(CATALOG_TABLES);
+          if (await subscribe(client, name, products, topology, subscriber, 'catalogue', 'produit')) created.push(name);
         });
       }
       progress(`logical copies at ${subscriber}: ${created.length > 0 ? `subscribed ${created.join(', ')}` : 'already subscribed'}`);

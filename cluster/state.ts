@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import path from 'node:path';
 import type { DatabaseRole, Topology } from '../lib/topology.ts';
 import type { ProcessRecord } from './process-identity.ts';
+import type { WanMode } from './wan-mode.ts';
 
 export interface ServiceRecord extends ProcessRecord {
   startedAt: string;
@@ -36,6 +37,8 @@ export interface ClusterState {
    * primary's, so they must not start again until `teranga rebuild-standby` has re-cloned them.
    */
   rebuildPending?: string[];
+  /** The simulated WAN `teranga up --wan` started it with (cluster/wan-mode.ts); absent: none. */
+  wan?: WanMode;
 }
 
 export function statePath(topology: Topology): string {

@@ -19,7 +19,7 @@ import { authConfigFromEnv } from '../lib/auth/auth-config.ts';
 import { createTokenVerifier } from '../lib/auth/token-verifier.ts';
 import { serviceConfigFromEnv } from '../lib/config.ts';
 import { createLogger } from '../lib/service/logger.ts';
-import { gatewayNames, selfService, siteCoordinator, topologyFromEnv } from '../lib/topology.ts';
+import { gatewayNames, selfService, siteCoordinator, siteProducts, topologyFromEnv } from '../lib/topology.ts';
 import { DEFAULT_ENTITY_CACHE_TTL_MS } from './entity-cache.ts';
 import { DEFAULT_SUBGRAPH_TIMEOUT_MS } from './forwarding-data-source.ts';
 import { createGateway } from './server.ts';
@@ -52,16 +52,17 @@ try {
   const settings = supergraphSettingsFromEnv(process.env);
   const supergraphFile = settings.file;
   const supergraphSdl = supergraphFile ? await readFile(supergraphFile, 'utf8') : undefined;
-  // one gateway per site (TERANGA_SERVICE says which); each uses its own site's coordinator
+  // one gateway per site (TERANGA_SERVICE says which); each uses its own site's coordinator and catalogue
   const self = selfService(topology, gatewayNames());
   const coordinator = siteCoordinator(topology, self.site ?? 'dakar');
+  const products = siteProducts(topology, self.site ?? 'dakar');
 
   const gateway = await createGateway({
     topology,
     config,
     tokenVerifier,
     supergraphSdl,
-    subgraphUrls: { orders: coordinator.url, ...settings.subgraphUrls },
+    subgraphUrls: { products: products.url, orders: coordinator.url, ...settings.subgraphUrls },
     coordinator,
     site: self.site ?? 'dakar',
     shardedSubgraph: settings.shardedSubgraph,

@@ -51,7 +51,13 @@ export interface PostgresServer {
  */
 export type GatewayName = 'gateway' | `gateway-${Exclude<SiteId, 'dakar'>}`;
 export type CoordinatorName = 'orders' | `orders-${Exclude<SiteId, 'dakar'>}`;
-export type ServiceName = GatewayName | 'products-subgraph' | CoordinatorName | `region-${SiteId}` | 'payments' | 'wan';
+/**
+ * Every site serves the catalogue from its own city: Dakar's `products-subgraph` reads the products
+ * database's standby there, the other sites' `products-<site>` read their site's copy of `produit`
+ * (database `copie_produits`, fed by logical replication: cluster/logical-copies.ts).
+ */
+export type ProductsName = 'products-subgraph' | `products-${Exclude<SiteId, 'dakar'>}`;
+export type ServiceName = GatewayName | ProductsName | CoordinatorName | `region-${SiteId}` | 'payments' | 'wan';
 
 export interface NodeService {
   /** `service`: a plain HTTP service outside the supergraph (the payment provider). */
@@ -188,10 +194,11 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
     ...SITE_IDS.map((site, i) =>
       service(`region-${site}`, 3 + i, 'subgraph', 'regions', site, 'subgraphs/region/index.ts'),
     ),
-    // offsets 0–5 are Dakar's tier and the regions, 7–10 the other sites' tiers, 20 the benchmarks' baseline
+    // offsets 0–5 are Dakar's tier and the regions, 7–12 the other sites' tiers, 20 the benchmarks' baseline
     service('payments', 6, 'service', null, null, 'services/payments/index.ts'),
     ...otherSites.map((site, i) => service(`gateway-${site}`, 7 + i, 'gateway', null, site, 'gateway/index.ts')),
     ...otherSites.map((site, i) => service(`orders-${site}`, 7 + otherSites.length + i, 'subgraph', 'orders', site, 'subgraphs/orders/index.ts')),
+    ...otherSites.map((site, i) => service(`products-${site}`, 7 + 2 * otherSites.length + i, 'subgraph', 'products', site, 'subgraphs/products/index.ts')),
     // offset 25: the WAN proxy's control port, when the WAN is simulated
     ...(options.wan ? [service('wan', 25, 'service', null, null, 'lib/wan/main.ts')] : []),
   ];
@@ -238,6 +245,15 @@ function wanPlan(postgres: readonly PostgresServer[], services: readonly NodeSer
   for (const server of postgres) {
     for (const other of postgres) {
       if (other.database === server.database && other.name !== server.name && other.location !== server.location) add(server.location, other.location, 'replication', other);
+    }
+  }
+  // logical replication: each site's server subscribes to the other warehouses' stock, the
+  // coordinator's directory and the products catalogue (cluster/logical-copies.ts), primaries and
+  // standbys alike, since a failover makes a standby the publisher
+  for (const from of SITE_IDS) {
+    for (const server of postgres) {
+      if (server.database === 'payments' || server.database === from || server.location === from) continue;
+      if (!links.some((l) => l.id === `${from}->${server.name}/replication`)) add(from, server.location, 'replication', server);
     }
   }
   const control = services.find((s) => s.name === 'wan');
@@ -390,7 +406,28 @@ export function coordinatorNames(): CoordinatorName[] {
   return SITE_IDS.map((site) => (site === 'dakar' ? 'orders' : (`orders-${site}` as CoordinatorName)));
 }
 
-/** The one process serving an unsharded subgraph (`products`; for `orders`, Dakar's coordinator). */
+/** The products subgraph of a site: the one its gateway and its coordinator read the catalogue from. */
+export function siteProducts(topology: Topology, site: SiteId): NodeService {
+  return serviceByName(topology, site === 'dakar' ? 'products-subgraph' : `products-${site}`);
+}
+
+export function productsNames(): ProductsName[] {
+  return SITE_IDS.map((site) => (site === 'dakar' ? 'products-subgraph' : (`products-${site}` as ProductsName)));
+}
+
+/**
+ * The sites whose products subgraph reads a local copy of `produit` (database CATALOG_COPY_DATABASE
+ * on the site's server): every site outside the products database's city, where its standby serves.
+ */
+export function catalogCopySites(topology: Topology): SiteId[] {
+  const home = primaryOf(topology, 'products').location;
+  return SITE_IDS.filter((site) => site !== home);
+}
+
+/** The database, on a site's server, holding the copy of the products database's `produit`. */
+export const CATALOG_COPY_DATABASE = 'copie_produits';
+
+/** The first process serving a subgraph (`products`, `orders`: Dakar's; the supergraph's placeholder URL). */
 export function subgraphService(topology: Topology, subgraph: 'products' | 'orders'): NodeService {
   const service = topology.services.find((s) => s.subgraph === subgraph);
   if (!service) throw new Error(`No service serves subgraph "${subgraph}"`);
@@ -413,12 +450,12 @@ export function connectionStringTo(topology: Topology, server: PostgresServer, d
 }
 
 /**
- * Where a process of `fromSite` reaches `server`. Every connection PostgreSQL itself opens to
- * another server of the cluster (a subscription to a publication) asks here, so that a routed
- * network (a link between two sites) applies to it as to the services' own connections.
+ * Where a server of `fromSite` reaches `server`. Every connection PostgreSQL itself opens to
+ * another server of the cluster (a subscription to a publication) asks here: under the simulated
+ * WAN it crosses that pair's replication link, as the services' own connections cross theirs.
  */
-export function serverAddressFrom(_topology: Topology, server: PostgresServer, _fromSite: SiteId | null): { host: string; port: number } {
-  return { host: server.host, port: server.port };
+export function serverAddressFrom(topology: Topology, server: PostgresServer, fromSite: SiteId | null): { host: string; port: number } {
+  return endpointFrom(topology, fromSite, server, 'replication');
 }
 
 /** libpq key/value connection string for a connection a server of `fromSite` opens to `server` (CREATE SUBSCRIPTION). */

@@ -8,10 +8,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { gatewayNames, siteGateway, SITE_IDS, type SiteId } from '../lib/topology.ts';
+import { stockSubscriptionName } from '../cluster/logical-copies.ts';
+import { connectionStringTo, copyDatabase, gatewayNames, siteCoordinator, siteGateway, SITE_IDS, type SiteId } from '../lib/topology.ts';
 import { clusterStatus } from '../cluster/status.ts';
-import { graphql, sql, topology } from './support/cluster.ts';
+import { graphql, internalHeaders, serverNamed, sql, topology } from './support/cluster.ts';
+import { ownClient, ownProduct } from './support/fixtures.ts';
+import { placeOrderAt } from './support/orders.ts';
 import { asAdmin } from './support/tokens.ts';
 
 const run = promisify(execFile);
@@ -69,6 +73,69 @@ describe('other warehouses\' stock from the local copy', () => {
       expect(answer.errors).toBeUndefined();
       expect(new Set(answer.data!.warehouseStock.map((f) => f.seenFrom))).toEqual(new Set([site.toUpperCase().replace('-', '_')]));
     }
+  });
+});
+
+describe('an order\'s first guess from the local copies', () => {
+  /** Runs `fn` on `subscriber`'s copy of `source`'s stock, its subscription stopped (the copy frozen), and starts it again. */
+  async function withFrozenCopy<T>(source: SiteId, subscriber: SiteId, fn: () => Promise<T>): Promise<T> {
+    const name = stockSubscriptionName(source, subscriber);
+    const copy = new pg.Client({ connectionString: connectionStringTo(topology, serverNamed(subscriber), copyDatabase(source)) });
+    await copy.connect();
+    try {
+      await copy.query(`ALTER SUBSCRIPTION ${name} DISABLE`);
+      // the apply worker stops a little later: frozen once it is gone
+      await until(() => copy.query('SELECT count(*)::int AS n FROM pg_stat_subscription WHERE subname = $1 AND pid IS NOT NULL', [name]), (r) => r.rows[0].n === 0, `${name} stopped`);
+      return await fn();
+    } finally {
+      await copy.query(`ALTER SUBSCRIPTION ${name} ENABLE`);
+      await copy.end();
+    }
+  }
+
+  const copiedAt = (site: SiteId, productId: number, expected: Partial<Record<SiteId, number>>) =>
+    until(
+      async () => (await graphql<{ warehouseStock: { site: string; quantity: number }[] }>('query($ids: [ID!]!) { warehouseStock(productIds: $ids) { site quantity } }', { ids: [String(productId)] }, { url: siteGateway(topology, site).url })).data?.warehouseStock ?? [],
+      (figures) => Object.entries(expected).every(([s, q]) => figures.find((f) => f.site === s.toUpperCase().replace('-', '_'))?.quantity === q),
+      `the copies at ${site} show ${JSON.stringify(expected)}`,
+    );
+
+  const conflicts = async (site: SiteId) => {
+    const response = await fetch(siteCoordinator(topology, site).url.replace('/graphql', '/internal/concurrency'), { headers: internalHeaders() });
+    return ((await response.json()) as { conflicts: number }).conflicts;
+  };
+
+  const linesOf = async (orderId: string, site: SiteId) =>
+    (await graphql<{ order: { lines: { site: string; quantity: number }[] } | null }>('query($id: ID!) { order(id: $id) { lines { site quantity } } }', { id: orderId }, { url: siteGateway(topology, site).url, headers: await asAdmin() })).data?.order?.lines ?? [];
+
+  it('costs one attempt, not the order, when the copy shows stock the warehouse no longer has', async () => {
+    const client = await ownClient('Thiès', 'stale-more');
+    const product = await ownProduct({ dakar: 1, 'saint-louis': 5 }, 1_000, 'stale-more');
+    await copiedAt('thies', product.id, { dakar: 1, 'saint-louis': 5 });
+    const before = await conflicts('thies');
+    const placed = await withFrozenCopy('dakar', 'thies', async () => {
+      // gone at Dakar behind the frozen copy, which still shows 1 there
+      await sql('dakar', 'UPDATE stock SET quantite = 0 WHERE produit_id = $1', [product.id]);
+      return placeOrderAt(siteGateway(topology, 'thies').url, { clientId: client.id, items: [{ productId: String(product.id), quantity: 1 }] });
+    });
+    expect(placed.data?.placeOrder.error, JSON.stringify(placed)).toBeNull();
+    // the guess took Dakar (nearest to Thiès), Dakar voted CONFLICT, the next attempt read the warehouses
+    expect(await conflicts('thies')).toBe(before + 1);
+    expect(await linesOf(placed.data!.placeOrder.order!.id, 'thies')).toEqual([{ site: 'SAINT_LOUIS', quantity: 1 }]);
+    expect(await sql<{ quantite: number }>('saint-louis', 'SELECT quantite FROM stock WHERE produit_id = $1', [product.id])).toEqual([{ quantite: 4 }]);
+  });
+
+  it('still serves the order when the copy shows less stock than the warehouse has', async () => {
+    const client = await ownClient('Thiès', 'stale-less');
+    const product = await ownProduct({}, 1_000, 'stale-less');
+    await copiedAt('thies', product.id, { dakar: 0, 'saint-louis': 0 });
+    const placed = await withFrozenCopy('saint-louis', 'thies', async () => {
+      // arrived at Saint-Louis behind the frozen copy, which still shows 0 there
+      await sql('saint-louis', 'UPDATE stock SET quantite = 3 WHERE produit_id = $1', [product.id]);
+      return placeOrderAt(siteGateway(topology, 'thies').url, { clientId: client.id, items: [{ productId: String(product.id), quantity: 2 }] });
+    });
+    expect(placed.data?.placeOrder.error, JSON.stringify(placed)).toBeNull();
+    expect(await linesOf(placed.data!.placeOrder.order!.id, 'thies')).toEqual([{ site: 'SAINT_LOUIS', quantity: 2 }]);
   });
 });
 

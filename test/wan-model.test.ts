@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildTopology, endpointFrom, serverByName, serviceByName, topologySeenFrom } from '../lib/topology.ts';
+import { buildTopology, endpointFrom, primaryOf, serverAddressFrom, serverByName, serviceByName, topologySeenFrom } from '../lib/topology.ts';
 import { cityNamed, greatCircleKm, modelRttMs, parseRttOverride, siteRttMatrix, WanRttError } from '../lib/wan/model.ts';
 
 describe('WAN RTT model', () => {
@@ -70,9 +70,28 @@ describe('WAN plan in the topology', () => {
   it('gives every link its own port, and a replication link to a standby in another city', () => {
     const ports = wan.wan!.links.map((l) => l.port);
     expect(new Set(ports).size).toBe(ports.length);
-    expect(wan.wan!.links.filter((l) => l.kind === 'replication')).toEqual([]);
+    // with every standby beside its primary, the only replication crossing the WAN is logical: the subscriptions
+    const subscriptions = wan.wan!.links.filter((l) => l.kind === 'replication' && l.from === 'thies').map((l) => l.id).sort();
+    expect(subscriptions).toEqual([
+      'thies->coordinator-standby/replication', 'thies->coordinator/replication',
+      'thies->dakar-standby/replication', 'thies->dakar/replication',
+      'thies->products-standby/replication', 'thies->products/replication',
+      'thies->saint-louis-standby/replication', 'thies->saint-louis/replication',
+    ]);
     const apart = buildTopology({ wan: {}, standbyLocations: { thies: 'dakar' } });
-    const replication = apart.wan!.links.filter((l) => l.kind === 'replication');
-    expect(replication.map((l) => l.id).sort()).toEqual(['dakar->thies/replication', 'thies->thies-standby/replication']);
+    const replication = apart.wan!.links.filter((l) => l.kind === 'replication' && l.target.startsWith('thies'));
+    // the standby's stream both ways, and the other sites' subscriptions to Thiès's stock
+    expect(replication.map((l) => l.id).sort()).toEqual([
+      'dakar->thies/replication', 'saint-louis->thies-standby/replication', 'saint-louis->thies/replication', 'thies->thies-standby/replication',
+    ]);
+  });
+
+  it('routes a subscription through its replication link, and directly without the WAN', () => {
+    const products = primaryOf(wan, 'products');
+    const link = wan.wan!.links.find((l) => l.id === 'thies->products/replication')!;
+    expect(serverAddressFrom(wan, products, 'thies')).toEqual({ host: link.host, port: link.port });
+    expect(serverAddressFrom(wan, products, 'dakar')).toEqual({ host: products.host, port: products.port });
+    const direct = buildTopology();
+    expect(serverAddressFrom(direct, primaryOf(direct, 'products'), 'thies')).toEqual({ host: '127.0.0.1', port: primaryOf(direct, 'products').port });
   });
 });

@@ -5,9 +5,12 @@
  * Counts are read from the proxy's link counters, never from times.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endpointFrom, serviceByName, type NodeService } from '../lib/topology.ts';
-import { recoverySettings, topology, type RecoverySettings } from './support/cluster.ts';
-import { describeCrossings, wanCrossings } from './support/wan-counters.ts';
+import { coordinatorNames, endpointFrom, serviceByName, siteGateway, SITE_IDS, SITES, type NodeService, type SiteId } from '../lib/topology.ts';
+import { graphql, internalHeaders, recoverySettings, sql, topology, type RecoverySettings } from './support/cluster.ts';
+import { ownClient, ownProduct, type OwnClient } from './support/fixtures.ts';
+import { placeOrderAt } from './support/orders.ts';
+import { asCustomer } from './support/tokens.ts';
+import { describeCrossings, wanCrossings, type Crossings } from './support/wan-counters.ts';
 
 const CATALOG = '{ product(id: "101") { id name price } }';
 
@@ -17,21 +20,21 @@ async function ask(url: string, query: string): Promise<unknown> {
 }
 
 /** A customer's request from `site`'s city to a gateway, through the WAN link when the gateway is elsewhere. */
-function urlFrom(site: 'dakar' | 'thies' | 'saint-louis', service: NodeService): string {
+function urlFrom(site: SiteId, service: NodeService): string {
   const { host, port } = endpointFrom(topology, site, service);
   return service.url.replace(`//${service.host}:${service.port}`, `//${host}:${port}`);
 }
 
 describe.skipIf(!topology.wan)('simulated WAN', () => {
   const gateway = serviceByName(topology, 'gateway');
-  // the coordinator's recovery loop calls every site in the background: paused while counting
+  // every coordinator's recovery loop calls every site in the background: paused while counting
   let saved: RecoverySettings;
   beforeAll(async () => {
     saved = await recoverySettings();
-    await recoverySettings({ intervalMs: 3_600_000 });
+    await everyCoordinatorsRecovery({ intervalMs: 3_600_000 });
   });
   afterAll(async () => {
-    await recoverySettings({ intervalMs: saved.intervalMs });
+    await everyCoordinatorsRecovery({ intervalMs: saved.intervalMs });
   });
 
   it('counts a call from Thiès to the Dakar gateway as one http round trip on that link, and nothing else', async () => {
@@ -56,6 +59,22 @@ describe.skipIf(!topology.wan)('simulated WAN', () => {
     expect(crossings.roundTrips, describeCrossings(crossings)).toBe(0);
   });
 
+  it('carries the logical copies across the WAN too: a stock change at Saint-Louis reaches Thiès’s copy through that link', async () => {
+    const product = await ownProduct({ 'saint-louis': 1 }, 1_000, 'wan-copy');
+    const thiesSees = async (quantity: number) => {
+      const answer = await graphql<{ warehouseStock: { site: string; quantity: number }[] }>(
+        'query($ids: [ID!]!) { warehouseStock(productIds: $ids) { site quantity } }', { ids: [String(product.id)] }, { url: siteGateway(topology, 'thies').url });
+      return answer.data?.warehouseStock.find((f) => f.site === 'SAINT_LOUIS')?.quantity === quantity;
+    };
+    await until('Thiès copies the fixture', () => thiesSees(1));
+    const { crossings } = await wanCrossings(topology, async () => {
+      await sql('saint-louis', 'UPDATE stock SET quantite = 7 WHERE produit_id = $1', [product.id]);
+      await until('Thiès copies the change', () => thiesSees(7));
+    });
+    expect(crossings.links['thies->saint-louis/replication']?.bytesDown ?? 0, describeCrossings(crossings)).toBeGreaterThan(0);
+    await product.remove();
+  });
+
   // the budget for a customer at their own site's gateway (a serving tier per site): 0 crossings
   const thiesGateway = topology.services.find((s) => s.kind === 'gateway' && s.location === 'thies');
   it.skipIf(!thiesGateway)('a Thiès customer’s catalog read at the Thiès gateway crosses the WAN 0 times', async () => {
@@ -64,3 +83,154 @@ describe.skipIf(!topology.wan)('simulated WAN', () => {
     expect(crossings.roundTrips, describeCrossings(crossings)).toBe(0);
   });
 });
+
+/** Sets the recovery settings of every site's coordinator (recoverySettings() reaches Dakar's only). */
+async function everyCoordinatorsRecovery(change: Partial<RecoverySettings>): Promise<void> {
+  for (const name of coordinatorNames()) {
+    const url = serviceByName(topology, name).url.replace('/graphql', '/internal/recovery');
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...internalHeaders() }, body: JSON.stringify(change) });
+    if (!response.ok) throw new Error(`${name} /internal/recovery answered ${response.status}`);
+  }
+}
+
+async function until(what: string, done: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await done()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
+const CITY: Record<SiteId, string> = { dakar: 'Dakar', thies: 'Thiès', 'saint-louis': 'Saint-Louis' };
+const CATALOG_READ = 'query($id: ID!) { product(id: $id) { id name price } products(limit: 5) { id name price } }';
+const PROFILE_READ = 'query($id: ID!) { client(id: $id) { id name city site orders { id status total lines { quantity unitPrice product { id name } } } } }';
+
+/** The request path's crossings: every http and sql link but the payment provider's (counted on its own). */
+function requestPath(c: Crossings, site: SiteId): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(c.links).filter(([id, l]) => id !== `${site}->payments` && !id.endsWith('/replication') && l.roundTrips > 0).map(([id, l]) => [id, l.roundTrips]),
+  );
+}
+
+/**
+ * Item 4 of the geography issue: for a customer at their own site's gateway, catalog, profile and
+ * an order from their own warehouse cross no WAN link; an order drawing on the other warehouses
+ * crosses once to each (its prepare), its COMMIT PREPARED after the answer once more. The payment
+ * provider stands for an outside provider with one endpoint, in Dakar: its authorization is one
+ * round trip from the other cities, counted apart (`<site>->payments`), never hidden.
+ */
+describe.skipIf(!topology.wan)('the round-trip budget of a customer at their own site’s gateway', () => {
+  beforeAll(async () => {
+    await everyCoordinatorsRecovery({ intervalMs: 3_600_000 });
+  });
+  afterAll(async () => {
+    await everyCoordinatorsRecovery({ intervalMs: 5_000 });
+  });
+
+  describe.each(SITE_IDS.map((site) => [site]))('a customer of %s', (site: SiteId) => {
+    const others = SITE_IDS.filter((s) => s !== site);
+    const gateway = siteGateway(topology, site);
+    const url = urlFrom(site, gateway);
+    let client: OwnClient;
+    // fixtures are left in place: an order line names each, and this cluster serves this file only
+    let own: number; let spreadWarm: number; let spread: number;
+    beforeAll(async () => {
+      client = await ownClient(CITY[site], `wan-${site}`);
+      expect(client.site).toBe(site);
+      own = (await ownProduct({ [site]: 10 }, 1_000, `wan-own-${site}`)).id;
+      // one unit at each other warehouse, none here: an order of 2 draws on both others
+      const elsewhere = Object.fromEntries(others.map((o) => [o, 1]));
+      spreadWarm = (await ownProduct(elsewhere, 1_000, `wan-spread-${site}`)).id;
+      spread = (await ownProduct(elsewhere, 1_000, `wan-spread-${site}`)).id;
+      // the site's copies (catalogue, other warehouses' stock) have the fixtures
+      await until(`the copies at ${site} hold the fixtures`, async () => {
+        const answer = await graphql<{ warehouseStock: { productId: string; site: string }[]; product: { id: string } | null }>(
+          'query($ids: [ID!]!, $id: ID!) { warehouseStock(productIds: $ids) { productId site } product(id: $id) { id } }',
+          { ids: [own, spreadWarm, spread].map(String), id: String(spread) }, { url: gateway.url });
+        return answer.data?.product !== null && answer.data?.product !== undefined && answer.data.warehouseStock.length === 9;
+      });
+    });
+
+    it('reads the catalogue crossing the WAN 0 times, and the same as the Dakar gateway answers', async () => {
+      const read = () => graphql(CATALOG_READ, { id: String(own) }, { url });
+      await read();
+      const { result, crossings } = await wanCrossings(topology, read);
+      expect(crossings.roundTrips, describeCrossings(crossings)).toBe(0);
+      const central = await graphql(CATALOG_READ, { id: String(own) }, { url: urlFrom(site, serviceByName(topology, 'gateway')) });
+      expect(result.errors).toBeUndefined();
+      expect(result.data).toEqual(central.data);
+    });
+
+    it('reads a product over REST with its information local: only the live stock of the other warehouses crosses', async () => {
+      const rest = () => fetch(url.replace('/graphql', `/api/products/${own}`)).then(async (r) => ({ status: r.status, body: await r.json() }));
+      await rest();
+      const { result, crossings } = await wanCrossings(topology, rest);
+      expect(result.status).toBe(200);
+      // the REST product carries every warehouse's live quantity (inventory, stock): one call to each other region
+      expect(requestPath(crossings, site), describeCrossings(crossings)).toEqual(Object.fromEntries(others.map((o) => [`${site}->region-${o}`, 1])));
+    });
+
+    it('places an order served by their own warehouse crossing the WAN 0 times (the provider’s authorization apart)', async () => {
+      const order = () => placeOrderAt(url, { clientId: client.id, items: [{ productId: String(own), quantity: 1 }] });
+      expect((await order()).data?.placeOrder.order).not.toBeNull(); // warms every connection on the path
+      await paymentsSettled(site);
+      const { result, crossings } = await wanCrossings(topology, async () => {
+        const answer = await order();
+        await paymentsSettled(site);
+        return answer;
+      });
+      expect(result.data?.placeOrder.error, JSON.stringify(result.data)).toBeNull();
+      expect(requestPath(crossings, site), describeCrossings(crossings)).toEqual({});
+      // the provider, in Dakar: authorization before the commit, capture by the site's relay after it
+      expect(crossings.links[`${site}->payments`]?.roundTrips ?? 0, describeCrossings(crossings)).toBe(site === 'dakar' ? 0 : 2);
+    });
+
+    it('reads their profile and orders crossing the WAN 0 times, and the same as the Dakar gateway answers', async () => {
+      const headers = await asCustomer(client.id);
+      const read = () => graphql(PROFILE_READ, { id: client.id }, { url, headers });
+      await read();
+      const { result, crossings } = await wanCrossings(topology, read);
+      expect(crossings.roundTrips, describeCrossings(crossings)).toBe(0);
+      expect(result.errors).toBeUndefined();
+      expect((result.data as { client: { orders: unknown[] } }).client.orders.length).toBeGreaterThan(0);
+      const central = await graphql(PROFILE_READ, { id: client.id }, { url: urlFrom(site, serviceByName(topology, 'gateway')), headers });
+      expect(result.data).toEqual(central.data);
+    });
+
+    it('places an order drawing on both other warehouses with one round trip to each on the request path', async () => {
+      const order = (productId: number) => placeOrderAt(url, { clientId: client.id, items: [{ productId: String(productId), quantity: 2 }] });
+      expect((await order(spreadWarm)).data?.placeOrder.order).not.toBeNull();
+      await settled(site);
+      const { result, crossings } = await wanCrossings(topology, async () => {
+        const answer = await order(spread);
+        // COMMIT PREPARED at the others comes after the answer: counted once it is done
+        await settled(site);
+        return answer;
+      });
+      expect(result.data?.placeOrder.error, JSON.stringify(result.data)).toBeNull();
+      // per other warehouse: its prepare on the request path, its COMMIT PREPARED after the answer
+      const expected = Object.fromEntries(others.filter((o) => SITES[o].id !== site).map((o) => [`${site}->region-${o}`, 2]));
+      expect(requestPath(crossings, site), describeCrossings(crossings)).toEqual(expected);
+    });
+  });
+});
+
+/** The site's payment outbox is empty: the relay has told the provider about every order. */
+async function paymentsSettled(site: SiteId): Promise<void> {
+  await until(`${site}'s payment outbox drained`, async () => {
+    const [row] = await sql<{ n: number }>(site, "SELECT count(*)::int AS n FROM sortie_paiement WHERE statut = 'PENDING'");
+    return row!.n === 0;
+  });
+}
+
+/** No share prepared anywhere and the site's payment outbox empty: everything after the answer is done. */
+async function settled(site: SiteId): Promise<void> {
+  await until('no prepared transaction at any site', async () => {
+    for (const s of SITE_IDS) {
+      const [row] = await sql<{ n: number }>(s, "SELECT count(*)::int AS n FROM pg_prepared_xacts WHERE gid LIKE 'tg:%'");
+      if (row!.n > 0) return false;
+    }
+    return true;
+  });
+  await paymentsSettled(site);
+}

@@ -9,6 +9,7 @@ import { copiesResubscribed, databaseNamed, failover } from '../../cluster/failo
 import { monitorPrimaries } from '../../cluster/failover-monitor.ts';
 import { rebuildStandby } from '../../cluster/rebuild-standby.ts';
 import { readState, updateState } from '../../cluster/state.ts';
+import { wanModeFromEnv } from '../../cluster/wan-mode.ts';
 import { clusterStatus, formatStatus } from '../../cluster/status.ts';
 
 const progress = (message: string) => console.log(`[teranga] ${message}`);
@@ -33,6 +34,12 @@ export function registerCluster(program: Command): void {
       const started: Started = { postgres: [], services: [] };
       // a failed up stops what it started itself and says what to do (UpFailedError)
       await up(topology, { services: opts.services, synchronous, progress, started });
+      // remembered for the next plain `teranga up` and every other command (cluster/wan-mode.ts)
+      updateState(topology, (state) => {
+        const mode = wanModeFromEnv(process.env);
+        if (mode) state.wan = mode;
+        else delete state.wan;
+      });
       const supervisor = opts.services ? ensureSupervisor(topology) : null;
       if (supervisor) progress(`supervisor: ${supervisor.started ? 'watching the services' : 'already running'} (pid ${supervisor.pid}); it restarts a service that crashes`);
       const gateway = topology.services.find((s) => s.kind === 'gateway');

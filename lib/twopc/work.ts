@@ -21,6 +21,12 @@ export const StockChangeSchema = z.object({
    * CONFLICT if the row changed since, instead of writing over a quantity it did not allocate from.
    */
   expectedVersion: z.number().int().nonnegative().optional(),
+  /**
+   * The coordinator allocated this change from its site's local copy of this warehouse's stock
+   * (logical replication, possibly behind): a shortfall here means the copy was stale, so the
+   * participant votes CONFLICT (plan again from the warehouses themselves), not OUT_OF_STOCK.
+   */
+  guessed: z.boolean().optional(),
 });
 
 /**

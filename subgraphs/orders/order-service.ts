@@ -113,6 +113,12 @@ export interface OrderServiceDeps {
    * where an order finds its client's site without crossing to the coordinator. Default: `db`.
    */
   localDirectory?: Kysely<CoordinatorDatabase>;
+  /**
+   * This coordinator's site: an order's first allocation is guessed from that site's view of every
+   * warehouse (its own live, the others from its local copies), without crossing the WAN. Without
+   * it, the first attempt reads every warehouse.
+   */
+  site?: SiteId;
 }
 
 /** Counters since start, for operators and the concurrency simulator (`/internal/concurrency`). */
@@ -143,6 +149,8 @@ interface StockSnapshot {
   stock: Map<number, Map<SiteId, number>>;
   /** Row versions, by `${site}:${productId}`, for `timestamp`'s check at prepare. */
   versions: Map<string, number>;
+  /** The figures (by `${site}:${productId}`) read from a local copy, not at their warehouse. */
+  guessed: ReadonlySet<string>;
 }
 
 /** An order's whole time budget when the caller sets no deadline (below the gateway's 15 s). */
@@ -224,13 +232,13 @@ export class OrderService {
     let planned = false;
     try {
       const ids = demands.map((d) => d.productId);
-      const [prices, firstSnapshot] = await Promise.all([this.deps.sites.prices(ids), this.stockSnapshot(site, ids)]);
+      const warehouses = warehouseOrderFrom(site);
+      const [prices, firstSnapshot] = await Promise.all([this.deps.sites.prices(ids), this.firstSnapshot(site, ids, demands, warehouses)]);
       const unknown = demands.find((d) => !prices.has(d.productId));
       if (unknown) return fail('UNKNOWN_PRODUCT', `Unknown product ${unknown.productId}`, unknown.productId);
       const total = demands.reduce((sum, d) => sum + d.quantity * prices.get(d.productId)!.price, 0);
       if (total > MAX_ORDER_TOTAL) return fail('INVALID_QUANTITY', `The order total ${total} FCFA exceeds the ${MAX_ORDER_TOTAL} FCFA limit of one order`);
       const method = input.paymentMethod ?? 'CASH_ON_DELIVERY';
-      const warehouses = warehouseOrderFrom(site);
 
       const planner: OrderPlanner = {
         // an order the warehouses cannot serve even now is refused before anything is charged
@@ -257,6 +265,8 @@ export class OrderService {
               productId: x.productId,
               delta: -x.quantity,
               ...(optimistic ? { expectedVersion: snapshot.versions.get(`${x.site}:${x.productId}`)! } : {}),
+              // a shortfall against a stale copy costs a new attempt (CONFLICT), never a refusal
+              ...(snapshot.guessed.has(`${x.site}:${x.productId}`) ? { guessed: true } : {}),
             });
           }
           works.get(site)!.createOrder = {
@@ -311,7 +321,36 @@ export class OrderService {
       stock.get(level.productId)!.set(level.site, level.quantity);
       versions.set(`${level.site}:${level.productId}`, level.version);
     }
-    return { stock, versions };
+    return { stock, versions, guessed: new Set() };
+  }
+
+  /**
+   * The first attempt's stock: this coordinator's site's view when it has one (one call to its
+   * own region: its warehouse live, the others from its local copies), so that planning crosses no
+   * WAN link. The warehouses themselves are read instead when that view cannot serve the order (a
+   * stale copy must not refuse an order the warehouses could serve) or does not answer. Later
+   * attempts always read the warehouses: a stale guess costs one attempt, never correctness.
+   */
+  private async firstSnapshot(site: SiteId, ids: number[], demands: readonly Demand[], warehouses: readonly SiteId[]): Promise<StockSnapshot> {
+    const here = this.deps.site;
+    if (!here) return this.stockSnapshot(site, ids);
+    let rows;
+    try {
+      rows = await this.deps.sites.stockGuess(here, ids);
+    } catch {
+      return this.stockSnapshot(site, ids);
+    }
+    const stock = new Map<number, Map<SiteId, number>>();
+    const versions = new Map<string, number>();
+    const guessed = new Set<string>();
+    for (const row of rows) {
+      if (!stock.has(row.productId)) stock.set(row.productId, new Map());
+      stock.get(row.productId)!.set(row.site, row.quantity);
+      versions.set(`${row.site}:${row.productId}`, row.version);
+      if (!row.live) guessed.add(`${row.site}:${row.productId}`);
+    }
+    if (!allocate(demands, warehouses, stock).ok) return this.stockSnapshot(site, ids);
+    return { stock, versions, guessed };
   }
 
   /** `authorize` sees the order before anything changes, and throws to refuse the cancellation. */

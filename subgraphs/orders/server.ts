@@ -61,7 +61,7 @@ export async function createOrdersServer(options: OrdersServerOptions): Promise<
   // follows the coordinator database to its standby when that is promoted
   const pool = new FollowingPool(topology, 'coordinator', { target: 'primary', applicationName: 'teranga-orders', max: 20 });
   const db = createKysely<CoordinatorDatabase>(pool);
-  const sites = new SiteClient({ topology, secret: options.config.internalSecret, timeoutMs: options.participantTimeoutMs ?? 10_000 });
+  const sites = new SiteClient({ topology, site: options.site, secret: options.config.internalSecret, timeoutMs: options.participantTimeoutMs ?? 10_000 });
   const concurrency = options.concurrency ?? 'locking';
   const payments = options.payments ?? new PaymentsClient({ topology, secret: options.config.internalSecret, timeoutMs: 5_000 });
   const maxAttempts = options.maxAttempts ?? 5;
@@ -71,7 +71,7 @@ export async function createOrdersServer(options: OrdersServerOptions): Promise<
   // this site's copy of the client directory (cluster/logical-copies.ts), unless told to read the coordinator's
   const directoryPool = options.site ? new FollowingPool(topology, options.site, { target: 'primary', applicationName: 'teranga-orders-directory', max: 5 }) : null;
   const localDirectory = directoryPool ? createKysely<CoordinatorDatabase>(directoryPool) : undefined;
-  const orders = new OrderService({ db, sites, driver, maxAttempts, concurrency, orderBudgetMs: options.orderBudgetMs, localDirectory });
+  const orders = new OrderService({ db, sites, driver, maxAttempts, concurrency, orderBudgetMs: options.orderBudgetMs, localDirectory, site: options.site });
   const recovery = startRecoveryLoop(
     { sites, driver, db, timeoutMs: options.inDoubtTimeoutMs ?? 10_000, decisionRetentionMs: options.decisionRetentionMs ?? 600_000, log },
     options.recoveryIntervalMs ?? 5_000,

@@ -6,7 +6,8 @@
  */
 import { INTERNAL_SECRET_HEADER } from '../../lib/config.ts';
 import { currentRequestId, REQUEST_ID_HEADER } from '../../lib/service/request-context.ts';
-import { regionService, serviceByName, type Topology } from '../../lib/topology.ts';
+import { siteIdOfCode } from '../../lib/domain/mapping.ts';
+import { regionService, siteProducts, subgraphService, type NodeService, type Topology } from '../../lib/topology.ts';
 import { SITES, type SiteId } from '../../lib/sites.ts';
 import type { FinalizeOutcome, FinalizeRequest, IntentOutcome, OrderIntent } from '../../lib/twopc/intent.ts';
 import type { ParticipantVote, ParticipantWork } from '../../lib/twopc/work.ts';
@@ -38,6 +39,11 @@ export interface StockSnapshotRow {
   version: number;
 }
 
+export interface StockGuessRow extends StockSnapshotRow {
+  /** Read at the answering site's own warehouse (true), or from its local copy of `site`'s (false). */
+  live: boolean;
+}
+
 export interface ProductPrice {
   id: number;
   name: string;
@@ -55,6 +61,8 @@ export interface RemoteOrder {
 
 export interface SiteClientOptions {
   topology: Topology;
+  /** The coordinator's site: prices are read from that site's products subgraph (default Dakar's). */
+  site?: SiteId;
   secret: string;
   timeoutMs: number;
 }
@@ -198,6 +206,19 @@ export class SiteClient {
     return data._stockSnapshot.map((row) => ({ productId: Number(row.productId), site, quantity: row.quantity, version: row.version }));
   }
 
+  /**
+   * Every warehouse's quantities and row versions as `at` sees them: its own warehouse live, the
+   * others from its local copies (one call, to that site only).
+   */
+  async stockGuess(at: SiteId, productIds: number[], requestId?: string): Promise<StockGuessRow[]> {
+    const data = await this.region<{ _stockGuess: { productId: string; site: string; quantity: number; version: number; live: boolean }[] }>(
+      at, 'query($ids: [ID!]!) { _stockGuess(productIds: $ids) { productId site quantity version live } }', { ids: productIds.map(String) }, requestId);
+    return data._stockGuess.flatMap((row) => {
+      const site = siteIdOfCode(row.site);
+      return site ? [{ productId: Number(row.productId), site, quantity: row.quantity, version: row.version, live: row.live }] : [];
+    });
+  }
+
   /** An order as its site holds it, or null. */
   async order(site: SiteId, id: string): Promise<RemoteOrder | null> {
     const data = await this.region<{ order: RemoteOrder | null }>(
@@ -208,12 +229,25 @@ export class SiteClient {
     return data.order;
   }
 
-  /** Prices are read server-side, from the products subgraph; unknown products come back null. */
+  /**
+   * Prices are read server-side, from this site's products subgraph; unknown products come back
+   * null. A product this site's copy does not hold yet (created a moment ago) is asked again of
+   * the products database's own subgraph: a copy behind costs a crossing, never a refusal.
+   */
   async prices(productIds: number[], requestId?: string): Promise<Map<number, ProductPrice>> {
+    const local = siteProducts(this.options.topology, this.options.site ?? 'dakar');
+    const prices = await this.pricesAt(local, productIds, requestId);
+    const home = subgraphService(this.options.topology, 'products');
+    const missing = productIds.filter((id) => !prices.has(id));
+    if (missing.length > 0 && home.name !== local.name) for (const [id, p] of await this.pricesAt(home, missing, requestId)) prices.set(id, p);
+    return prices;
+  }
+
+  private async pricesAt(products: NodeService, productIds: number[], requestId?: string): Promise<Map<number, ProductPrice>> {
     const representations = productIds.map((id) => ({ __typename: 'Product', id: String(id) }));
     const data = await this.call<{ _entities: ({ id: string; name: string; price: number } | null)[] }>(
       'products',
-      serviceByName(this.options.topology, 'products-subgraph').url,
+      products.url,
       'query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id name price } } }',
       { r: representations },
       requestId,

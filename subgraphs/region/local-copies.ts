@@ -21,6 +21,8 @@ export interface WarehouseFigure {
   readonly productId: number;
   readonly site: SiteId;
   readonly quantity: number;
+  /** The row's version as this site sees it (the timestamp strategy's expected version). */
+  readonly version: number;
   readonly seenFrom: SiteId;
   readonly live: boolean;
   readonly asOf: Date | null;
@@ -30,6 +32,7 @@ export interface WarehouseFigure {
 interface CopyRow {
   produit_id: number;
   quantite: number;
+  version: string | number;
   instant: Date | null;
   now: Date;
 }
@@ -74,10 +77,10 @@ export class StockCopies {
   async figures(own: Kysely<SiteDatabase>, productIds: readonly number[]): Promise<WarehouseFigure[]> {
     if (productIds.length === 0) return [];
     const ids = [...productIds];
-    const ownRows = sql<CopyRow>`SELECT produit_id, quantite, NULL::timestamptz AS instant, now() AS now FROM stock WHERE produit_id = ANY(${ids}::int[])`.execute(own);
+    const ownRows = sql<CopyRow>`SELECT produit_id, quantite, version, NULL::timestamptz AS instant, now() AS now FROM stock WHERE produit_id = ANY(${ids}::int[])`.execute(own);
     const copyRows = [...this.copies].map(async ([source, copy]) => {
       const { rows } = await sql<CopyRow>`
-        SELECT s.produit_id, s.quantite, (SELECT instant FROM battement WHERE site = ${source}) AS instant, now() AS now
+        SELECT s.produit_id, s.quantite, s.version, (SELECT instant FROM battement WHERE site = ${source}) AS instant, now() AS now
         FROM stock s WHERE s.produit_id = ANY(${ids}::int[])`.execute(copy.db);
       return [source, rows] as const;
     });
@@ -93,6 +96,7 @@ export class StockCopies {
           productId,
           site,
           quantity: row.quantite,
+          version: Number(row.version),
           seenFrom: this.site,
           live,
           asOf,

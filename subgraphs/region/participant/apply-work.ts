@@ -53,9 +53,11 @@ async function applyStock(db: Kysely<SiteDatabase>, work: ParticipantWork): Prom
   // one change per product: a work item may name a product twice (a split line)
   const deltas = new Map<number, number>();
   const expected = new Map<number, number>();
+  const guessed = new Set<number>();
   for (const change of work.stock) {
     deltas.set(change.productId, (deltas.get(change.productId) ?? 0) + change.delta);
     if (change.expectedVersion !== undefined) expected.set(change.productId, change.expectedVersion);
+    if (change.guessed) guessed.add(change.productId);
   }
   const ids = [...deltas.keys()].sort((a, b) => a - b);
   if (ids.length === 0) return null;
@@ -87,6 +89,8 @@ async function applyStock(db: Kysely<SiteDatabase>, work: ParticipantWork): Prom
       return { code: 'CONFLICT', message: `The stock of product ${id} changed since it was read (version ${seen}, now ${row.version}); retry`, productId: id };
     }
     if (row.quantite + deltas.get(id)! < 0) {
+      // a copy that was behind allocated from here: the order may still be served elsewhere
+      if (guessed.has(id)) return { code: 'CONFLICT', message: `The local copy showed more of product ${id} than this warehouse holds (${row.quantite}); plan again`, productId: id };
       return { code: 'OUT_OF_STOCK', message: `Only ${row.quantite} of product ${id} left at this warehouse`, productId: id, available: row.quantite };
     }
   }

@@ -11,6 +11,7 @@ import { FinalizeRequestSchema, OrderIntentSchema } from '../../../lib/twopc/int
 import { beginOrder, expiredIntents, finalizeOrder } from './intents.ts';
 import { commitLocal, commitPrepared, decide, decisionOf, exportClient, inDoubt, prepare, pruneDecisions, rollbackPrepared, stockSnapshot, type ParticipantOptions } from './participant.ts';
 import { paymentsToCheck } from './payment-checks.ts';
+import type { StockCopies } from '../local-copies.ts';
 import { WorkSlots } from './work-slots.ts';
 
 export interface ParticipantContext {
@@ -18,6 +19,8 @@ export interface ParticipantContext {
   site: SiteId;
   /** The request presented the internal secret. */
   internalCaller: boolean;
+  /** This site's copies of the other warehouses' stock (the first guess of an allocation). */
+  stockCopies?: StockCopies;
 }
 
 function requireInternal(context: ParticipantContext): void {
@@ -80,6 +83,14 @@ export function participantResolvers(configured: ParticipantOptions, hooks: Part
         if (args.productIds.length > 1000) throw new TerangaError('BAD_USER_INPUT', 'At most 1000 products per snapshot');
         const ids = args.productIds.map(Number).filter((id) => Number.isInteger(id) && id > 0 && id <= 2_147_483_647);
         return (await stockSnapshot(context.db, ids)).map((s) => ({ ...s, productId: String(s.productId) }));
+      },
+      _stockGuess: async (_: unknown, args: { productIds: string[] }, context: ParticipantContext) => {
+        requireInternal(context);
+        if (args.productIds.length > 1000) throw new TerangaError('BAD_USER_INPUT', 'At most 1000 products per guess');
+        if (!context.stockCopies) throw new TerangaError('INTERNAL_SERVER_ERROR', 'This site keeps no stock copies');
+        const ids = args.productIds.map(Number).filter((id) => Number.isInteger(id) && id > 0 && id <= 2_147_483_647);
+        const figures = await context.stockCopies.figures(context.db, ids);
+        return figures.map((f) => ({ productId: String(f.productId), site: f.site, quantity: f.quantity, version: f.version, live: f.live }));
       },
       _decision: async (_: unknown, args: { gid: string }, context: ParticipantContext) => {
         requireInternal(context);
