@@ -11,6 +11,7 @@ import { INTERNAL_SECRET_HEADER } from '../lib/config.ts';
 import { createLogger, scrubLogLine } from '../lib/service/logger.ts';
 import { gatewayOrigin, graphql, serviceUrl, topology } from './support/cluster.ts';
 import { logsCaughtUp, serviceLogLines, serviceLogTexts, servicesThatSaw, untilServicesSaw } from './support/logs.ts';
+import { until } from './support/payments.ts';
 import { asAdmin, asCustomer, customerToken } from './support/tokens.ts';
 
 const metricsUrl = (service: string) => {
@@ -83,10 +84,15 @@ describe('metrics', () => {
     // client 1 is in Dakar; more of product 106 than Dakar holds draws on the other warehouses: two-phase commit
     const placed = await graphql<{ placeOrder: { order: { id: string } } }>(PLACE, { i: { clientId: '1', items: [{ productId: '106', quantity: 15 }] } }, { headers });
     expect(placed.errors).toBeUndefined();
-    const after = await scrape('orders');
+    // the other sites' COMMIT PREPARED runs after the answer: its phase is recorded a moment later
+    const phases = ['prepare', 'decision', 'commit'];
+    const after = await until('every phase of the order to be timed', async () => {
+      const text = await scrape('orders');
+      return phases.every((phase) => (sample(text, 'teranga_2pc_phase_duration_seconds_count', { phase }) ?? 0) > 0) && text;
+    });
     expect(sample(after, 'teranga_order_outcomes_total', { operation: 'placeOrder', code: 'OUT_OF_STOCK' })).toBe(outOfStock + 1);
     expect(sample(after, 'teranga_order_outcomes_total', { operation: 'placeOrder', code: 'CONFIRMED' })).toBeGreaterThan(0);
-    for (const phase of ['prepare', 'decision', 'commit']) {
+    for (const phase of phases) {
       expect(sample(after, 'teranga_2pc_phase_duration_seconds_count', { phase }), phase).toBeGreaterThan(0);
     }
     expect(after).toMatch(/^teranga_2pc_in_doubt_transactions \d+$/m);
