@@ -41,9 +41,14 @@ export function canAccess(who: RunAs | null, target: string, mode: 'r' | 'x' | '
 
 export function chownTree(who: RunAs | null, dir: string): void {
   if (!who) return;
+  // the tree may belong to running servers, which create and remove files as it is walked
   const walk = (p: string) => {
-    chownSync(p, who.uid, who.gid);
-    if (statSync(p).isDirectory()) for (const entry of readdirSync(p)) walk(path.join(p, entry));
+    try {
+      chownSync(p, who.uid, who.gid);
+      if (statSync(p).isDirectory()) for (const entry of readdirSync(p)) walk(path.join(p, entry));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
   };
   walk(dir);
 }
