@@ -36,6 +36,8 @@ export interface GeoMeasure {
   readonly roundTrips: number;
   /** Of which on the customer's own access link (0 for a customer in the server's city). */
   readonly accessRoundTrips: number;
+  /** Median of Σ round trips × link RTT: the time the WAN itself adds, from the counters alone (no clock). */
+  readonly wanMs: number;
   readonly requests: number;
   readonly errors: number;
 }
@@ -60,6 +62,11 @@ export interface GeoVerdict {
   /** Centralized p50 minus distributed p50 (positive: the distributed platform is faster). */
   readonly gainMs: number;
   readonly met: boolean | null;
+  /**
+   * The same target on the WAN time alone (round trips × RTT, from the counters): whether the
+   * request paths meet it once processing costs the same at both systems. Deterministic.
+   */
+  readonly floorMet: boolean | null;
 }
 
 /** Round trips per link between two readings of the counters, request-path kinds only (replication streams are not the request's). */
@@ -74,6 +81,14 @@ export function roundTripDelta(before: readonly LinkReport[], after: readonly Li
     if (delta > 0) out.set(link.id, delta);
   }
   return out;
+}
+
+/** What those round trips cost at the links' RTTs: the request's floor on this WAN. */
+export function wanMillis(delta: ReadonlyMap<string, number>, links: readonly Pick<LinkReport, 'id' | 'rttMs'>[]): number {
+  const rtt = new Map(links.map((l) => [l.id, l.rttMs]));
+  let ms = 0;
+  for (const [id, n] of delta) ms += n * (rtt.get(id) ?? 0);
+  return Math.round(ms * 10) / 10;
 }
 
 /** A request's round trips: all of them, and those on the customer's access link. */
@@ -93,46 +108,49 @@ export function splitRoundTrips(delta: ReadonlyMap<string, number>, accessLink: 
  */
 export function geoVerdict(row: GeoRow): GeoVerdict {
   const gainMs = row.centralized.p50 - row.distributed.p50;
+  const floorGainMs = row.centralized.wanMs - row.distributed.wanMs;
+  // a hundredth of a millisecond of slack: the RTTs are sums of tenths
+  const eps = 0.01;
   if (row.operation === 'three-site order') {
     const limitMs = row.farthestWarehouseRttMs;
-    return { kind: 'bound', limitMs, gainMs, met: -gainMs <= limitMs };
+    return { kind: 'bound', limitMs, gainMs, met: -gainMs <= limitMs, floorMet: -floorGainMs <= limitMs + eps };
   }
-  if (row.site === CENTRAL_LOCATION && row.rttToDakarMs === 0) return { kind: 'none', limitMs: 0, gainMs, met: null };
+  if (row.site === CENTRAL_LOCATION && row.rttToDakarMs === 0) return { kind: 'none', limitMs: 0, gainMs, met: null, floorMet: null };
   const limitMs = Math.max(0, row.rttToDakarMs - row.rttToSiteMs);
-  return { kind: 'gain', limitMs, gainMs, met: gainMs >= limitMs };
+  return { kind: 'gain', limitMs, gainMs, met: gainMs >= limitMs, floorMet: floorGainMs >= limitMs - eps };
 }
 
 function verdictText(v: GeoVerdict): string {
-  const mark = v.met === null ? '' : v.met ? 'met' : 'MISSED';
+  const mark = v.met === null ? '' : `${v.met ? 'met' : 'MISSED'} (on WAN time: ${v.floorMet ? 'met' : 'MISSED'})`;
   if (v.kind === 'gain') return `gain ≥ ${fmt(v.limitMs)} ms: ${mark}`;
   if (v.kind === 'bound') return `≤ central + ${fmt(v.limitMs)} ms: ${mark}`;
   return v.gainMs < 0 ? `no target; loses ${fmt(-v.gainMs)} ms` : 'no target';
 }
 
 const measureText = (m: GeoMeasure) => `${fmt(m.p50)} / ${fmt(m.p99)}`;
-const tripsText = (m: GeoMeasure) => `${m.roundTrips}${m.accessRoundTrips ? ` (${m.accessRoundTrips} access)` : ''}`;
+const tripsText = (m: GeoMeasure) => `${m.roundTrips}${m.accessRoundTrips ? ` (${m.accessRoundTrips} access)` : ''} = ${fmt(m.wanMs)} ms`;
 
 /** The table as printed (and recorded by --record). */
 export function formatGeoText(rows: readonly GeoRow[]): string[] {
   const lines = [
-    `${'customer (site)'.padEnd(24)} ${'operation'.padEnd(17)} ${'distributed p50/p99'.padStart(19)} ${'RT'.padStart(12)} ${'central p50/p99'.padStart(16)} ${'RT'.padStart(12)} ${'ratio'.padStart(6)} ${'gain ms'.padStart(8)}  target`,
+    `${'customer (site)'.padEnd(24)} ${'operation'.padEnd(17)} ${'distributed p50/p99'.padStart(19)} ${'RT = WAN ms'.padStart(20)} ${'central p50/p99'.padStart(16)} ${'RT = WAN ms'.padStart(20)} ${'ratio'.padStart(6)} ${'gain ms'.padStart(8)}  target`,
   ];
   for (const row of rows) {
     const v = geoVerdict(row);
     lines.push(
-      `${`${row.city} (${row.site})`.padEnd(24)} ${row.operation.padEnd(17)} ${measureText(row.distributed).padStart(19)} ${tripsText(row.distributed).padStart(12)} ` +
-        `${measureText(row.centralized).padStart(16)} ${tripsText(row.centralized).padStart(12)} ${`${fmt(row.distributed.p50 / row.centralized.p50, 2)}×`.padStart(6)} ${fmt(v.gainMs).padStart(8)}  ${verdictText(v)}`,
+      `${`${row.city} (${row.site})`.padEnd(24)} ${row.operation.padEnd(17)} ${measureText(row.distributed).padStart(19)} ${tripsText(row.distributed).padStart(20)} ` +
+        `${measureText(row.centralized).padStart(16)} ${tripsText(row.centralized).padStart(20)} ${`${fmt(row.distributed.p50 / row.centralized.p50, 2)}×`.padStart(6)} ${fmt(v.gainMs).padStart(8)}  ${verdictText(v)}`,
     );
   }
   const judged = rows.map(geoVerdict).filter((v) => v.met !== null);
-  lines.push(`targets met: ${judged.filter((v) => v.met).length} of ${judged.length}`);
+  lines.push(`targets met: ${judged.filter((v) => v.met).length} of ${judged.length} on p50; ${judged.filter((v) => v.floorMet).length} of ${judged.length} on WAN time (round trips × RTT)`);
   return lines;
 }
 
 /** The same table in Markdown, for docs/benchmarks-run.md (docs/benchmarks.md points at it). */
 export function formatGeoMarkdown(rows: readonly GeoRow[]): string[] {
   const lines = [
-    '| client (site) | opération | réparti p50 / p99 (ms) | allers-retours | centralisé p50 / p99 (ms) | allers-retours | rapport | gain (ms) | cible |',
+    '| client (site) | opération | réparti p50 / p99 (ms) | allers-retours WAN = ms de WAN | centralisé p50 / p99 (ms) | allers-retours WAN = ms de WAN | rapport | gain (ms) | cible |',
     '|---|---|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const row of rows) {
@@ -167,11 +185,12 @@ interface Samples {
   latencies: number[];
   trips: number[];
   access: number[];
+  wanMs: number[];
   errors: number;
   firstError?: string;
 }
 
-const emptySamples = (): Samples => ({ latencies: [], trips: [], access: [], errors: 0 });
+const emptySamples = (): Samples => ({ latencies: [], trips: [], access: [], wanMs: [], errors: 0 });
 
 /** Requests one after another, each between two readings of the WAN counters (outside its timing). */
 async function sample(topology: Topology, into: Samples, url: string, accessLink: string | null, requests: number, request: (i: number) => GeoRequest, offset: number): Promise<void> {
@@ -187,10 +206,12 @@ async function sample(topology: Topology, into: Samples, url: string, accessLink
     }
     const ms = performance.now() - t0;
     const after = (await readWanCounters(topology)).links;
-    const { total, access } = splitRoundTrips(roundTripDelta(before, after), accessLink);
+    const delta = roundTripDelta(before, after);
+    const { total, access } = splitRoundTrips(delta, accessLink);
     into.latencies.push(ms);
     into.trips.push(total);
     into.access.push(access);
+    into.wanMs.push(wanMillis(delta, after));
   }
 }
 
@@ -201,6 +222,7 @@ function measureOf(s: Samples): GeoMeasure {
     p99: percentile(s.latencies, 99),
     roundTrips: percentile(s.trips, 50),
     accessRoundTrips: percentile(s.access, 50),
+    wanMs: percentile(s.wanMs, 50),
     requests: s.latencies.length,
     errors: s.errors,
   };
@@ -308,6 +330,7 @@ export async function productWrites(topology: Topology, baseline: Baseline, comm
         s.latencies.push(ms);
         s.trips.push(splitRoundTrips(roundTripDelta(before, after), null).total);
         s.access.push(0);
+        s.wanMs.push(wanMillis(roundTripDelta(before, after), after));
         replication = Math.max(replication, splitRoundTrips(roundTripDelta(before, after, ['replication']), null).total);
       }
     } finally {

@@ -349,7 +349,7 @@ async function geography(baseline: Baseline) {
   const requests = quick ? 25 : 150;
   console.log(`\n== 7. geography: a customer in each city at their own site's gateway, vs the single node in Dakar over the same simulated links (${requests} requests each, 1 client, one after another)`);
   console.log('  cluster started with `npx teranga up --wan`; RTT (ms): ' + Object.entries(topology.wan!.rtt).filter(([k]) => k.split(':')[0] !== k.split(':')[1]).map(([k, v]) => `${k}=${v}`).join(', '));
-  console.log('  p50 / p99 in ms; RT: WAN round trips of one request (median over the requests; http + sql links; "access": on the customer\'s own link)');
+  console.log('  p50 / p99 in ms; RT = WAN ms: WAN round trips of one request and their cost at the links\' RTTs (medians over the requests; http + sql links; "access": on the customer\'s own link)');
   const rows = await geoBench(topology, baseline, { requests, progress });
   for (const line of formatGeoText(rows)) console.log(`  ${line}`);
   console.log('  targets: outside Dakar, catalog, profile and one-site order faster than centralized by one RTT to Dakar (for a city without a site: minus its RTT to its own site); three-site order ≤ centralized + one RTT to the farthest warehouse');
