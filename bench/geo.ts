@@ -16,7 +16,7 @@ import pg from 'pg';
 import { warehouseOrderFrom } from '../lib/placement.ts';
 import { SEED_CLIENTS } from '../seed/clients.ts';
 import { SITES, type SiteId } from '../lib/sites.ts';
-import { CENTRAL_LOCATION, connectionString, customerAccess, customerCities, primaryOf, topologySeenFrom, type Topology, type WanKind } from '../lib/topology.ts';
+import { CENTRAL_LOCATION, connectionString, customerAccess, customerCities, primaryOf, type Topology, type WanKind } from '../lib/topology.ts';
 import { readWanCounters } from '../lib/wan/counters.ts';
 import { rttBetween, siteRttMatrix } from '../lib/wan/model.ts';
 import type { LinkReport } from '../lib/wan/proxy.ts';
@@ -24,6 +24,7 @@ import type { Baseline } from './baseline/server.ts';
 import { bearer } from './credentials.ts';
 import { fixtureSet, localArticle } from './fixtures.ts';
 import { fmt, percentile, post } from './load.ts';
+import { livePrimary } from './servers.ts';
 
 export const GEO_OPERATIONS = ['catalog', 'profile', 'one-site order', 'three-site order'] as const;
 export type GeoOperation = (typeof GEO_OPERATIONS)[number];
@@ -338,7 +339,8 @@ export async function productWrites(topology: Topology, baseline: Baseline, comm
     }
     return { measure: measureOf(s), replication };
   };
-  const dist = await loop(connectionString(topologySeenFrom(topology, 'dakar'), primaryOf(topology, 'products')));
+  // the products primary as the services find it (after a failover, the promoted standby)
+  const dist = await loop(connectionString(topology, await livePrimary(topology, 'products')));
   const central = await loop(baseline.connectionString);
   return { distributed: dist.measure, centralized: central.measure, replicationTrips: dist.replication };
 }

@@ -43,9 +43,11 @@ for (const name of only) {
   if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only takes ${SECTIONS.join(', ')} (comma-separated), got "${name}"`);
 }
 const askedFor = new Set(process.argv.includes('--only') || process.argv.some((a) => a.startsWith('--only=')) ? only : []);
-// the WAN sections read the proxy's plan (ports, RTTs), which TERANGA_WAN=1 computes; every other
-// section connects directly whatever the cluster's WAN, as the operator's tools do
-const topology = topologyFromEnv(WAN_SECTIONS.some((s) => only.has(s)) ? { ...process.env, TERANGA_WAN: '1' } : process.env);
+const topology = topologyFromEnv();
+// the WAN sections read the proxy's plan (ports, RTTs), which TERANGA_WAN=1 computes; only they use
+// it: the other sections connect directly, and the contention section restarts the coordinator
+// with the shell's own topology (a WAN plan there would start a proxy on a cluster without one)
+const wanTopology = topology.wan ? topology : topologyFromEnv({ ...process.env, TERANGA_WAN: '1' });
 const gateway = serviceByName(topology, 'gateway').url;
 const READS = quick ? 150 : 1500;
 const ORDERS = quick ? 60 : 400;
@@ -336,7 +338,7 @@ const progress = (line: string) => console.error(line);
  */
 async function wanReady(section: Section): Promise<boolean> {
   try {
-    await assertSameWan(topology);
+    await assertSameWan(wanTopology);
     return true;
   } catch (error) {
     if (askedFor.has(section)) throw error;
@@ -348,12 +350,12 @@ async function wanReady(section: Section): Promise<boolean> {
 async function geography(baseline: Baseline) {
   const requests = quick ? 25 : 150;
   console.log(`\n== 7. geography: a customer in each city at their own site's gateway, vs the single node in Dakar over the same simulated links (${requests} requests each, 1 client, one after another)`);
-  console.log('  cluster started with `npx teranga up --wan`; RTT (ms): ' + Object.entries(topology.wan!.rtt).filter(([k]) => k.split(':')[0] !== k.split(':')[1]).map(([k, v]) => `${k}=${v}`).join(', '));
+  console.log('  cluster started with `npx teranga up --wan`; RTT (ms): ' + Object.entries(wanTopology.wan!.rtt).filter(([k]) => k.split(':')[0] !== k.split(':')[1]).map(([k, v]) => `${k}=${v}`).join(', '));
   console.log('  p50 / p99 in ms; RT = WAN ms: WAN round trips of one request and their cost at the links\' RTTs (medians over the requests; http + sql links; "access": on the customer\'s own link)');
-  const rows = await geoBench(topology, baseline, { requests, progress });
+  const rows = await geoBench(wanTopology, baseline, { requests, progress });
   for (const line of formatGeoText(rows)) console.log(`  ${line}`);
   console.log('  targets: outside Dakar, catalog, profile and one-site order faster than centralized by one RTT to Dakar (for a city without a site: minus its RTT to its own site); three-site order ≤ centralized + one RTT to the farthest warehouse');
-  const writes = await productWrites(topology, baseline, quick ? 30 : 200);
+  const writes = await productWrites(wanTopology, baseline, quick ? 30 : 200);
   for (const line of formatProductWrites(writes)) console.log(`  ${line}`);
   recordedTables.push({ title: 'Géographie (section 7)', lines: [...formatGeoMarkdown(rows), '', ...formatProductWrites(writes).map((l) => `\`${l.replace(/\s+/g, ' ')}\``)] });
 }
@@ -362,8 +364,8 @@ async function standbyPlacement(baseline: Baseline) {
   const commits = quick ? 100 : 500;
   console.log(`\n== 8. where the standbys live: a commit (pg_logical_emit_message, synchronous standby, remote_apply) at a primary in Dakar, its standby in each city in turn (the baseline's pair; ${commits} commits each, 1 client)`);
   console.log('  this cluster\'s standbys (TERANGA_STANDBY_SITES moves them):');
-  for (const line of standbyLocations(topology)) console.log(line);
-  const rows = await standbyPlacements(topology, baseline, commits, progress);
+  for (const line of standbyLocations(wanTopology)) console.log(line);
+  const rows = await standbyPlacements(wanTopology, baseline, commits, progress);
   for (const line of formatStandbyPlacements(rows)) console.log(`  ${line}`);
   console.log('  expected: a standby in another city adds about one RTT to every commit');
   recordedTables.push({ title: 'Où vivent les secours (section 8)', lines: ['```text', ...formatStandbyPlacements(rows), '```'] });
@@ -379,7 +381,8 @@ async function main(t: Topology) {
   const geo = wants('geo') && (await wanReady('geo'));
   const standbys = wants('standby-placement') && (await wanReady('standby-placement'));
   const needsBaseline = wants('read') || wants('breakdown') || wants('write') || geo || standbys;
-  const baseline = needsBaseline ? await startBaseline(t, clientSites) : null;
+  // with the WAN plan when a WAN section runs: the baseline's standby moves through its links
+  const baseline = needsBaseline ? await startBaseline(geo || standbys ? wanTopology : t, clientSites) : null;
   try {
     if (baseline && wants('read')) await readPath(baseline);
     if (baseline && wants('breakdown')) await readBreakdown(baseline);
