@@ -93,7 +93,9 @@ describe('geography benchmark: the links of the centralized alternative, from th
     expect(customerAccess(wan, 'Dakar')).toMatchObject({ site: 'dakar', gateway: { rttMs: 0, link: null }, baseline: { rttMs: 0, link: null } });
     const thies = customerAccess(wan, 'Thiès');
     expect(thies).toMatchObject({ site: 'thies', gateway: { rttMs: 0, link: null }, baseline: { rttMs: 8, link: 'thies->baseline' } });
-    expect(thies.baseline.url).not.toContain(':4020/');
+    const viaLink = wan.wan!.outside.find((l) => l.id === 'thies->baseline')!;
+    expect(thies.baseline.url).toBe(`http://127.0.0.1:${viaLink.port}/graphql`);
+    expect(viaLink).toMatchObject({ targetPort: wan.baseline.servicePort, kind: 'http' });
     expect(customerAccess(wan, 'Saint-Louis').baseline).toMatchObject({ rttMs: 14, link: 'saint-louis->baseline' });
   });
 

@@ -75,6 +75,8 @@ class DelayedPipe {
 
 export interface RunningLink {
   readonly link: ProxiedLink;
+  /** The port it listens on: the link's, or the one the system chose for a link of port 0. */
+  readonly port: number;
   readonly counters: LinkCounters;
   reset(): void;
   close(): Promise<void>;
@@ -137,6 +139,7 @@ export async function startLink(link: ProxiedLink): Promise<RunningLink> {
   });
   return {
     link,
+    port: (server.address() as net.AddressInfo).port,
     get counters() {
       return counters;
     },
