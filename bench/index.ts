@@ -5,6 +5,8 @@
  *   npm run bench                              full run
  *   npm run bench -- --quick                   smoke run (under 3 minutes)
  *   npm run bench -- --only write,batching     some sections only
+ *   npx teranga up --wan && npm run bench -- --only geo,standby-placement
+ *                                              the geography sections: they need the simulated WAN
  *
  * Not tests: nothing passes or fails on time.
  */
@@ -25,8 +27,11 @@ import { onPrimary } from './servers.ts';
 import { measurePlacement } from './placement.ts';
 import { runReplicationBench } from './replication.ts';
 import { countStatements, resetStatements } from './statements.ts';
+import { assertSameWan, formatGeoMarkdown, formatGeoText, formatProductWrites, formatStandbyPlacements, geoBench, productWrites, standbyLocations, standbyPlacements } from './geo.ts';
 
-const SECTIONS = ['read', 'breakdown', 'locality', 'write', 'batching', 'placement', 'contention', 'replication'] as const;
+const SECTIONS = ['read', 'breakdown', 'locality', 'write', 'batching', 'placement', 'contention', 'replication', 'geo', 'standby-placement'] as const;
+/** Sections that measure the simulated WAN: a cluster started with `teranga up --wan`. */
+const WAN_SECTIONS: readonly Section[] = ['geo', 'standby-placement'];
 type Section = (typeof SECTIONS)[number];
 
 const { values: flags } = parseArgs({
@@ -37,7 +42,12 @@ const only = new Set(flags.only.split(',').map((s) => s.trim()));
 for (const name of only) {
   if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only takes ${SECTIONS.join(', ')} (comma-separated), got "${name}"`);
 }
+const askedFor = new Set(process.argv.includes('--only') || process.argv.some((a) => a.startsWith('--only=')) ? only : []);
 const topology = topologyFromEnv();
+// the WAN sections read the proxy's plan (ports, RTTs), which TERANGA_WAN=1 computes; only they use
+// it: the other sections connect directly, and the contention section restarts the coordinator
+// with the shell's own topology (a WAN plan there would start a proxy on a cluster without one)
+const wanTopology = topology.wan ? topology : topologyFromEnv({ ...process.env, TERANGA_WAN: '1' });
 const gateway = serviceByName(topology, 'gateway').url;
 const READS = quick ? 150 : 1500;
 const ORDERS = quick ? 60 : 400;
@@ -319,6 +329,49 @@ async function replication() {
   });
 }
 
+/** Markdown tables for the recorded run (--record), after its full text. */
+const recordedTables: { title: string; lines: string[] }[] = [];
+const progress = (line: string) => console.error(line);
+
+/**
+ * Whether the WAN sections can run: a proxy that answers with this shell's plan. When a WAN
+ * section was asked for by name, its absence is an error; in a run of every section, a notice.
+ */
+async function wanReady(section: Section): Promise<boolean> {
+  try {
+    await assertSameWan(wanTopology);
+    return true;
+  } catch (error) {
+    if (askedFor.has(section)) throw error;
+    console.log(`\n== ${section}: skipped (${(error as Error).message})`);
+    return false;
+  }
+}
+
+async function geography(baseline: Baseline) {
+  const requests = quick ? 25 : 150;
+  console.log(`\n== 7. geography: a customer in each city at their own site's gateway, vs the single node in Dakar over the same simulated links (${requests} requests each, 1 client, one after another)`);
+  console.log('  cluster started with `npx teranga up --wan`; RTT (ms): ' + Object.entries(wanTopology.wan!.rtt).filter(([k]) => k.split(':')[0] !== k.split(':')[1]).map(([k, v]) => `${k}=${v}`).join(', '));
+  console.log('  p50 / p99 in ms; RT = WAN ms: WAN round trips of one request and their cost at the links\' RTTs (medians over the requests; http + sql links; "access": on the customer\'s own link)');
+  const rows = await geoBench(wanTopology, baseline, { requests, progress });
+  for (const line of formatGeoText(rows)) console.log(`  ${line}`);
+  console.log('  targets: outside Dakar, catalog, profile and one-site order faster than centralized by one RTT to Dakar (for a city without a site: minus its RTT to its own site); three-site order ≤ centralized + one RTT to the farthest warehouse');
+  const writes = await productWrites(wanTopology, baseline, quick ? 30 : 200);
+  for (const line of formatProductWrites(writes)) console.log(`  ${line}`);
+  recordedTables.push({ title: 'Géographie (section 7)', lines: [...formatGeoMarkdown(rows), '', ...formatProductWrites(writes).map((l) => `\`${l.replace(/\s+/g, ' ')}\``)] });
+}
+
+async function standbyPlacement(baseline: Baseline) {
+  const commits = quick ? 100 : 500;
+  console.log(`\n== 8. where the standbys live: a commit (pg_logical_emit_message, synchronous standby, remote_apply) at a primary in Dakar, its standby in each city in turn (the baseline's pair; ${commits} commits each, 1 client)`);
+  console.log('  this cluster\'s standbys (TERANGA_STANDBY_SITES moves them):');
+  for (const line of standbyLocations(wanTopology)) console.log(line);
+  const rows = await standbyPlacements(wanTopology, baseline, commits, progress);
+  for (const line of formatStandbyPlacements(rows)) console.log(`  ${line}`);
+  console.log('  expected: a standby in another city adds about one RTT to every commit');
+  recordedTables.push({ title: 'Où vivent les secours (section 8)', lines: ['```text', ...formatStandbyPlacements(rows), '```'] });
+}
+
 async function main(t: Topology) {
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${os.platform()} ${os.release()}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log(`settings: ${quick ? 'quick' : 'full'} run; sections ${[...only].join(', ')}; ${READS} reads and ${ORDERS} orders per measurement; gateway ${gateway}; PostgreSQL fsync on, standbys as booted`);
@@ -326,8 +379,11 @@ async function main(t: Topology) {
   await prepareFixtures(t);
   const clientSites = new Map(SEED_CLIENTS.map((c) => [c.id, placement(c.ville).site]));
   clientSites.set(BENCH_CLIENT.id, BENCH_CLIENT.site);
-  const needsBaseline = wants('read') || wants('breakdown') || wants('write');
-  const baseline = needsBaseline ? await startBaseline(t, clientSites) : null;
+  const geo = wants('geo') && (await wanReady('geo'));
+  const standbys = wants('standby-placement') && (await wanReady('standby-placement'));
+  const needsBaseline = wants('read') || wants('breakdown') || wants('write') || geo || standbys;
+  // with the WAN plan when a WAN section runs: the baseline's standby moves through its links
+  const baseline = needsBaseline ? await startBaseline(geo || standbys ? wanTopology : t, clientSites) : null;
   try {
     if (baseline && wants('read')) await readPath(baseline);
     if (baseline && wants('breakdown')) await readBreakdown(baseline);
@@ -336,6 +392,8 @@ async function main(t: Topology) {
     if (baseline && wants('write')) await writePath(baseline);
     if (wants('batching')) await batching();
     if (wants('placement')) placementSection();
+    if (baseline && geo) await geography(baseline);
+    if (baseline && standbys) await standbyPlacement(baseline);
   } finally {
     await baseline?.stop();
   }
@@ -364,6 +422,7 @@ if (flags.record) {
   writeFileSync(
     flags.record,
     `<!-- written by \`npm run bench -- ${process.argv.slice(2).join(' ')}\`; do not edit -->\n` +
-      `Run of commit \`${commit}\`${dirty}, ${new Date().toISOString()}:\n\n\`\`\`text\n${printed.join('\n')}\n\`\`\`\n`,
+      `Run of commit \`${commit}\`${dirty}, ${new Date().toISOString()}:\n\n\`\`\`text\n${printed.join('\n')}\n\`\`\`\n` +
+      recordedTables.map((t) => `\n## ${t.title}\n\n${t.lines.join('\n')}\n`).join(''),
   );
 }
