@@ -53,7 +53,11 @@ export interface ReplicationBenchOptions {
   /** Failover rounds (0: none). */
   readonly rounds: number;
   readonly modes: readonly ReplicationMode[];
+  /** Modes the failover rounds run in (default: synchronous only); asynchronous ones measure the orders lost. */
+  readonly failoverModes?: readonly ReplicationMode[];
   readonly log?: (line: string) => void;
+  /** Receives every figure printed, keyed (see bench/figures.ts), for the recorded run. */
+  readonly record?: (key: string, value: number, unit: string) => void;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -238,6 +242,15 @@ async function measureLag(topology: Topology, options: ReplicationBenchOptions, 
     log(row('lag: WAL flushed on primary → visible on standby', samples.visibilityMs, 'ms'));
     log(row('lag: pg_stat_replication.replay_lag (non-idle samples)', samples.replayLagMs, 'ms'));
     log(row('lag: WAL bytes not yet replayed', samples.bytesBehind, 'B'));
+    const put = (what: string, values: readonly number[], unit: string) => {
+      options.record?.(`${mode}.${what}.p50`, percentile(values, 50), unit);
+      options.record?.(`${mode}.${what}.p99`, percentile(values, 99), unit);
+    };
+    put('order', orders.latenciesMs, 'ms');
+    options.record?.(`${mode}.orders_per_s`, orders.latenciesMs.length / orders.seconds, 'commandes/s');
+    put('commit', samples.commitMs, 'ms');
+    put('visibility', samples.visibilityMs, 'ms');
+    put('replay_lag', samples.replayLagMs, 'ms');
   }
 }
 
@@ -322,8 +335,8 @@ async function failoverRound(topology: Topology, options: ReplicationBenchOption
   }
 }
 
-async function measureFailover(topology: Topology, options: ReplicationBenchOptions, log: (line: string) => void): Promise<void> {
-  log(`\n== failover of ${options.site}: kill -9 of its primary, \`teranga failover\` at once, orders from ${options.concurrency} clients (${options.rounds} rounds)`);
+async function measureFailover(topology: Topology, options: ReplicationBenchOptions, log: (line: string) => void, mode: ReplicationMode = 'sync'): Promise<void> {
+  log(`\n== failover of ${options.site}, ${MODE_TITLES[mode]}: kill -9 of its primary, \`teranga failover\` at once, orders from ${options.concurrency} clients (${options.rounds} rounds)`);
   log('   detection is not included: the failover starts as soon as the postmaster is dead');
   const rounds: Round[] = [];
   for (let i = 1; i <= options.rounds; i++) {
@@ -344,6 +357,16 @@ async function measureFailover(topology: Topology, options: ReplicationBenchOpti
   log(`  ${'acknowledged orders lost'.padEnd(58)} ${rounds.reduce((n, r) => n + r.lost, 0)} of ${rounds.reduce((n, r) => n + r.ackedBeforeKill, 0)}`);
   log(`  ${'rebuild-standby (base backup copy + catch-up)'.padEnd(58)} ${fmt(median((r) => r.rebuildMs), 0)} ms`);
   log(`  ${'planned switchover: orders interrupted'.padEnd(58)} ${fmt(median((r) => r.switchoverOutageMs), 0)} ms`);
+  const put = (what: string, value: number, unit = 'ms') => options.record?.(`failover.${mode}.${what}`, value, unit);
+  put('rounds', rounds.length, '');
+  put('kill_to_promoted', median((r) => r.killToPromotedMs));
+  put('promote', median((r) => r.promoteMs));
+  put('kill_to_first_order', median((r) => r.killToFirstOrderMs));
+  put('outage', median((r) => r.outageMs));
+  put('lost', rounds.reduce((n, r) => n + r.lost, 0), '');
+  put('acked', rounds.reduce((n, r) => n + r.ackedBeforeKill, 0), '');
+  put('rebuild', median((r) => r.rebuildMs));
+  put('switchover_outage', median((r) => r.switchoverOutageMs));
 }
 
 export async function runReplicationBench(topology: Topology, options: ReplicationBenchOptions): Promise<void> {
@@ -362,8 +385,10 @@ export async function runReplicationBench(topology: Topology, options: Replicati
   try {
     if (options.seconds > 0) await measureLag(topology, options, log);
     if (options.rounds > 0) {
-      await setMode(topology, options.site, 'sync');
-      await measureFailover(topology, options, log);
+      for (const mode of options.failoverModes ?? ['sync']) {
+        await setMode(topology, options.site, mode);
+        await measureFailover(topology, options, log, mode);
+      }
     }
   } catch (error) {
     log(`\nstopped: ${(error as Error).message}; the cluster is left as it is (see \`teranga status\`)`);
