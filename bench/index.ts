@@ -17,6 +17,7 @@ import { SEED_CLIENTS } from '../seed/clients.ts';
 import { CLIENTS_SERVED, CLIENTS_TOTAL, splitStock, splitStockFixed } from '../seed/stock-split.ts';
 import { figuresOf } from '../sim/simulation-report.ts';
 import { simulate, type SimulationReport, type SimulationStrategy } from '../sim/simulator.ts';
+import { DEFECTS, sweep } from '../sim/twopc/run.ts';
 import { startBaseline, type Baseline } from './baseline/server.ts';
 import { bearer } from './credentials.ts';
 import { BENCH_CLIENT, fixtureSet, localArticle, prepareFixtures } from './fixtures.ts';
@@ -27,7 +28,7 @@ import { runReplicationBench } from './replication.ts';
 import { countStatements, resetStatements } from './statements.ts';
 import { figure, recordedFigures, type RecordedRun } from './figures.ts';
 
-const SECTIONS = ['read', 'breakdown', 'locality', 'write', 'batching', 'placement', 'contention', 'replication'] as const;
+const SECTIONS = ['read', 'breakdown', 'locality', 'write', 'batching', 'placement', 'contention', 'replication', 'sim2pc'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values: flags } = parseArgs({
@@ -381,6 +382,33 @@ async function contention() {
   }
 }
 
+/**
+ * The deterministic simulation of the order protocol (`npm run sim:2pc`), no cluster: schedules per
+ * second (the one timed figure), then counts that depend only on the seeds: violations, paths
+ * covered, and how soon each planted defect is caught.
+ */
+function sim2pc() {
+  const seeds = quick ? 20_000 : 100_000;
+  console.log(`\n== 6. simulated order protocol (npm run sim:2pc), ${seeds} seeded schedules`);
+  const t0 = performance.now();
+  const clean = sweep(1, seeds);
+  const seconds = (performance.now() - t0) / 1000;
+  const c = clean.coverage;
+  console.log(`  ${clean.schedules} schedules in ${fmt(seconds, 1)} s (${fmt(clean.schedules / seconds, 0)} /s), ${clean.failing.length} with violations`);
+  console.log(`  paths: ${c.crashes} crashes, ${c.retries} retries after CONFLICT, ${c.fences} fences, ${c.inDoubt} in-doubt answers, ${c.takeovers} intents taken over, ${c.abandoned} abandoned intents finalized, recovery committed ${c.recoveredCommit} and rolled back ${c.recoveredAbort} shares`);
+  figure('sim2pc.seeds', clean.schedules);
+  figure('sim2pc.seconds', seconds, 's', 1);
+  figure('sim2pc.schedules_per_s', clean.schedules / seconds, '/s', 0);
+  figure('sim2pc.violations', clean.failing.length);
+  for (const [key, n] of Object.entries(c)) figure(`sim2pc.paths.${key.replace(/[A-Z]/g, (l) => `_${l.toLowerCase()}`)}`, n);
+  for (const defect of DEFECTS) {
+    const planted = sweep(1, seeds, { defect });
+    console.log(`  planted ${defect}: first caught at seed ${planted.failing[0]?.seed ?? '—'}, ${planted.failing.length} failing seeds of ${planted.schedules}`);
+    figure(`sim2pc.${defect}.first_seed`, planted.failing[0]?.seed ?? 0);
+    figure(`sim2pc.${defect}.failing`, planted.failing.length);
+  }
+}
+
 async function replication() {
   console.log('\n== 5b. replication lag and failover (same as `npx teranga bench-replication`)');
   await runReplicationBench(topology, {
@@ -418,6 +446,7 @@ async function main(t: Topology) {
   }
   if (wants('contention')) await contention();
   if (wants('replication')) await replication();
+  if (wants('sim2pc')) sim2pc();
 }
 
 /**

@@ -4,6 +4,7 @@
  *
  *   <!-- figure:KEY -->0,28×<!-- /figure -->            the value with its unit, French format
  *   <!-- figure:KEY bare -->0,28<!-- /figure -->        the value alone
+ *   <!-- figure:KEY pct -->64,6 %<!-- /figure -->       a rate (0–1) as a percentage
  *   <!-- verdict:KEY >= 0.5 -->manquée<!-- /verdict --> « atteinte » or « manquée », from value vs target
  *   <!-- run:id -->…<!-- /run -->                       commit and date of the run
  *   <!-- run:summary -->…<!-- /run -->                  command, commit, date, machine, load
@@ -133,8 +134,13 @@ export function render(doc: string, run: RecordedRun): { text: string; blocks: B
   const text = doc.replace(BLOCK, (whole, kind: string, key: string, args: string, current: string, closing: string) => {
     if (kind !== closing) throw new Error(`block ${kind}:${key} is closed by /${closing}`);
     let expected: string;
-    if (kind === 'figure') expected = formatFigure(need(run, key), args.trim() === 'bare');
-    else if (kind === 'verdict') expected = meets(need(run, key).value, parseTarget(args)) ? 'atteinte' : 'manquée';
+    if (kind === 'figure') {
+      const options = new Set(args.trim().split(/\s+/).filter(Boolean));
+      for (const o of options) if (o !== 'bare' && o !== 'pct') throw new Error(`figure:${key}: unknown option "${o}" (bare, pct)`);
+      const f = need(run, key);
+      const shown = options.has('pct') && typeof f.value === 'number' ? { value: 100 * f.value, unit: '%', digits: 1 } : f;
+      expected = formatFigure(shown, options.has('bare'));
+    } else if (kind === 'verdict') expected = meets(need(run, key).value, parseTarget(args)) ? 'atteinte' : 'manquée';
     else if (kind === 'run') {
       if (key === 'id') expected = runId(run);
       else if (key === 'summary') expected = runSummary(run);
