@@ -464,12 +464,13 @@ if (flags.record) {
 }
 const startedAt = new Date();
 const loadStart = os.loadavg();
+// the code measured is the code at the start: edits made while the run goes on are not in it
+const { execFileSync } = await import('node:child_process');
+const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: topology.root, encoding: 'utf8' }).trim();
+const isDirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: topology.root, encoding: 'utf8' }).trim() !== '';
 await main(topology);
 if (flags.record) {
-  const { execFileSync } = await import('node:child_process');
   const { writeFileSync } = await import('node:fs');
-  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: topology.root, encoding: 'utf8' }).trim();
-  const isDirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: topology.root, encoding: 'utf8' }).trim() !== '';
   const dirty = isDirty ? ' (with uncommitted changes)' : '';
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
   writeFileSync(
