@@ -119,7 +119,10 @@ export const TABLES: Record<string, (run: RecordedRun) => string[]> = {
   },
 };
 
-const BLOCK = /<!-- (figure|verdict|run|table):([^\s>]+)((?:\s+[^>]*?)?)\s*-->([\s\S]*?)<!-- \/(figure|verdict|run|table) -->/g;
+// keys are lower case: a comment such as `<!-- run:begin … -->` or prose naming a marker is no block
+const BLOCK = /<!-- (figure|verdict|run|table):((?<=run:)(?:id|summary)|(?<!run:)[a-z0-9][a-z0-9._-]*)((?:\s+(?:(?!-->)[^\n])*?)?)\s*-->([\s\S]*?)<!-- \/(figure|verdict|run|table) -->/g;
+
+const OPENING = /<!-- (?:(?:figure|verdict|table):[a-z0-9][a-z0-9._-]*|run:(?:id|summary))[\s-]/g;
 
 export interface BlockRef {
   readonly kind: string;
@@ -154,6 +157,8 @@ export function render(doc: string, run: RecordedRun): { text: string; blocks: B
     blocks.push({ kind, key, current, expected });
     return whole.slice(0, whole.length - current.length - `<!-- /${closing} -->`.length) + expected + `<!-- /${closing} -->`;
   });
+  const opened = doc.match(OPENING)?.length ?? 0;
+  if (opened !== blocks.length) throw new Error(`${opened - blocks.length} marked block(s) opened and not closed`);
   return { text, blocks };
 }
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedRun } from '../bench/figures.ts';
 import { docFiles, formatFigure, frenchNumber, parseTarget, readRun, render, runId } from '../bench/report-figures.ts';
 
@@ -63,15 +63,27 @@ describe('the figures generator', () => {
     expect(render(text, sample).text).toBe(text);
   });
 
+  it('takes neither a comment such as run:begin nor prose naming a marker for a block', () => {
+    const doc = '<!-- run:begin — the run -->\n`<!-- figure:clé -->` in prose, <!-- figure:write.c1.three.p99 -->x<!-- /figure --> <!-- /run -->\n';
+    const { text, blocks } = render(doc, sample);
+    expect(blocks.map((b) => `${b.kind}:${b.key}`)).toEqual(['figure:write.c1.three.p99']);
+    expect(text).toContain('<!-- figure:write.c1.three.p99 -->1 438 ms<!-- /figure -->');
+  });
+
   it('refuses a block whose figure the run does not have, and a malformed target', () => {
     expect(() => render('<!-- figure:geo.rtt.dakar -->3 ms<!-- /figure -->', sample)).toThrow(/geo\.rtt\.dakar.*not in the recorded run/);
     expect(() => parseTarget('about 2')).toThrow(/not "<= N"/);
     expect(parseTarget('<= 1.6')).toEqual({ op: '<=', value: 1.6 });
+    expect(() => render('<!-- figure:write.c1.three.p99 -->1 438 ms, never closed', sample)).toThrow(/not closed/);
   });
 });
 
 describe('the docs and the recorded run', () => {
-  const run = readRun(root);
+  // read in each test, so that a missing run fails these tests and not the generator's
+  let run: RecordedRun;
+  beforeAll(() => {
+    run = readRun(root);
+  });
 
   it('every marked block in docs/ is what the recorded run gives (run `npm run report:figures` after a recorded bench)', () => {
     const stale: string[] = [];
