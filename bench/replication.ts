@@ -206,7 +206,8 @@ async function setMode(topology: Topology, site: SiteId, mode: ReplicationMode):
     await primary.query(mode === 'sync-flush' ? "ALTER SYSTEM SET synchronous_commit = 'on'" : 'ALTER SYSTEM RESET synchronous_commit');
     await primary.query('SELECT pg_reload_conf()');
     const wanted = { state: mode === 'async' ? 'async' : 'sync', commit: mode === 'sync' ? 'remote_apply' : 'on' };
-    for (let i = 0; i < 100; i++) {
+    // a standby rebuilt a moment ago may take a while on a loaded machine to report as synchronous
+    for (let i = 0; i < 600; i++) {
       const { rows } = await primary.query<{ sync_state: string | null; commit: string }>(
         "SELECT (SELECT sync_state FROM pg_stat_replication LIMIT 1) AS sync_state, current_setting('synchronous_commit') AS commit",
       );

@@ -81,7 +81,7 @@ const STRATEGIES = ['locking', 'timestamp', 'none'] as const;
 
 /**
  * Tables whose rows come from the run itself (how many seeds, which modes), in the docs' French.
- * A new table: a function of the run returning markdown lines.
+ * A new table: a function of the run returning markdown lines, named `section` or `section.what`.
  */
 export const TABLES: Record<string, (run: RecordedRun) => string[]> = {
   /** The concurrency strategies over several seeds: mean and spread (min–max) per strategy and K. */
