@@ -201,6 +201,8 @@ async function standbyRoundTripMs(topology: Topology, site: SiteId): Promise<num
 async function setMode(topology: Topology, site: SiteId, mode: ReplicationMode): Promise<void> {
   await up(topology, { synchronous: mode !== 'async' });
   const primary = await connect(topology, currentPrimary(topology, readState(topology), site));
+  // the physical standby's row: the logical copies to the other sites stream from this primary too
+  const standby = (await requireStandby(topology, site)).name;
   try {
     // sync-flush exists only here: ALTER SYSTEM outranks the launcher's teranga.conf until reset
     await primary.query(mode === 'sync-flush' ? "ALTER SYSTEM SET synchronous_commit = 'on'" : 'ALTER SYSTEM RESET synchronous_commit');
@@ -209,7 +211,8 @@ async function setMode(topology: Topology, site: SiteId, mode: ReplicationMode):
     // a standby rebuilt a moment ago may take a while on a loaded machine to report as synchronous
     for (let i = 0; i < 600; i++) {
       const { rows } = await primary.query<{ sync_state: string | null; commit: string }>(
-        "SELECT (SELECT sync_state FROM pg_stat_replication LIMIT 1) AS sync_state, current_setting('synchronous_commit') AS commit",
+        "SELECT (SELECT sync_state FROM pg_stat_replication WHERE application_name = $1) AS sync_state, current_setting('synchronous_commit') AS commit",
+        [standby],
       );
       if (rows[0]?.sync_state === wanted.state && rows[0].commit === wanted.commit) return;
       await sleep(100);
