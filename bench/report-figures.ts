@@ -99,7 +99,7 @@ export const TABLES: Record<string, (run: RecordedRun) => string[]> = {
       const mean = need(run, `${base}.mean`);
       const lo = need(run, `${base}.min`);
       const hi = need(run, `${base}.max`);
-      const scale = (f: Figure) => (pct && typeof f.value === 'number' ? { ...f, value: 100 * f.value } : f);
+      const scale = (f: Figure) => (pct && typeof f.value === 'number' ? { ...f, value: 100 * f.value, digits: 1 } : f);
       const unit = pct ? ' %' : mean.unit ? (mean.unit === '×' ? '×' : ` ${mean.unit}`) : '';
       return `${formatFigure(scale(mean), true)}${unit} (${formatFigure(scale(lo), true)}–${formatFigure(scale(hi), true)})`;
     };
