@@ -8,6 +8,7 @@
  *
  * Not tests: nothing passes or fails on time.
  */
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { placement } from '../lib/placement.ts';
@@ -465,9 +466,9 @@ if (flags.record) {
 const startedAt = new Date();
 const loadStart = os.loadavg();
 // the code measured is the code at the start: edits made while the run goes on are not in it
-const { execFileSync } = await import('node:child_process');
-const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: topology.root, encoding: 'utf8' }).trim();
-const isDirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: topology.root, encoding: 'utf8' }).trim() !== '';
+const git = (args: string[]) => execFileSync('git', args, { cwd: topology.root, encoding: 'utf8' }).trim();
+const commit = flags.record ? git(['rev-parse', '--short', 'HEAD']) : '';
+const isDirty = flags.record ? git(['status', '--porcelain', '--untracked-files=no']) !== '' : false;
 await main(topology);
 if (flags.record) {
   const { writeFileSync } = await import('node:fs');
