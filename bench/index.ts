@@ -5,9 +5,12 @@
  *   npm run bench                              full run
  *   npm run bench -- --quick                   smoke run (under 3 minutes)
  *   npm run bench -- --only write,batching     some sections only
+ *   npx teranga up --wan && npm run bench -- --only geo,standby-placement
+ *                                              the geography sections: they need the simulated WAN
  *
  * Not tests: nothing passes or fails on time.
  */
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { placement } from '../lib/placement.ts';
@@ -17,6 +20,7 @@ import { SEED_CLIENTS } from '../seed/clients.ts';
 import { CLIENTS_SERVED, CLIENTS_TOTAL, splitStock, splitStockFixed } from '../seed/stock-split.ts';
 import { figuresOf } from '../sim/simulation-report.ts';
 import { simulate, type SimulationReport, type SimulationStrategy } from '../sim/simulator.ts';
+import { DEFECTS, sweep } from '../sim/twopc/run.ts';
 import { startBaseline, type Baseline } from './baseline/server.ts';
 import { bearer } from './credentials.ts';
 import { BENCH_CLIENT, fixtureSet, localArticle, prepareFixtures } from './fixtures.ts';
@@ -25,8 +29,12 @@ import { onPrimary } from './servers.ts';
 import { measurePlacement } from './placement.ts';
 import { runReplicationBench } from './replication.ts';
 import { countStatements, resetStatements } from './statements.ts';
+import { assertSameWan, formatGeoMarkdown, formatGeoText, formatProductWrites, formatStandbyPlacements, geoBench, productWrites, standbyLocations, standbyPlacements } from './geo.ts';
+import { figure, recordedFigures, type RecordedRun } from './figures.ts';
 
-const SECTIONS = ['read', 'breakdown', 'locality', 'write', 'batching', 'placement', 'contention', 'replication'] as const;
+const SECTIONS = ['read', 'breakdown', 'locality', 'write', 'batching', 'placement', 'contention', 'replication', 'sim2pc', 'geo', 'standby-placement'] as const;
+/** Sections that measure the simulated WAN: a cluster started with `teranga up --wan`. */
+const WAN_SECTIONS: readonly Section[] = ['geo', 'standby-placement'];
 type Section = (typeof SECTIONS)[number];
 
 const { values: flags } = parseArgs({
@@ -37,11 +45,18 @@ const only = new Set(flags.only.split(',').map((s) => s.trim()));
 for (const name of only) {
   if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only takes ${SECTIONS.join(', ')} (comma-separated), got "${name}"`);
 }
+const askedFor = new Set(process.argv.includes('--only') || process.argv.some((a) => a.startsWith('--only=')) ? only : []);
 const topology = topologyFromEnv();
+// the WAN sections read the proxy's plan (ports, RTTs), which TERANGA_WAN=1 computes; only they use
+// it: the other sections connect directly, and the contention section restarts the coordinator
+// with the shell's own topology (a WAN plan there would start a proxy on a cluster without one)
+const wanTopology = topology.wan ? topology : topologyFromEnv({ ...process.env, TERANGA_WAN: '1' });
 const gateway = serviceByName(topology, 'gateway').url;
 const READS = quick ? 150 : 1500;
 const ORDERS = quick ? 60 : 400;
 const SIMULATED_ORDERS = quick ? 100 : 500;
+/** Seeds of the contention simulator: one seed is one schedule, not a comparison of strategies. */
+const SEEDS = quick ? 2 : 3;
 const PROFILE_ORDERS = 3;
 
 const CATALOG = '{ products(limit: 200) { id name price stock inventory { site quantity } } }';
@@ -103,6 +118,13 @@ function header(title: string, value = 'value', baseline = 'baseline') {
   console.log(`${''.padEnd(44)} ${value.padStart(16)} ${baseline.padStart(16)}  ratio`);
 }
 
+/** A figure, its baseline and their ratio, keyed `key`, `key.baseline`, `key.ratio`. */
+function ratioFigures(key: string, value: number, baseline: number, unit: string) {
+  figure(key, value, unit);
+  figure(`${key}.baseline`, baseline, unit);
+  figure(`${key}.ratio`, value / baseline, '×');
+}
+
 async function readPath(baseline: Baseline) {
   header('1. read path: catalog (all products with price, stock and inventory), gateway vs single node');
   for (const c of [1, 32]) {
@@ -113,6 +135,9 @@ async function readPath(baseline: Baseline) {
     console.log(ratioRow(`throughput, ${c} client(s) (req/s)`, dist.throughput, base.throughput, 'req/s'));
     console.log(ratioRow(`p50, ${c} client(s)`, dist.p50, base.p50, 'ms'));
     console.log(ratioRow(`p99, ${c} client(s)`, dist.p99, base.p99, 'ms'));
+    ratioFigures(`read.c${c}.throughput`, dist.throughput, base.throughput, 'req/s');
+    ratioFigures(`read.c${c}.p50`, dist.p50, base.p50, 'ms');
+    ratioFigures(`read.c${c}.p99`, dist.p99, base.p99, 'ms');
   }
   console.log('  target: throughput ratio ≥ 0.5');
 }
@@ -127,20 +152,21 @@ async function readBreakdown(baseline: Baseline) {
   const representations = Array.from({ length: 200 }, (_, i) => ({ __typename: 'Product', id: String(101 + i), name: '' }));
   const products = serviceByName(topology, 'products-subgraph').url;
   const dakar = serviceByName(topology, 'region-dakar').url;
-  const steps: [string, string, Request][] = [
-    ['gateway, { __typename } (no fetch)', gateway, { q: '{ __typename }' }],
-    ['products subgraph, { __typename }', products, { q: '{ __typename }' }],
-    ['products subgraph: 200 products (fetch 1)', products, { q: CATALOG_INFO }],
-    ['one region: stock of 200 products (fetch 2, ×3 sites)', dakar, { q: STOCK_PARTS, v: { r: representations } }],
+  const steps: [string, string, string, Request][] = [
+    ['gateway_empty', 'gateway, { __typename } (no fetch)', gateway, { q: '{ __typename }' }],
+    ['products_empty', 'products subgraph, { __typename }', products, { q: '{ __typename }' }],
+    ['products_200', 'products subgraph: 200 products (fetch 1)', products, { q: CATALOG_INFO }],
+    ['region_stock_200', 'one region: stock of 200 products (fetch 2, ×3 sites)', dakar, { q: STOCK_PARTS, v: { r: representations } }],
     // fetch 1 is served by the gateway's entity cache after the first request (gateway/entity-cache.ts)
-    ['gateway: 200 products, no stock (fetch 1, cached)', gateway, { q: CATALOG_INFO }],
-    ['gateway: the catalog (fetch 1 cached, then fetch 2 at 3 sites)', gateway, { q: CATALOG }],
-    ['single node: the catalog', baseline.url, { q: CATALOG }],
+    ['gateway_200_no_stock', 'gateway: 200 products, no stock (fetch 1, cached)', gateway, { q: CATALOG_INFO }],
+    ['gateway_catalog', 'gateway: the catalog (fetch 1 cached, then fetch 2 at 3 sites)', gateway, { q: CATALOG }],
+    ['baseline_catalog', 'single node: the catalog', baseline.url, { q: CATALOG }],
   ];
   console.log('\n== 1b. read path, piece by piece: p50 of each request alone, 1 client');
-  for (const [label, url, request] of steps) {
+  for (const [key, label, url, request] of steps) {
     const summary = await load(url, 1, Math.min(READS, 300), () => request);
     console.log(`  ${label.padEnd(58)} ${fmt(summary.p50).padStart(7)} ms`);
+    figure(`breakdown.read.${key}.p50`, summary.p50, 'ms');
   }
 }
 
@@ -176,6 +202,11 @@ async function orderBreakdown() {
   console.log(`  ${'  so the gateway hop, planning and entity fetch'.padEnd(58)} ${fmt(viaGateway.p50 - direct.p50).padStart(7)} ms`);
   console.log(`  ${'a bare commit at the client site (sync standby replay)'.padEnd(58)} ${fmt(commitMs, 2).padStart(7)} ms`);
   console.log(`  ${'SQL statements on the data tables at the client site'.padEnd(58)} ${String(statements).padStart(7)}`);
+  figure('breakdown.order.gateway.p50', viaGateway.p50, 'ms');
+  figure('breakdown.order.direct.p50', direct.p50, 'ms');
+  figure('breakdown.order.gateway_hop.p50', viaGateway.p50 - direct.p50, 'ms');
+  figure('breakdown.order.bare_commit.p50', commitMs, 'ms', 2);
+  figure('breakdown.order.statements', statements);
 }
 
 async function locality() {
@@ -196,6 +227,9 @@ async function locality() {
     const probe = await post<{ client: { orders: unknown[] } }>(gateway, PROFILE, { id: String(client.id) }, { ...h, 'x-teranga-debug-routing': '1' });
     const touched = ((probe.extensions?.routing as { subgraph: string; site: string | null }[]) ?? []).map((r) => (r.site ? `${r.subgraph}:${r.site}` : r.subgraph));
     console.log(`  ${client.nom} (${client.ville}, ${probe.client.orders.length} orders) touched: ${touched.join(', ') || '(none recorded)'}`);
+    const site = placement(client.ville).site;
+    figure(`locality.${site}.touched`, touched.length ? touched.map((t) => `\`${t}\``).join(', ') : '(aucun)');
+    figure(`locality.${site}.own_site_only`, touched.length > 0 && touched.every((t) => t.endsWith(`:${site}`)));
     targets.push({ url: gateway, query: () => ({ q: PROFILE, v: { id: String(client.id) }, h }) });
   }
   const reads = await sideBySide(1, READS, targets);
@@ -203,6 +237,8 @@ async function locality() {
   console.log(`${''.padEnd(44)} ${'Thiès'.padStart(16)} ${'Dakar'.padStart(16)}  ratio`);
   console.log(ratioRow('p50 (ms)', thies.p50, dakar.p50, 'ms'));
   console.log(ratioRow('p99 (ms)', thies.p99, dakar.p99, 'ms'));
+  ratioFigures('locality.p50', thies.p50, dakar.p50, 'ms');
+  ratioFigures('locality.p99', thies.p99, dakar.p99, 'ms');
   console.log('  target: the Thiès read touches Thiès only');
 }
 
@@ -245,6 +281,17 @@ async function writePath(baseline: Baseline) {
     console.log(ratioRow(`3 sites vs single node, p50, ${c} client(s)`, three.p50, base.p50, 'ms'));
     console.log(ratioRow(`throughput 3 sites vs 1 site, ${c} client(s)`, three.throughput, one.throughput, 'ord/s'));
     console.log(ratioRow(`throughput 1 site vs single node, ${c} client(s)`, one.throughput, base.throughput, 'ord/s'));
+    for (const [name, s] of [['three', three], ['one', one], ['base', base]] as const) {
+      figure(`write.c${c}.${name}.p50`, s.p50, 'ms');
+      figure(`write.c${c}.${name}.p99`, s.p99, 'ms');
+      figure(`write.c${c}.${name}.throughput`, s.throughput, 'commandes/s');
+    }
+    figure(`write.c${c}.three_vs_one.p50`, three.p50 / one.p50, '×');
+    figure(`write.c${c}.three_vs_one.p99`, three.p99 / one.p99, '×');
+    figure(`write.c${c}.one_vs_base.p50`, one.p50 / base.p50, '×');
+    figure(`write.c${c}.three_vs_base.p50`, three.p50 / base.p50, '×');
+    figure(`write.c${c}.three_vs_one.throughput`, three.throughput / one.throughput, '×');
+    figure(`write.c${c}.one_vs_base.throughput`, one.throughput / base.throughput, '×');
   }
   console.log('  the single node with an asynchronous standby (commits wait for the local flush only), the cluster as booted:');
   for (const c of [1, 16]) {
@@ -252,6 +299,8 @@ async function writePath(baseline: Baseline) {
     const base = results[`base-async-${c}`]!;
     console.log(ratioRow(`1 site vs async single node, p50, ${c} client(s)`, one.p50, base.p50, 'ms'));
     console.log(ratioRow(`throughput 1 site vs async single node, ${c} cl.`, one.throughput, base.throughput, 'ord/s'));
+    ratioFigures(`write.c${c}.async.one_vs_base.p50`, one.p50, base.p50, 'ms');
+    ratioFigures(`write.c${c}.async.one_vs_base.throughput`, one.throughput, base.throughput, 'commandes/s');
   }
   console.log(`  targets: 1-site p50 ≤ 2× the single node with 1 client (measured ${fmt(results['one-1']!.p50 / results['base-1']!.p50, 2)}×), throughput ≥ 0.5× with 16 (measured ${fmt(results['one-16']!.throughput / results['base-16']!.throughput, 2)}×)`);
   console.log(`  targets: 3-site p50 ≤ 1.6× 1-site with 1 client (measured ${fmt(results['three-1']!.p50 / results['one-1']!.p50, 2)}×), ≤ 2.5× with 16 (measured ${fmt(results['three-16']!.p50 / results['one-16']!.p50, 2)}×)`);
@@ -266,6 +315,9 @@ async function batching() {
     counts.push(await countStatements(topology));
   }
   console.log(ratioRow('statements', counts[1]!, counts[0]!, 'stmts'));
+  figure('batching.statements.p50_products', counts[1]!);
+  figure('batching.statements.p10_products', counts[0]!);
+  figure('batching.statements.equal', counts[1] === counts[0]);
   console.log(`  sites: ${Object.values(SITES).map((s) => s.code).join(', ')}; target: equal (ratio 1.00×)`);
 }
 
@@ -279,31 +331,93 @@ function placementSection() {
   console.log(`${''.padEnd(44)} ${'before (50/30/20)'.padStart(18)} ${'after (by clients)'.padStart(18)}`);
   console.log(`${'orders served by more than one site'.padEnd(44)} ${pct(before.multiSite, before.orders).padStart(18)} ${pct(after.multiSite, after.orders).padStart(18)}`);
   console.log(`${'orders served (partly) away from home'.padEnd(44)} ${pct(before.awayFromHome, before.orders).padStart(18)} ${pct(after.awayFromHome, after.orders).padStart(18)}`);
+  figure('placement.orders', orders);
+  for (const [name, m] of [['fixed', before], ['by_clients', after]] as const) {
+    figure(`placement.${name}.multi_site`, (100 * m.multiSite) / m.orders, '%');
+    figure(`placement.${name}.away_from_home`, (100 * m.awayFromHome) / m.orders, '%');
+  }
+}
+
+/** Mean, min and max of one figure over the seeds, keyed `key.mean`, `key.min`, `key.max`. */
+function spreadFigures(key: string, values: readonly number[], unit: string, digits?: number) {
+  figure(`${key}.mean`, values.reduce((a, b) => a + b, 0) / values.length, unit, digits);
+  figure(`${key}.min`, Math.min(...values), unit, digits);
+  figure(`${key}.max`, Math.max(...values), unit, digits);
 }
 
 async function contention() {
   const levels = [1, 10];
-  console.log(`\n== 5a. contention: the concurrency simulator, ${SIMULATED_ORDERS} orders, 16 in flight, K hot products (1: worst)`);
-  const reports = new Map<string, SimulationReport>();
+  const seeds = Array.from({ length: SEEDS }, (_, i) => i + 1);
+  console.log(`\n== 5a. contention: the concurrency simulator, ${SIMULATED_ORDERS} orders, 16 in flight, K hot products (1: worst), seeds ${seeds.join(', ')}`);
+  const reports = new Map<string, SimulationReport[]>();
   // strategy by strategy, so the coordinator restarts once per strategy
   for (const strategy of ['locking', 'timestamp', 'none'] satisfies SimulationStrategy[]) {
     for (const hotProducts of levels) {
-      const report = await simulate({ topology, strategy, orders: SIMULATED_ORDERS, concurrency: 16, hotProducts, seed: 1 });
-      reports.set(`${strategy}-${hotProducts}`, report);
-      const f = figuresOf(report);
-      console.log(`  ${strategy.padEnd(9)} K=${String(hotProducts).padEnd(3)} committed ${String(f.committed).padStart(4)}  ${fmt(f.committedPerSecond).padStart(6)} commits/s  ` +
-        `aborts ${fmt(100 * f.abortRate).padStart(5)} %  retries ${f.retryRate === null ? '    —' : `${fmt(100 * f.retryRate).padStart(5)} %`}  ` +
-        `p50 ${fmt(report.latencyMs.p50, 0).padStart(5)} ms  p99 ${fmt(report.latencyMs.p99, 0).padStart(5)} ms  ` +
-        `${report.serializability.serializable ? 'serializable' : 'NOT serializable'}, ${report.violations.length} violations`);
+      const runs: SimulationReport[] = [];
+      for (const seed of seeds) {
+        const report = await simulate({ topology, strategy, orders: SIMULATED_ORDERS, concurrency: 16, hotProducts, seed });
+        runs.push(report);
+        const f = figuresOf(report);
+        console.log(`  ${strategy.padEnd(9)} K=${String(hotProducts).padEnd(3)} seed ${seed}  committed ${String(f.committed).padStart(4)}  ${fmt(f.committedPerSecond).padStart(6)} commits/s  ` +
+          `aborts ${fmt(100 * f.abortRate).padStart(5)} %  retries ${f.retryRate === null ? '    —' : `${fmt(100 * f.retryRate).padStart(5)} %`}  ` +
+          `p50 ${fmt(report.latencyMs.p50, 0).padStart(5)} ms  p99 ${fmt(report.latencyMs.p99, 0).padStart(5)} ms  ` +
+          `${report.serializability.serializable ? 'serializable' : 'NOT serializable'}, ${report.violations.length} violations`);
+      }
+      reports.set(`${strategy}-${hotProducts}`, runs);
+      const key = `contention.${strategy}.k${hotProducts}`;
+      spreadFigures(`${key}.committed`, runs.map((r) => figuresOf(r).committed), '', 0);
+      spreadFigures(`${key}.committed_per_s`, runs.map((r) => figuresOf(r).committedPerSecond), '/s');
+      spreadFigures(`${key}.abort_rate`, runs.map((r) => figuresOf(r).abortRate), '', 3);
+      spreadFigures(`${key}.p50`, runs.map((r) => r.latencyMs.p50), 'ms', 0);
+      spreadFigures(`${key}.p99`, runs.map((r) => r.latencyMs.p99), 'ms', 0);
+      figure(`${key}.serializable_all`, runs.every((r) => r.serializability.serializable));
+      figure(`${key}.serializable_none`, runs.every((r) => !r.serializability.serializable));
+      figure(`${key}.violations_total`, runs.reduce((n, r) => n + r.violations.length, 0));
     }
   }
+  figure('contention.seeds', seeds.length);
+  figure('contention.orders', SIMULATED_ORDERS);
+  const mean = (runs: SimulationReport[], pick: (r: SimulationReport) => number) => runs.reduce((n, r) => n + pick(r), 0) / runs.length;
   for (const k of levels) {
-    header(`timestamp vs locking, K = ${k}`, 'timestamp', 'locking');
+    header(`timestamp vs locking, K = ${k}, means over ${seeds.length} seeds`, 'timestamp', 'locking');
     const ts = reports.get(`timestamp-${k}`)!;
     const lk = reports.get(`locking-${k}`)!;
-    console.log(ratioRow('committed orders per second', figuresOf(ts).committedPerSecond, figuresOf(lk).committedPerSecond, '/s'));
-    console.log(ratioRow('p50', ts.latencyMs.p50, lk.latencyMs.p50, 'ms'));
-    console.log(ratioRow('p99', ts.latencyMs.p99, lk.latencyMs.p99, 'ms'));
+    const rows: [string, string, (r: SimulationReport) => number, string][] = [
+      ['committed_per_s', 'committed orders per second', (r) => figuresOf(r).committedPerSecond, '/s'],
+      ['p50', 'p50', (r) => r.latencyMs.p50, 'ms'],
+      ['p99', 'p99', (r) => r.latencyMs.p99, 'ms'],
+    ];
+    for (const [name, label, pick, unit] of rows) {
+      console.log(ratioRow(label, mean(ts, pick), mean(lk, pick), unit));
+      figure(`contention.k${k}.timestamp_vs_locking.${name}`, mean(ts, pick) / mean(lk, pick), '×');
+    }
+  }
+}
+
+/**
+ * The deterministic simulation of the order protocol (`npm run sim:2pc`), no cluster: schedules per
+ * second (the one timed figure), then counts that depend only on the seeds: violations, paths
+ * covered, and how soon each planted defect is caught.
+ */
+function sim2pc() {
+  const seeds = quick ? 20_000 : 100_000;
+  console.log(`\n== 6. simulated order protocol (npm run sim:2pc), ${seeds} seeded schedules`);
+  const t0 = performance.now();
+  const clean = sweep(1, seeds);
+  const seconds = (performance.now() - t0) / 1000;
+  const c = clean.coverage;
+  console.log(`  ${clean.schedules} schedules in ${fmt(seconds, 1)} s (${fmt(clean.schedules / seconds, 0)} /s), ${clean.failing.length} with violations`);
+  console.log(`  paths: ${c.crashes} crashes, ${c.retries} retries after CONFLICT, ${c.fences} fences, ${c.inDoubt} in-doubt answers, ${c.takeovers} intents taken over, ${c.abandoned} abandoned intents finalized, recovery committed ${c.recoveredCommit} and rolled back ${c.recoveredAbort} shares`);
+  figure('sim2pc.seeds', clean.schedules);
+  figure('sim2pc.seconds', seconds, 's', 1);
+  figure('sim2pc.schedules_per_s', clean.schedules / seconds, '/s', 0);
+  figure('sim2pc.violations', clean.failing.length);
+  for (const [key, n] of Object.entries(c)) figure(`sim2pc.paths.${key.replace(/[A-Z]/g, (l) => `_${l.toLowerCase()}`)}`, n);
+  for (const defect of DEFECTS) {
+    const planted = sweep(1, seeds, { defect });
+    console.log(`  planted ${defect}: first caught at seed ${planted.failing[0]?.seed ?? '—'}, ${planted.failing.length} failing seeds of ${planted.schedules}`);
+    figure(`sim2pc.${defect}.first_seed`, planted.failing[0]?.seed ?? 0);
+    figure(`sim2pc.${defect}.failing`, planted.failing.length);
   }
 }
 
@@ -314,9 +428,55 @@ async function replication() {
     seconds: quick ? 4 : 15,
     concurrency: 4,
     rounds: quick ? 1 : 3,
-    modes: quick ? ['sync', 'async'] : ['sync', 'sync-flush', 'async'],
+    // the same modes either way, so that a quick run records every figure the docs quote
+    modes: ['sync', 'sync-flush', 'async'],
+    failoverModes: ['sync', 'async'],
     log: (line) => console.log(line.startsWith('machine:') || line.startsWith('cluster:') ? `  ${line}` : line),
+    record: (key, value, unit) => figure(`replication.${key}`, value, unit),
   });
+}
+
+/** Markdown tables for the recorded run (--record), after its full text. */
+const recordedTables: { title: string; lines: string[] }[] = [];
+const progress = (line: string) => console.error(line);
+
+/**
+ * Whether the WAN sections can run: a proxy that answers with this shell's plan. When a WAN
+ * section was asked for by name, its absence is an error; in a run of every section, a notice.
+ */
+async function wanReady(section: Section): Promise<boolean> {
+  try {
+    await assertSameWan(wanTopology);
+    return true;
+  } catch (error) {
+    if (askedFor.has(section)) throw error;
+    console.log(`\n== ${section}: skipped (${(error as Error).message})`);
+    return false;
+  }
+}
+
+async function geography(baseline: Baseline) {
+  const requests = quick ? 25 : 150;
+  console.log(`\n== 7. geography: a customer in each city at their own site's gateway, vs the single node in Dakar over the same simulated links (${requests} requests each, 1 client, one after another)`);
+  console.log('  cluster started with `npx teranga up --wan`; RTT (ms): ' + Object.entries(wanTopology.wan!.rtt).filter(([k]) => k.split(':')[0] !== k.split(':')[1]).map(([k, v]) => `${k}=${v}`).join(', '));
+  console.log('  p50 / p99 in ms; RT = WAN ms: WAN round trips of one request and their cost at the links\' RTTs (medians over the requests; http + sql links; "access": on the customer\'s own link)');
+  const rows = await geoBench(wanTopology, baseline, { requests, progress });
+  for (const line of formatGeoText(rows)) console.log(`  ${line}`);
+  console.log('  targets: outside Dakar, catalog, profile and one-site order faster than centralized by one RTT to Dakar (for a city without a site: minus its RTT to its own site); three-site order ≤ centralized + one RTT to the farthest warehouse');
+  const writes = await productWrites(wanTopology, baseline, quick ? 30 : 200);
+  for (const line of formatProductWrites(writes)) console.log(`  ${line}`);
+  recordedTables.push({ title: 'Géographie (section 7)', lines: [...formatGeoMarkdown(rows), '', ...formatProductWrites(writes).map((l) => `\`${l.replace(/\s+/g, ' ')}\``)] });
+}
+
+async function standbyPlacement(baseline: Baseline) {
+  const commits = quick ? 100 : 500;
+  console.log(`\n== 8. where the standbys live: a commit (pg_logical_emit_message, synchronous standby, remote_apply) at a primary in Dakar, its standby in each city in turn (the baseline's pair; ${commits} commits each, 1 client)`);
+  console.log('  this cluster\'s standbys (TERANGA_STANDBY_SITES moves them):');
+  for (const line of standbyLocations(wanTopology)) console.log(line);
+  const rows = await standbyPlacements(wanTopology, baseline, commits, progress);
+  for (const line of formatStandbyPlacements(rows)) console.log(`  ${line}`);
+  console.log('  expected: a standby in another city adds about one RTT to every commit');
+  recordedTables.push({ title: 'Où vivent les secours (section 8)', lines: ['```text', ...formatStandbyPlacements(rows), '```'] });
 }
 
 async function main(t: Topology) {
@@ -326,8 +486,11 @@ async function main(t: Topology) {
   await prepareFixtures(t);
   const clientSites = new Map(SEED_CLIENTS.map((c) => [c.id, placement(c.ville).site]));
   clientSites.set(BENCH_CLIENT.id, BENCH_CLIENT.site);
-  const needsBaseline = wants('read') || wants('breakdown') || wants('write');
-  const baseline = needsBaseline ? await startBaseline(t, clientSites) : null;
+  const geo = wants('geo') && (await wanReady('geo'));
+  const standbys = wants('standby-placement') && (await wanReady('standby-placement'));
+  const needsBaseline = wants('read') || wants('breakdown') || wants('write') || geo || standbys;
+  // with the WAN plan when a WAN section runs: the baseline's standby moves through its links
+  const baseline = needsBaseline ? await startBaseline(geo || standbys ? wanTopology : t, clientSites) : null;
   try {
     if (baseline && wants('read')) await readPath(baseline);
     if (baseline && wants('breakdown')) await readBreakdown(baseline);
@@ -336,16 +499,20 @@ async function main(t: Topology) {
     if (baseline && wants('write')) await writePath(baseline);
     if (wants('batching')) await batching();
     if (wants('placement')) placementSection();
+    if (baseline && geo) await geography(baseline);
+    if (baseline && standbys) await standbyPlacement(baseline);
   } finally {
     await baseline?.stop();
   }
   if (wants('contention')) await contention();
   if (wants('replication')) await replication();
+  if (wants('sim2pc')) sim2pc();
 }
 
 /**
  * `--record docs/benchmarks-run.md`: also writes everything printed, under the commit and the date
- * of this run, to the file docs/benchmarks.md includes, so every figure there comes from one run.
+ * of this run, to the file docs/benchmarks.md includes, and every figure, keyed, to the JSON beside
+ * it (docs/benchmarks-run.json), from which `npm run report:figures` writes the docs' figures.
  */
 const printed: string[] = [];
 if (flags.record) {
@@ -355,15 +522,38 @@ if (flags.record) {
     log(...args);
   };
 }
+const startedAt = new Date();
+const loadStart = os.loadavg();
+// the code measured is the code at the start: edits made while the run goes on are not in it
+const git = (args: string[]) => execFileSync('git', args, { cwd: topology.root, encoding: 'utf8' }).trim();
+const commit = flags.record ? git(['rev-parse', '--short', 'HEAD']) : '';
+const isDirty = flags.record ? git(['status', '--porcelain', '--untracked-files=no']) !== '' : false;
 await main(topology);
 if (flags.record) {
-  const { execFileSync } = await import('node:child_process');
   const { writeFileSync } = await import('node:fs');
-  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: topology.root, encoding: 'utf8' }).trim();
-  const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: topology.root, encoding: 'utf8' }).trim() ? ' (with uncommitted changes)' : '';
+  const dirty = isDirty ? ' (with uncommitted changes)' : '';
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
   writeFileSync(
     flags.record,
-    `<!-- written by \`npm run bench -- ${process.argv.slice(2).join(' ')}\`; do not edit -->\n` +
-      `Run of commit \`${commit}\`${dirty}, ${new Date().toISOString()}:\n\n\`\`\`text\n${printed.join('\n')}\n\`\`\`\n`,
+    `<!-- written by \`${command}\`; do not edit -->\n` +
+      `Run of commit \`${commit}\`${dirty}, ${startedAt.toISOString()}:\n\n\`\`\`text\n${printed.join('\n')}\n\`\`\`\n` +
+      recordedTables.map((t) => `\n## ${t.title}\n\n${t.lines.join('\n')}\n`).join(''),
   );
+  const recorded: RecordedRun = {
+    run: {
+      id: `${commit}${isDirty ? '+' : ''}@${startedAt.toISOString()}`,
+      commit,
+      dirty: isDirty,
+      date: startedAt.toISOString(),
+      command,
+      quick,
+      sections: [...only],
+      machine: `${os.cpus().length} cœurs ${os.cpus()[0]?.model ?? ''}, ${(os.totalmem() / 2 ** 30).toFixed(0)} Gio, ${os.platform()} ${os.release()}, Node.js ${process.version}`,
+      loadStart: loadStart.map((l) => Number(l.toFixed(1))),
+      loadEnd: os.loadavg().map((l) => Number(l.toFixed(1))),
+      seconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    },
+    figures: recordedFigures(),
+  };
+  writeFileSync(flags.record.replace(/\.md$/, '') + '.json', `${JSON.stringify(recorded, null, 2)}\n`);
 }

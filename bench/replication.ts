@@ -53,7 +53,11 @@ export interface ReplicationBenchOptions {
   /** Failover rounds (0: none). */
   readonly rounds: number;
   readonly modes: readonly ReplicationMode[];
+  /** Modes the failover rounds run in (default: synchronous only); asynchronous ones measure the orders lost. */
+  readonly failoverModes?: readonly ReplicationMode[];
   readonly log?: (line: string) => void;
+  /** Receives every figure printed, keyed (see bench/figures.ts), for the recorded run. */
+  readonly record?: (key: string, value: number, unit: string) => void;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -197,14 +201,18 @@ async function standbyRoundTripMs(topology: Topology, site: SiteId): Promise<num
 async function setMode(topology: Topology, site: SiteId, mode: ReplicationMode): Promise<void> {
   await up(topology, { synchronous: mode !== 'async' });
   const primary = await connect(topology, currentPrimary(topology, readState(topology), site));
+  // the physical standby's row: the logical copies to the other sites stream from this primary too
+  const standby = (await requireStandby(topology, site)).name;
   try {
     // sync-flush exists only here: ALTER SYSTEM outranks the launcher's teranga.conf until reset
     await primary.query(mode === 'sync-flush' ? "ALTER SYSTEM SET synchronous_commit = 'on'" : 'ALTER SYSTEM RESET synchronous_commit');
     await primary.query('SELECT pg_reload_conf()');
     const wanted = { state: mode === 'async' ? 'async' : 'sync', commit: mode === 'sync' ? 'remote_apply' : 'on' };
-    for (let i = 0; i < 100; i++) {
+    // a standby rebuilt a moment ago may take a while on a loaded machine to report as synchronous
+    for (let i = 0; i < 600; i++) {
       const { rows } = await primary.query<{ sync_state: string | null; commit: string }>(
-        "SELECT (SELECT sync_state FROM pg_stat_replication LIMIT 1) AS sync_state, current_setting('synchronous_commit') AS commit",
+        "SELECT (SELECT sync_state FROM pg_stat_replication WHERE application_name = $1) AS sync_state, current_setting('synchronous_commit') AS commit",
+        [standby],
       );
       if (rows[0]?.sync_state === wanted.state && rows[0].commit === wanted.commit) return;
       await sleep(100);
@@ -238,6 +246,15 @@ async function measureLag(topology: Topology, options: ReplicationBenchOptions, 
     log(row('lag: WAL flushed on primary → visible on standby', samples.visibilityMs, 'ms'));
     log(row('lag: pg_stat_replication.replay_lag (non-idle samples)', samples.replayLagMs, 'ms'));
     log(row('lag: WAL bytes not yet replayed', samples.bytesBehind, 'B'));
+    const put = (what: string, values: readonly number[], unit: string) => {
+      options.record?.(`${mode}.${what}.p50`, percentile(values, 50), unit);
+      options.record?.(`${mode}.${what}.p99`, percentile(values, 99), unit);
+    };
+    put('order', orders.latenciesMs, 'ms');
+    options.record?.(`${mode}.orders_per_s`, orders.latenciesMs.length / orders.seconds, 'commandes/s');
+    put('commit', samples.commitMs, 'ms');
+    put('visibility', samples.visibilityMs, 'ms');
+    put('replay_lag', samples.replayLagMs, 'ms');
   }
 }
 
@@ -322,8 +339,8 @@ async function failoverRound(topology: Topology, options: ReplicationBenchOption
   }
 }
 
-async function measureFailover(topology: Topology, options: ReplicationBenchOptions, log: (line: string) => void): Promise<void> {
-  log(`\n== failover of ${options.site}: kill -9 of its primary, \`teranga failover\` at once, orders from ${options.concurrency} clients (${options.rounds} rounds)`);
+async function measureFailover(topology: Topology, options: ReplicationBenchOptions, log: (line: string) => void, mode: ReplicationMode = 'sync'): Promise<void> {
+  log(`\n== failover of ${options.site}, ${MODE_TITLES[mode]}: kill -9 of its primary, \`teranga failover\` at once, orders from ${options.concurrency} clients (${options.rounds} rounds)`);
   log('   detection is not included: the failover starts as soon as the postmaster is dead');
   const rounds: Round[] = [];
   for (let i = 1; i <= options.rounds; i++) {
@@ -344,6 +361,16 @@ async function measureFailover(topology: Topology, options: ReplicationBenchOpti
   log(`  ${'acknowledged orders lost'.padEnd(58)} ${rounds.reduce((n, r) => n + r.lost, 0)} of ${rounds.reduce((n, r) => n + r.ackedBeforeKill, 0)}`);
   log(`  ${'rebuild-standby (base backup copy + catch-up)'.padEnd(58)} ${fmt(median((r) => r.rebuildMs), 0)} ms`);
   log(`  ${'planned switchover: orders interrupted'.padEnd(58)} ${fmt(median((r) => r.switchoverOutageMs), 0)} ms`);
+  const put = (what: string, value: number, unit = 'ms') => options.record?.(`failover.${mode}.${what}`, value, unit);
+  put('rounds', rounds.length, '');
+  put('kill_to_promoted', median((r) => r.killToPromotedMs));
+  put('promote', median((r) => r.promoteMs));
+  put('kill_to_first_order', median((r) => r.killToFirstOrderMs));
+  put('outage', median((r) => r.outageMs));
+  put('lost', rounds.reduce((n, r) => n + r.lost, 0), '');
+  put('acked', rounds.reduce((n, r) => n + r.ackedBeforeKill, 0), '');
+  put('rebuild', median((r) => r.rebuildMs));
+  put('switchover_outage', median((r) => r.switchoverOutageMs));
 }
 
 export async function runReplicationBench(topology: Topology, options: ReplicationBenchOptions): Promise<void> {
@@ -362,8 +389,10 @@ export async function runReplicationBench(topology: Topology, options: Replicati
   try {
     if (options.seconds > 0) await measureLag(topology, options, log);
     if (options.rounds > 0) {
-      await setMode(topology, options.site, 'sync');
-      await measureFailover(topology, options, log);
+      for (const mode of options.failoverModes ?? ['sync']) {
+        await setMode(topology, options.site, mode);
+        await measureFailover(topology, options, log, mode);
+      }
     }
   } catch (error) {
     log(`\nstopped: ${(error as Error).message}; the cluster is left as it is (see \`teranga status\`)`);

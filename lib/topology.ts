@@ -10,7 +10,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SITE_IDS, SITES, isSiteId, type SiteId } from './sites.ts';
-import { parseRttOverride, rttBetween, siteRttMatrix, type RttMatrix } from './wan/model.ts';
+import { placement } from './placement.ts';
+import { cityNamed, modelRttMs, parseRttOverride, rttBetween, siteRttMatrix, type RttMatrix } from './wan/model.ts';
 
 export { SITE_IDS, SITES, type SiteId } from './sites.ts';
 
@@ -98,11 +99,12 @@ export interface Topology {
 
 export type WanKind = 'http' | 'sql' | 'replication';
 
-/** One WAN link: a listener at `port` that forwards to `target`, as if from `from`'s city. */
-export interface WanLink {
-  /** `thies->region-dakar`, `dakar->thies-standby/replication` */
+/** A listener of the WAN proxy at `port` that forwards to `target`, as if from `from`'s city. */
+export interface ProxiedLink {
+  /** `thies->region-dakar`, `dakar->thies-standby/replication`, `ziguinchor->gateway-thies` */
   readonly id: string;
-  readonly from: SiteId;
+  /** A site id, or the key of a city without a site (cityKey). */
+  readonly from: string;
   readonly to: SiteId;
   readonly kind: WanKind;
   /** Name of the target server or service. */
@@ -115,9 +117,21 @@ export interface WanLink {
   readonly rttMs: number;
 }
 
+/** One link of the cluster's own WAN: between two sites' cities. */
+export interface WanLink extends ProxiedLink {
+  readonly from: SiteId;
+}
+
 export interface WanPlan {
   readonly rtt: RttMatrix;
   readonly links: readonly WanLink[];
+  /**
+   * The links of what the cluster is measured against, outside the cluster's own processes: a
+   * customer in a city without a site reaching the gateway that serves it, every customer city
+   * reaching the single-node baseline placed in Dakar (http), and the baseline's standby placed in
+   * another city (replication). The proxy runs them with the others; only the benchmarks use them.
+   */
+  readonly outside: readonly ProxiedLink[];
   /** The proxy process's HTTP port: /health, /counters (GET), /counters/reset (POST). */
   readonly controlUrl: string;
 }
@@ -210,7 +224,7 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
     servicePort: servicePort + 20,
   };
 
-  const wan = options.wan ? wanPlan(postgres, services, options.wan.rttOverride, options.wan.port ?? pgPort + 100, localHost) : null;
+  const wan = options.wan ? wanPlan(postgres, services, baseline, options.wan.rttOverride, options.wan.port ?? pgPort + 100, localHost) : null;
   return Object.freeze({
     network,
     wan,
@@ -228,7 +242,7 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
  * between the two servers of a database located apart (replication, both ways, since a failover
  * turns the pair around). Ports from `base` in this order, so every process computes the same plan.
  */
-function wanPlan(postgres: readonly PostgresServer[], services: readonly NodeService[], rttOverride: string | undefined, base: number, host: string): WanPlan {
+function wanPlan(postgres: readonly PostgresServer[], services: readonly NodeService[], baseline: Topology['baseline'], rttOverride: string | undefined, base: number, host: string): WanPlan {
   const rtt = siteRttMatrix(parseRttOverride(rttOverride));
   const links: WanLink[] = [];
   const add = (from: SiteId, to: SiteId, kind: WanKind, target: { name: string; host: string; port: number }) => {
@@ -256,15 +270,88 @@ function wanPlan(postgres: readonly PostgresServer[], services: readonly NodeSer
       if (!links.some((l) => l.id === `${from}->${server.name}/replication`)) add(from, server.location, 'replication', server);
     }
   }
+  // after the cluster's links, so that adding a customer city moves none of the cluster's ports
+  const outside: ProxiedLink[] = [];
+  const addOutside = (from: string, to: SiteId, kind: WanKind, rttMs: number, target: { name: string; host: string; port: number }) => {
+    outside.push(Object.freeze({
+      id: `${from}->${target.name}${kind === 'replication' ? '/replication' : ''}`,
+      from, to, kind, target: target.name, targetHost: target.host, targetPort: target.port,
+      host, port: base + links.length + outside.length, rttMs,
+    }));
+  };
+  const baselineService = { name: 'baseline', host: baseline.pg.host, port: baseline.servicePort };
+  for (const city of customerCities()) {
+    const from = cityKey(city);
+    const site = placement(city).site;
+    const rttTo = (to: SiteId) => (isSiteId(from) ? rttBetween(rtt, from, to) : modelRttMs(cityNamed(city), cityNamed(SITES[to].city)));
+    if (!isSiteId(from)) {
+      const gateway = services.find((s) => s.kind === 'gateway' && s.site === site)!;
+      addOutside(from, site, 'http', rttTo(site), gateway);
+    }
+    if (baseline.pg.location !== from) addOutside(from, baseline.pg.location, 'http', rttTo(baseline.pg.location), baselineService);
+  }
+  for (const site of SITE_IDS) {
+    if (site !== baseline.pg.location) addOutside(site, baseline.pg.location, 'replication', rttBetween(rtt, site, baseline.pg.location), baseline.pg);
+  }
   const control = services.find((s) => s.name === 'wan');
-  return Object.freeze({ rtt, links: Object.freeze(links), controlUrl: control ? control.url : '' });
+  return Object.freeze({ rtt, links: Object.freeze(links), outside: Object.freeze(outside), controlUrl: control ? control.url : '' });
+}
+
+/**
+ * Cities without a site whose customers the geography benchmark places: Ziguinchor, the largest
+ * city of the south, about as far from Thiès (which serves it) as from Dakar.
+ */
+export const PLACED_CUSTOMER_CITIES = ['Ziguinchor'] as const;
+
+/** The cities the geography benchmark serves customers in: each site's, then the placed ones. */
+export function customerCities(): string[] {
+  return [...SITE_IDS.map((site) => SITES[site].city), ...PLACED_CUSTOMER_CITIES];
+}
+
+/** A city's key in link ids: its site id for a site's city (`Thiès` → `thies`), else its name in lower-case ASCII. */
+export function cityKey(city: string): string {
+  const name = cityNamed(city).name;
+  const site = SITE_IDS.find((s) => SITES[s].city === name);
+  return site ?? name.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase().replace(/\s+/g, '-');
+}
+
+/**
+ * How a customer in `city` reaches its own site's gateway and the centralized baseline: the URLs
+ * it dials (through its city's links under --wan) and the RTT each costs. Same city: direct, 0 ms.
+ */
+export function customerAccess(topology: Topology, city: string): {
+  readonly city: string;
+  readonly key: string;
+  readonly site: SiteId;
+  readonly gateway: { readonly url: string; readonly rttMs: number; readonly link: string | null };
+  readonly baseline: { readonly url: string; readonly rttMs: number; readonly link: string | null };
+} {
+  const key = cityKey(city);
+  const site = placement(city).site;
+  const gateway = siteGateway(topology, site);
+  const baselineUrl = `http://${topology.baseline.pg.host}:${topology.baseline.servicePort}/graphql`;
+  const via = (target: string, url: string, directHost: string, directPort: number) => {
+    const link = isSiteId(key) && target !== 'baseline' ? wanLinkFrom(topology, key, { name: target, kind: 'gateway' }, 'http') : (topology.wan?.outside.find((l) => l.from === key && l.target === target && l.kind === 'http') ?? null);
+    return link
+      ? { url: url.replace(`//${directHost}:${directPort}`, `//${link.host}:${link.port}`), rttMs: link.rttMs, link: link.id }
+      : { url, rttMs: 0, link: null };
+  };
+  return {
+    city: cityNamed(city).name,
+    key,
+    site,
+    gateway: via(gateway.name, gateway.url, gateway.host, gateway.port),
+    baseline: via('baseline', baselineUrl, topology.baseline.pg.host, topology.baseline.servicePort),
+  };
 }
 
 /** The WAN link a process at `from` uses to reach `target`, or null when it connects directly. */
-export function wanLinkFrom(topology: Topology, from: SiteId | null, target: { readonly name: string; readonly kind?: string }, kind?: WanKind): WanLink | null {
+export function wanLinkFrom(topology: Topology, from: SiteId | null, target: { readonly name: string; readonly kind?: string }, kind?: WanKind): ProxiedLink | null {
   if (!topology.wan || from === null) return null;
   const wanted: WanKind = kind ?? (target.kind === 'postgres' ? 'sql' : 'http');
-  return topology.wan.links.find((l) => l.from === from && l.target === target.name && l.kind === wanted) ?? null;
+  const match = (l: ProxiedLink) => l.from === from && l.target === target.name && l.kind === wanted;
+  // the baseline's standby placed in another city streams through an outside link
+  return topology.wan.links.find(match) ?? topology.wan.outside.find(match) ?? null;
 }
 
 /**

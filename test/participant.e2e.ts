@@ -11,7 +11,7 @@ import { readState } from '../cluster/state.ts';
 import { INTERNAL_SECRET_HEADER } from '../lib/config.ts';
 import { makeGid, type ParticipantWork } from '../lib/twopc/work.ts';
 import { serverByName } from '../lib/topology.ts';
-import { graphql, internalHeaders, recoverySettings, serviceUrl, sql, topology, type RecoverySettings } from './support/cluster.ts';
+import { everyCoordinatorRecovery, graphql, internalHeaders, recoverySettings, serviceUrl, sql, topology } from './support/cluster.ts';
 import { expectStockConserved, preparedTransactions, stockAt } from './support/invariants.ts';
 
 const PREPARE = 'mutation($w: String!) { _prepare(work: $w) { ok code } }';
@@ -68,16 +68,16 @@ describe('participant API access', () => {
 });
 
 describe('prepared transactions across a crash of their server (kill -9)', () => {
-  // The shares must survive until the test has seen them: recovery presumes nothing dead meanwhile.
-  let found: RecoverySettings;
+  // The shares must survive until the test has seen them: no coordinator's recovery presumes
+  // them dead meanwhile (every site's coordinator recovers every site's shares).
+  let restore: () => Promise<void>;
   // One crash for both decisions: a share of each is prepared at Thiès (on two products, so that
   // neither waits for the other's row lock), Thiès is killed and started again, and recovery
   // resolves each as its decision site says.
   const cases = { COMMIT: { productId: 109, change: -2 }, ABORT: { productId: 110, change: 0 } } as const;
   const shares = new Map<keyof typeof cases, { gid: string; before: number }>();
   beforeAll(async () => {
-    found = await recoverySettings();
-    await recoverySettings({ inDoubtTimeoutMs: 600_000 });
+    restore = await everyCoordinatorRecovery({ inDoubtTimeoutMs: 600_000 });
     for (const [decision, { productId }] of Object.entries(cases) as [keyof typeof cases, (typeof cases)[keyof typeof cases]][]) {
       const before = await stockAt('thies', productId);
       const gid = makeGid('order', randomUUID(), 'dakar');
@@ -98,7 +98,7 @@ describe('prepared transactions across a crash of their server (kill -9)', () =>
     expect(await untilNoPrepared()).toEqual([]);
     await recoverySettings({ inDoubtTimeoutMs: 600_000 });
   });
-  afterAll(() => recoverySettings(found));
+  afterAll(() => restore());
 
   it.each(['COMMIT', 'ABORT'] as const)('a share prepared at Thiès before the crash is resolved after restart as the decision site says: %s', async (decision) => {
     const { productId, change } = cases[decision];
@@ -116,13 +116,12 @@ describe('prepared transactions across a crash of their server (kill -9)', () =>
 });
 
 describe('a PREPARE that reaches a site after its gid was decided (duplicated or late)', () => {
-  // recovery must not settle the test's share before the test does
-  let found: RecoverySettings;
+  // no coordinator's recovery may settle the test's share before the test does
+  let restore: () => Promise<void>;
   beforeAll(async () => {
-    found = await recoverySettings();
-    await recoverySettings({ inDoubtTimeoutMs: 600_000 });
+    restore = await everyCoordinatorRecovery({ inDoubtTimeoutMs: 600_000 });
   });
-  afterAll(() => recoverySettings(found));
+  afterAll(() => restore());
 
   const call = <T>(query: string, variables: Record<string, unknown>, site = 'region-thies') =>
     graphql<T>(query, variables, { url: serviceUrl(site as 'region-thies'), headers: internalHeaders() });

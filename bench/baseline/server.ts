@@ -24,19 +24,21 @@ import { chownTree, serverIdentity } from '../../cluster/os-user.ts';
 import { createDataDir, initTemplate, slotName, startServer, stopServer, writeServerConfig } from '../../cluster/postgres-server.ts';
 import { warehouseOrderFrom } from '../../lib/placement.ts';
 import { SITES, type SiteId } from '../../lib/sites.ts';
-import { connectionString, type Topology } from '../../lib/topology.ts';
+import { connectionString, type PostgresServer, type Topology } from '../../lib/topology.ts';
 import { onPrimary } from '../servers.ts';
 
 const typeDefs = `#graphql
   enum Site { DAKAR THIES SAINT_LOUIS }
   type StockLevel { site: Site! quantity: Int! }
   type Product { id: ID! name: String! description: String price: Int! stock: Int inventory: [StockLevel] }
-  type Order { id: ID! total: Int! }
+  type OrderLine { quantity: Int! site: Site! }
+  type Order { id: ID! total: Int! status: String! lines: [OrderLine!]! }
+  type Client { id: ID! name: String! city: String! orders: [Order!]! }
   type OrderError { code: String! message: String! }
   type PlaceOrderResult { order: Order error: OrderError }
   input OrderItemInput { productId: ID! quantity: Int! }
   input PlaceOrderInput { clientId: ID! items: [OrderItemInput!]! }
-  type Query { products(limit: Int, offset: Int): [Product!]! }
+  type Query { products(limit: Int, offset: Int): [Product!]! client(id: ID!): Client }
   type Mutation { placeOrder(input: PlaceOrderInput!): PlaceOrderResult! }
 `;
 
@@ -48,6 +50,13 @@ export interface Baseline {
   readonly url: string;
   /** Switches how the baseline's commits wait for its standby (it starts synchronous, as the cluster). */
   setDurability(durability: BaselineDurability): Promise<void>;
+  /**
+   * Moves the standby to another city (under --wan its stream then crosses that city's link to
+   * Dakar, lib/topology.ts `outside`), and waits until it streams again, synchronously, from there.
+   */
+  setStandbyLocation(location: SiteId): Promise<void>;
+  /** The baseline's primary, for a commit loop. */
+  readonly connectionString: string;
   stop(): Promise<void>;
 }
 
@@ -138,18 +147,19 @@ export async function startBaseline(topology: Topology, clientSites: Map<number,
   mkdirSync(root, { recursive: true });
   chownTree(who, root);
   const server = topology.baseline.pg;
-  const standby = topology.baseline.standby;
+  let standby: PostgresServer = topology.baseline.standby;
   // the pair as its own topology, so the launcher's configuration writer serves it unchanged
-  const pair: Topology = { ...topology, postgres: [server, standby] };
+  const pairOf = (): Topology => ({ ...topology, postgres: [server, standby] });
   const template = path.join(root, 'template');
   await initTemplate(bins, who, template, topology.pg.user, topology.pg.database);
   createDataDir(template, dir, who, false);
   createDataDir(template, standbyDir, who, true);
-  const configure = (durability: BaselineDurability) => {
-    writeServerConfig(pair, server, dir, { synchronous: durability === 'sync' });
-    writeServerConfig(pair, standby, standbyDir, { synchronous: durability === 'sync' });
+  let durability: BaselineDurability = 'sync';
+  const configure = () => {
+    writeServerConfig(pairOf(), server, dir, { synchronous: durability === 'sync' });
+    writeServerConfig(pairOf(), standby, standbyDir, { synchronous: durability === 'sync' });
   };
-  configure('sync');
+  configure();
   chownTree(who, root);
   await startServer(bins, who, server, { dataDir: dir, logFile: path.join(root, 'primary.log') });
   const admin = new pg.Client({ connectionString: connectionString(topology, server) });
@@ -157,21 +167,43 @@ export async function startBaseline(topology: Topology, clientSites: Map<number,
   await admin.query('SELECT pg_create_physical_replication_slot($1, true)', [slotName(standby.name)]);
   await startServer(bins, who, standby, { dataDir: standbyDir, logFile: path.join(root, 'standby.log') });
   const durabilityNow = async () =>
-    (await admin.query<{ sync_state: string | null; commit: string }>(
-      "SELECT (SELECT sync_state FROM pg_stat_replication WHERE application_name = $1) AS sync_state, current_setting('synchronous_commit') AS commit",
+    (await admin.query<{ sync_state: string | null; commit: string; started: Date | null }>(
+      `SELECT (SELECT sync_state FROM pg_stat_replication WHERE application_name = $1 AND state = 'streaming') AS sync_state,
+              (SELECT backend_start FROM pg_stat_replication WHERE application_name = $1 AND state = 'streaming') AS started,
+              current_setting('synchronous_commit') AS commit`,
       [standby.name],
     )).rows[0]!;
-  /** Rewrites the pair's settings, reloads them, and waits until the primary commits as asked. */
-  const setDurability = async (durability: BaselineDurability) => {
-    configure(durability);
-    await admin.query('SELECT pg_reload_conf()');
+  /** Waits until the primary commits as asked, with a standby that (re)connected after `since`. */
+  const awaitDurability = async (since: Date | null) => {
     const wanted = durability === 'sync' ? { state: 'sync', commit: 'remote_apply' } : { state: 'async', commit: 'on' };
     for (let i = 0; i < 300; i++) {
       const now = await durabilityNow();
-      if (now.sync_state === wanted.state && now.commit === wanted.commit) return;
+      if (now.sync_state === wanted.state && now.commit === wanted.commit && (since === null || (now.started !== null && now.started > since))) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    throw new Error(`the baseline's standby did not become ${durability === 'sync' ? 'synchronous' : 'asynchronous'}`);
+    throw new Error(`the baseline's standby did not become ${durability === 'sync' ? 'synchronous' : 'asynchronous'}${since ? ` from ${standby.location}` : ''}`);
+  };
+  /** Rewrites the pair's settings, reloads them, and waits until the primary commits as asked. */
+  const setDurability = async (wanted: BaselineDurability) => {
+    durability = wanted;
+    configure();
+    await admin.query('SELECT pg_reload_conf()');
+    await awaitDurability(null);
+  };
+  const setStandbyLocation = async (location: SiteId) => {
+    if (location === standby.location) return;
+    const before = (await durabilityNow()).started;
+    standby = { ...standby, location };
+    configure();
+    // a new primary_conninfo restarts the standby's WAL receiver, now through the other city's link
+    const onStandby = new pg.Client({ connectionString: connectionString(topology, standby) });
+    await onStandby.connect();
+    try {
+      await onStandby.query('SELECT pg_reload_conf()');
+    } finally {
+      await onStandby.end();
+    }
+    await awaitDurability(before ?? new Date(0));
   };
   await setDurability('sync');
 
@@ -187,7 +219,20 @@ export async function startBaseline(topology: Topology, clientSites: Map<number,
       Query: {
         products: async (_: unknown, args: { limit?: number; offset?: number }) =>
           (await pool.query<ProductRow>('SELECT id, nom, description, prix FROM produit ORDER BY id LIMIT $1 OFFSET $2', [Math.min(args.limit ?? 50, 200), args.offset ?? 0])).rows,
+        // the profile with its orders and their lines in one statement, as the region batches them
+        client: async (_: unknown, args: { id: string }) =>
+          (await pool.query(
+            `SELECT c.id, c.nom AS name, c.ville AS city,
+                    COALESCE((SELECT json_agg(json_build_object('id', o.id, 'total', o.total, 'status', o.statut,
+                                'lines', (SELECT COALESCE(json_agg(json_build_object('quantity', l.quantite, 'site', l.site)), '[]')
+                                          FROM ligne_commande l WHERE l.commande_id = o.id))
+                              ORDER BY o.created_at DESC)
+                              FROM commande o WHERE o.client_id = c.id), '[]') AS orders
+             FROM client c WHERE c.id = $1`,
+            [Number(args.id)],
+          )).rows[0] ?? null,
       },
+      OrderLine: { site: (l: { site: SiteId }) => SITES[l.site].code },
       Product: {
         name: (p: ProductRow) => p.nom,
         price: (p: ProductRow) => p.prix,
@@ -219,7 +264,9 @@ export async function startBaseline(topology: Topology, clientSites: Map<number,
   await new Promise<void>((resolve) => httpServer.listen(topology.baseline.servicePort, server.host, resolve));
   return {
     url: `http://${server.host}:${topology.baseline.servicePort}/graphql`,
+    connectionString: connectionString(topology, server),
     setDurability,
+    setStandbyLocation,
     async stop() {
       await apollo.stop();
       httpServer.close();

@@ -11,7 +11,7 @@ import { linkReport, startLinks } from './proxy.ts';
 
 const topology = directTopologyFromEnv();
 if (!topology.wan) throw new Error('the WAN proxy runs only with TERANGA_WAN=1');
-const links = await startLinks(topology.wan.links);
+const links = await startLinks([...topology.wan.links, ...topology.wan.outside]);
 const self = serviceByName(topology, 'wan');
 
 const json = (res: http.ServerResponse, status: number, body: unknown) => {

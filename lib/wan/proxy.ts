@@ -1,5 +1,5 @@
 /**
- * A userspace TCP delay proxy: one listener per WAN link (lib/topology.ts `WanLink`). This kernel
+ * A userspace TCP delay proxy: one listener per WAN link (lib/topology.ts `ProxiedLink`). This kernel
  * has no netem, so the latency is added here, on loopback:
  *
  * - Each chunk read from one side is written to the other side half the link's RTT later, in
@@ -18,7 +18,7 @@
  * Counting happens on receipt, before the delay, so it only depends on the byte sequence.
  */
 import net from 'node:net';
-import type { WanKind, WanLink } from '../topology.ts';
+import type { ProxiedLink, WanKind } from '../topology.ts';
 
 export interface LinkCounters {
   connections: number;
@@ -74,14 +74,16 @@ class DelayedPipe {
 }
 
 export interface RunningLink {
-  readonly link: WanLink;
+  readonly link: ProxiedLink;
+  /** The port it listens on: the link's, or the one the system chose for a link of port 0. */
+  readonly port: number;
   readonly counters: LinkCounters;
   reset(): void;
   close(): Promise<void>;
 }
 
 /** Starts one link's listener. */
-export async function startLink(link: WanLink): Promise<RunningLink> {
+export async function startLink(link: ProxiedLink): Promise<RunningLink> {
   let counters = emptyCounters();
   const sockets = new Set<net.Socket>();
   const half = link.rttMs / 2;
@@ -137,6 +139,7 @@ export async function startLink(link: WanLink): Promise<RunningLink> {
   });
   return {
     link,
+    port: (server.address() as net.AddressInfo).port,
     get counters() {
       return counters;
     },
@@ -167,7 +170,7 @@ export function linkReport(running: RunningLink): LinkReport {
 }
 
 /** All links of a plan, started together (all or none). */
-export async function startLinks(links: readonly WanLink[]): Promise<RunningLink[]> {
+export async function startLinks(links: readonly ProxiedLink[]): Promise<RunningLink[]> {
   const started: RunningLink[] = [];
   try {
     for (const link of links) started.push(await startLink(link));

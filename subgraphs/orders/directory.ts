@@ -75,11 +75,12 @@ export async function finishLocal(db: Kysely<CoordinatorDatabase>, gid: string, 
   }
 }
 
-export async function localInDoubt(db: Kysely<CoordinatorDatabase>): Promise<{ gid: string; preparedAt: string }[]> {
-  const { rows } = await sql<{ gid: string; prepared: Date }>`
-    SELECT gid, prepared FROM pg_prepared_xacts
+/** The directory's prepared branches, each with its age by the coordinator database's own clock. */
+export async function localInDoubt(db: Kysely<CoordinatorDatabase>): Promise<{ gid: string; preparedAt: string; ageMs: number }[]> {
+  const { rows } = await sql<{ gid: string; prepared: Date; age_ms: number }>`
+    SELECT gid, prepared, (extract(epoch from (now() - prepared)) * 1000)::float8 AS age_ms FROM pg_prepared_xacts
     WHERE database = current_database() AND gid LIKE 'tg:%' ORDER BY prepared`.execute(db);
-  return rows.map((r) => ({ gid: r.gid, preparedAt: r.prepared.toISOString() }));
+  return rows.map((r) => ({ gid: r.gid, preparedAt: r.prepared.toISOString(), ageMs: Math.max(0, Math.floor(Number(r.age_ms))) }));
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

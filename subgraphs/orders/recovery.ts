@@ -71,7 +71,7 @@ export async function recoverOnce(options: RecoveryOptions, now = Date.now()): P
   for (const { where, gid, preparedAt, ageMs } of holders) {
     const parsed = parseGid(gid);
     if (!parsed || !isSiteId(parsed.decisionSite)) continue;
-    // the age by the clock of the server that prepared it (the coordinator's own database: ours)
+    // the age by the clock of the server that prepared it, never by this process's
     const old = (ageMs ?? now - Date.parse(preparedAt)) > options.timeoutMs;
     // a site's share or the directory's branch: settled by the order machine (ask, fence with
     // ABORT once presumed dead, apply)

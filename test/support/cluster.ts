@@ -2,7 +2,7 @@
  * Access to the test cluster from tests: SQL on any server, GraphQL and HTTP calls to the services.
  */
 import pg from 'pg';
-import { connectionString, DATABASE_ROLES, serverByName, serviceByName, topologyFromEnv, type DatabaseRole, type PostgresServer, type ServiceName } from '../../lib/topology.ts';
+import { connectionString, coordinatorNames, DATABASE_ROLES, serverByName, serviceByName, topologyFromEnv, type CoordinatorName, type DatabaseRole, type PostgresServer, type ServiceName } from '../../lib/topology.ts';
 import { INTERNAL_SECRET_HEADER } from '../../lib/config.ts';
 import { currentPrimary } from '../../cluster/running-topology.ts';
 import { localSecrets } from '../../cluster/secrets.ts';
@@ -81,14 +81,26 @@ export interface RecoverySettings {
  * (the operator endpoint `/internal/recovery`): a suite sets what it needs and puts back what it
  * found, instead of restarting the coordinator with other settings.
  */
-export async function recoverySettings(change?: Partial<RecoverySettings>): Promise<RecoverySettings> {
-  const response = await fetch(serviceUrl('orders').replace('/graphql', '/internal/recovery'), {
+export async function recoverySettings(change?: Partial<RecoverySettings>, coordinator: CoordinatorName = 'orders'): Promise<RecoverySettings> {
+  const response = await fetch(serviceUrl(coordinator).replace('/graphql', '/internal/recovery'), {
     method: change ? 'POST' : 'GET',
     headers: { 'content-type': 'application/json', ...internalHeaders() },
     ...(change ? { body: JSON.stringify(change) } : {}),
   });
   if (!response.ok) throw new Error(`/internal/recovery answered ${response.status}: ${await response.text()}`);
   return (await response.json()) as RecoverySettings;
+}
+
+/**
+ * Every site's coordinator runs a recovery loop over every site's prepared shares: a suite that
+ * needs a share left alone must tell each of them. Returns a function that puts back what each had.
+ */
+export async function everyCoordinatorRecovery(change: Partial<RecoverySettings>): Promise<() => Promise<void>> {
+  const found = await Promise.all(coordinatorNames().map(async (name) => [name, await recoverySettings(undefined, name)] as const));
+  await Promise.all(coordinatorNames().map((name) => recoverySettings(change, name)));
+  return async () => {
+    await Promise.all(found.map(([name, settings]) => recoverySettings(settings, name)));
+  };
 }
 
 /** Arms a crash point of the running coordinator (the test cluster enables fault injection). */
