@@ -488,12 +488,12 @@ export function productWriteFigures(r: { distributed: GeoMeasure; centralized: G
   ];
 }
 
-/** The standby placements' figures: `standby.<city of the standby>.commit.p50` and the rest. */
+/** The standby placements' figures: `standby-placement.<city of the standby>.commit.p50` and the rest. */
 export function standbyFigures(rows: readonly StandbyPlacement[]): GeoFigure[] {
   const local = rows.find((r) => r.rttMs === 0);
   const out: GeoFigure[] = [];
   for (const r of rows) {
-    const base = `standby.${keyPart(r.standbyLocation)}`;
+    const base = `standby-placement.${keyPart(r.standbyLocation)}`;
     out.push({ key: `${base}.city`, value: SITES[r.standbyLocation].city, unit: '' });
     out.push({ key: `${base}.rtt`, value: r.rttMs, unit: 'ms', digits: 1 });
     out.push({ key: `${base}.commit.p50`, value: r.p50, unit: 'ms', digits: 2 });

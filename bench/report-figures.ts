@@ -154,8 +154,8 @@ export const TABLES: Record<string, (run: RecordedRun) => string[]> = {
   'standby-placement'(run) {
     const f = (key: string) => formatFigure(need(run, key), true);
     const lines = ['| secours synchrone (primaire à Dakar) | RTT | validation p50 | p99 | surcoût p50 |', '|---|---:|---:|---:|---:|'];
-    for (const place of placesOf(run, 'standby', 'city', 'rtt')) {
-      const base = `standby.${place}`;
+    for (const place of placesOf(run, 'standby-placement', 'city', 'rtt')) {
+      const base = `standby-placement.${place}`;
       const same = Number(need(run, `${base}.rtt`).value) === 0;
       lines.push(
         `| à ${need(run, `${base}.city`).value} (${same ? 'même ville : ZONE' : 'autre ville : REGION'}) | ${f(`${base}.rtt`)} ms | ${f(`${base}.commit.p50`)} ms | ${f(`${base}.commit.p99`)} ms | ` +

@@ -164,9 +164,9 @@ describe('geography benchmark: the figures it records, and the table the docs sh
         { standbyLocation: 'thies', rttMs: 2.8, p50: 4.5, p99: 9, commits: 100 },
       ]).map((f) => [f.key, f.value]),
     );
-    expect(figures['standby.dakar.commit.p50']).toBe(1.5);
-    expect(figures['standby.thies.commit.p50']).toBe(4.5);
-    expect(figures['standby.thies.extra_ms']).toBe(3);
-    expect(figures['standby.thies.rtt']).toBe(2.8);
+    expect(figures['standby-placement.dakar.commit.p50']).toBe(1.5);
+    expect(figures['standby-placement.thies.commit.p50']).toBe(4.5);
+    expect(figures['standby-placement.thies.extra_ms']).toBe(3);
+    expect(figures['standby-placement.thies.rtt']).toBe(2.8);
   });
 });
