@@ -485,8 +485,10 @@ async function main(t: Topology) {
       (phases.at(-1) && phases.at(-1)!.wan !== foundOnWan ? `; then restarted back ${foundOnWan ? 'under the WAN' : 'without it'}` : ''),
   );
   await prepareFixtures(t);
-  let onWan = foundOnWan;
+  // null while a restart is under way: a restart that failed half-way leaves a mode to restore too
+  let onWan: boolean | null = foundOnWan;
   const switchTo = async (wan: boolean) => {
+    onWan = null;
     const seconds = await switchCluster(modes, wan ? 'wan' : 'direct', progress);
     onWan = wan;
     console.log(`\n== cluster restarted ${wan ? 'under the simulated WAN' : 'without the WAN'} in ${fmt(seconds, 0)} s`);
@@ -498,8 +500,12 @@ async function main(t: Topology) {
       else await directPhase(t, new Set(phase.sections));
     }
   } finally {
-    // left as found, also after a failed section
-    if (onWan !== foundOnWan) await switchTo(foundOnWan);
+    // left as found, also after a failed section or restart
+    if (onWan !== foundOnWan) {
+      await switchTo(foundOnWan).catch((error: Error) => {
+        console.error(`could not restart the cluster back ${foundOnWan ? 'under the WAN' : 'without it'} (${error.message}): run \`npx teranga down\`, then \`npx teranga up${foundOnWan ? ' --wan' : ''}\``);
+      });
+    }
   }
 }
 
