@@ -412,3 +412,98 @@ export function standbyLocations(topology: Topology): string[] {
     });
 }
 
+
+/** One figure of the geography sections, as bench/figures.ts `figure()` records it. */
+export interface GeoFigure {
+  readonly key: string;
+  readonly value: number | string | boolean;
+  readonly unit: string;
+  readonly digits?: number;
+}
+
+/** A city or an operation as a figure key part: `Thiès` → `thies`, `one-site order` → `one-site-order`. */
+export function keyPart(text: string): string {
+  return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+/**
+ * The figures of the geography table, keyed `geo.<city>.<operation>.<what>` (the distributed
+ * platform; `.central.` for the single node in Dakar), with each row's verdicts and the totals the
+ * text prints, so that TABLES.geo (bench/report-figures.ts) rebuilds the table from the run alone.
+ */
+export function geoFigures(rows: readonly GeoRow[]): GeoFigure[] {
+  const out: GeoFigure[] = [];
+  const cities = new Set<string>();
+  const measure = (base: string, m: GeoMeasure) => {
+    out.push({ key: `${base}.p50`, value: m.p50, unit: 'ms', digits: 1 });
+    out.push({ key: `${base}.p99`, value: m.p99, unit: 'ms', digits: 1 });
+    out.push({ key: `${base}.rt`, value: m.roundTrips, unit: '' , digits: 0 });
+    out.push({ key: `${base}.access_rt`, value: m.accessRoundTrips, unit: '', digits: 0 });
+    out.push({ key: `${base}.wan_ms`, value: m.wanMs, unit: 'ms', digits: 1 });
+  };
+  let judged = 0;
+  let met = 0;
+  let floorMet = 0;
+  for (const row of rows) {
+    const city = `geo.${keyPart(row.city)}`;
+    if (!cities.has(city)) {
+      cities.add(city);
+      out.push({ key: `${city}.city`, value: row.city, unit: '' });
+      out.push({ key: `${city}.site`, value: row.site, unit: '' });
+      out.push({ key: `${city}.rtt_dakar`, value: row.rttToDakarMs, unit: 'ms', digits: 1 });
+      out.push({ key: `${city}.rtt_site`, value: row.rttToSiteMs, unit: 'ms', digits: 1 });
+    }
+    const base = `${city}.${keyPart(row.operation)}`;
+    const v = geoVerdict(row);
+    measure(base, row.distributed);
+    measure(`${base}.central`, row.centralized);
+    out.push({ key: `${base}.ratio`, value: row.distributed.p50 / row.centralized.p50, unit: '×', digits: 2 });
+    out.push({ key: `${base}.gain_ms`, value: v.gainMs, unit: 'ms', digits: 1 });
+    out.push({ key: `${base}.target`, value: v.kind, unit: '' });
+    out.push({ key: `${base}.limit_ms`, value: v.limitMs, unit: 'ms', digits: 1 });
+    if (v.met !== null) {
+      judged++;
+      if (v.met) met++;
+      if (v.floorMet) floorMet++;
+      out.push({ key: `${base}.met`, value: v.met, unit: '' });
+      out.push({ key: `${base}.floor_met`, value: v.floorMet ?? false, unit: '' });
+    }
+  }
+  out.push({ key: 'geo.targets.judged', value: judged, unit: '', digits: 0 });
+  out.push({ key: 'geo.targets.met', value: met, unit: '', digits: 0 });
+  out.push({ key: 'geo.targets.floor_met', value: floorMet, unit: '', digits: 0 });
+  return out;
+}
+
+/** The product write's figures: `geo.product_write.*`. */
+export function productWriteFigures(r: { distributed: GeoMeasure; centralized: GeoMeasure; replicationTrips: number }): GeoFigure[] {
+  return [
+    { key: 'geo.product_write.p50', value: r.distributed.p50, unit: 'ms', digits: 1 },
+    { key: 'geo.product_write.p99', value: r.distributed.p99, unit: 'ms', digits: 1 },
+    { key: 'geo.product_write.rt', value: r.distributed.roundTrips, unit: '', digits: 0 },
+    { key: 'geo.product_write.central.p50', value: r.centralized.p50, unit: 'ms', digits: 1 },
+    { key: 'geo.product_write.central.p99', value: r.centralized.p99, unit: 'ms', digits: 1 },
+    { key: 'geo.product_write.ratio', value: r.distributed.p50 / r.centralized.p50, unit: '×', digits: 2 },
+    { key: 'geo.product_write.replication_rt', value: r.replicationTrips, unit: '', digits: 0 },
+  ];
+}
+
+/** The standby placements' figures: `standby-placement.<city of the standby>.commit.p50` and the rest. */
+export function standbyFigures(rows: readonly StandbyPlacement[]): GeoFigure[] {
+  const local = rows.find((r) => r.rttMs === 0);
+  const out: GeoFigure[] = [];
+  for (const r of rows) {
+    const base = `standby-placement.${keyPart(r.standbyLocation)}`;
+    out.push({ key: `${base}.city`, value: SITES[r.standbyLocation].city, unit: '' });
+    out.push({ key: `${base}.rtt`, value: r.rttMs, unit: 'ms', digits: 1 });
+    out.push({ key: `${base}.commit.p50`, value: r.p50, unit: 'ms', digits: 2 });
+    out.push({ key: `${base}.commit.p99`, value: r.p99, unit: 'ms', digits: 2 });
+    out.push({ key: `${base}.commits`, value: r.commits, unit: '', digits: 0 });
+    if (local && r !== local) {
+      out.push({ key: `${base}.extra_ms`, value: Math.round((r.p50 - local.p50) * 100) / 100, unit: 'ms', digits: 2 });
+      out.push({ key: `${base}.ratio`, value: r.p50 / local.p50, unit: '×', digits: 2 });
+      out.push({ key: `${base}.extra_over_rtt`, value: r.rttMs > 0 ? (r.p50 - local.p50) / r.rttMs : 0, unit: '×', digits: 2 });
+    }
+  }
+  return out;
+}

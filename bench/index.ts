@@ -5,8 +5,11 @@
  *   npm run bench                              full run
  *   npm run bench -- --quick                   smoke run (under 3 minutes)
  *   npm run bench -- --only write,batching     some sections only
- *   npx teranga up --wan && npm run bench -- --only geo,standby-placement
- *                                              the geography sections: they need the simulated WAN
+ *
+ * The geography sections (geo, standby-placement) measure the cluster under the simulated WAN, the
+ * others without it: the bench restarts the cluster into the mode a section needs, after the
+ * sections of the mode it is in, and back at the end (bench/wan-switch.ts). On a cluster started
+ * with `teranga up --wan`, `--only geo,standby-placement` restarts nothing.
  *
  * Not tests: nothing passes or fails on time.
  */
@@ -14,8 +17,8 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { placement } from '../lib/placement.ts';
-import { SITES } from '../lib/sites.ts';
-import { serviceByName, topologyFromEnv, type Topology } from '../lib/topology.ts';
+import { SITES, type SiteId } from '../lib/sites.ts';
+import { serviceByName, type Topology } from '../lib/topology.ts';
 import { SEED_CLIENTS } from '../seed/clients.ts';
 import { CLIENTS_SERVED, CLIENTS_TOTAL, splitStock, splitStockFixed } from '../seed/stock-split.ts';
 import { figuresOf } from '../sim/simulation-report.ts';
@@ -29,8 +32,9 @@ import { onPrimary } from './servers.ts';
 import { measurePlacement } from './placement.ts';
 import { runReplicationBench } from './replication.ts';
 import { countStatements, resetStatements } from './statements.ts';
-import { assertSameWan, formatGeoMarkdown, formatGeoText, formatProductWrites, formatStandbyPlacements, geoBench, productWrites, standbyLocations, standbyPlacements } from './geo.ts';
+import { formatGeoMarkdown, geoFigures, productWriteFigures, standbyFigures, type GeoFigure, formatGeoText, formatProductWrites, formatStandbyPlacements, geoBench, productWrites, standbyLocations, standbyPlacements } from './geo.ts';
 import { figure, recordedFigures, type RecordedRun } from './figures.ts';
+import { benchPhases, clusterModes, switchCluster } from './wan-switch.ts';
 
 const SECTIONS = ['read', 'breakdown', 'locality', 'write', 'batching', 'placement', 'contention', 'replication', 'sim2pc', 'geo', 'standby-placement'] as const;
 /** Sections that measure the simulated WAN: a cluster started with `teranga up --wan`. */
@@ -45,12 +49,12 @@ const only = new Set(flags.only.split(',').map((s) => s.trim()));
 for (const name of only) {
   if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only takes ${SECTIONS.join(', ')} (comma-separated), got "${name}"`);
 }
-const askedFor = new Set(process.argv.includes('--only') || process.argv.some((a) => a.startsWith('--only=')) ? only : []);
-const topology = topologyFromEnv();
-// the WAN sections read the proxy's plan (ports, RTTs), which TERANGA_WAN=1 computes; only they use
-// it: the other sections connect directly, and the contention section restarts the coordinator
-// with the shell's own topology (a WAN plan there would start a proxy on a cluster without one)
-const wanTopology = topology.wan ? topology : topologyFromEnv({ ...process.env, TERANGA_WAN: '1' });
+// the WAN sections read the proxy's plan (ports, RTTs); the others connect directly, with the
+// cluster restarted without the WAN for them (the contention section restarts the coordinator with
+// this plain topology)
+const modes = clusterModes(process.env);
+const topology = modes.direct;
+const wanTopology = modes.wanTopology;
 const gateway = serviceByName(topology, 'gateway').url;
 const READS = quick ? 150 : 1500;
 const ORDERS = quick ? 60 : 400;
@@ -440,31 +444,21 @@ async function replication() {
 const recordedTables: { title: string; lines: string[] }[] = [];
 const progress = (line: string) => console.error(line);
 
-/**
- * Whether the WAN sections can run: a proxy that answers with this shell's plan. When a WAN
- * section was asked for by name, its absence is an error; in a run of every section, a notice.
- */
-async function wanReady(section: Section): Promise<boolean> {
-  try {
-    await assertSameWan(wanTopology);
-    return true;
-  } catch (error) {
-    if (askedFor.has(section)) throw error;
-    console.log(`\n== ${section}: skipped (${(error as Error).message})`);
-    return false;
-  }
-}
+const record = (figures: readonly GeoFigure[]) => {
+  for (const f of figures) figure(f.key, f.value, f.unit, f.digits);
+};
 
 async function geography(baseline: Baseline) {
   const requests = quick ? 25 : 150;
   console.log(`\n== 7. geography: a customer in each city at their own site's gateway, vs the single node in Dakar over the same simulated links (${requests} requests each, 1 client, one after another)`);
-  console.log('  cluster started with `npx teranga up --wan`; RTT (ms): ' + Object.entries(wanTopology.wan!.rtt).filter(([k]) => k.split(':')[0] !== k.split(':')[1]).map(([k, v]) => `${k}=${v}`).join(', '));
+  console.log('  cluster under the simulated WAN; RTT (ms): ' + Object.entries(wanTopology.wan!.rtt).filter(([k]) => k.split(':')[0] !== k.split(':')[1]).map(([k, v]) => `${k}=${v}`).join(', '));
   console.log('  p50 / p99 in ms; RT = WAN ms: WAN round trips of one request and their cost at the links\' RTTs (medians over the requests; http + sql links; "access": on the customer\'s own link)');
   const rows = await geoBench(wanTopology, baseline, { requests, progress });
   for (const line of formatGeoText(rows)) console.log(`  ${line}`);
   console.log('  targets: outside Dakar, catalog, profile and one-site order faster than centralized by one RTT to Dakar (for a city without a site: minus its RTT to its own site); three-site order ≤ centralized + one RTT to the farthest warehouse');
   const writes = await productWrites(wanTopology, baseline, quick ? 30 : 200);
   for (const line of formatProductWrites(writes)) console.log(`  ${line}`);
+  record([...geoFigures(rows), ...productWriteFigures(writes)]);
   recordedTables.push({ title: 'Géographie (section 7)', lines: [...formatGeoMarkdown(rows), '', ...formatProductWrites(writes).map((l) => `\`${l.replace(/\s+/g, ' ')}\``)] });
 }
 
@@ -475,6 +469,7 @@ async function standbyPlacement(baseline: Baseline) {
   for (const line of standbyLocations(wanTopology)) console.log(line);
   const rows = await standbyPlacements(wanTopology, baseline, commits, progress);
   for (const line of formatStandbyPlacements(rows)) console.log(`  ${line}`);
+  record(standbyFigures(rows));
   console.log('  expected: a standby in another city adds about one RTT to every commit');
   recordedTables.push({ title: 'Où vivent les secours (section 8)', lines: ['```text', ...formatStandbyPlacements(rows), '```'] });
 }
@@ -482,15 +477,49 @@ async function standbyPlacement(baseline: Baseline) {
 async function main(t: Topology) {
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${os.platform()} ${os.release()}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log(`settings: ${quick ? 'quick' : 'full'} run; sections ${[...only].join(', ')}; ${READS} reads and ${ORDERS} orders per measurement; gateway ${gateway}; PostgreSQL fsync on, standbys as booted`);
-  const wants = (section: Section) => only.has(section);
+  const foundOnWan = modes.found !== null;
+  const phases = benchPhases(SECTIONS.filter((s) => only.has(s)), WAN_SECTIONS, foundOnWan);
+  console.log(
+    `cluster: found ${foundOnWan ? 'under the simulated WAN' : 'without the WAN'}; ` +
+      phases.map((p) => `${p.wan ? 'under the WAN' : 'without it'}: ${p.sections.join(', ')}`).join('; then restarted ') +
+      (phases.at(-1) && phases.at(-1)!.wan !== foundOnWan ? `; then restarted back ${foundOnWan ? 'under the WAN' : 'without it'}` : ''),
+  );
   await prepareFixtures(t);
-  const clientSites = new Map(SEED_CLIENTS.map((c) => [c.id, placement(c.ville).site]));
+  // null while a restart is under way: a restart that failed half-way leaves a mode to restore too
+  let onWan: boolean | null = foundOnWan;
+  const switchTo = async (wan: boolean) => {
+    onWan = null;
+    const seconds = await switchCluster(modes, wan ? 'wan' : 'direct', progress);
+    onWan = wan;
+    console.log(`\n== cluster restarted ${wan ? 'under the simulated WAN' : 'without the WAN'} in ${fmt(seconds, 0)} s`);
+  };
+  try {
+    for (const phase of phases) {
+      if (phase.wan !== onWan) await switchTo(phase.wan);
+      if (phase.wan) await wanPhase(new Set(phase.sections));
+      else await directPhase(t, new Set(phase.sections));
+    }
+  } finally {
+    // left as found, also after a failed section or restart
+    if (onWan !== foundOnWan) {
+      await switchTo(foundOnWan).catch((error: Error) => {
+        console.error(`could not restart the cluster back ${foundOnWan ? 'under the WAN' : 'without it'} (${error.message}): run \`npx teranga down\`, then \`npx teranga up${foundOnWan ? ' --wan' : ''}\``);
+      });
+    }
+  }
+}
+
+function clientSitesOf(): Map<number, SiteId> {
+  const clientSites = new Map<number, SiteId>(SEED_CLIENTS.map((c) => [c.id, placement(c.ville).site]));
   clientSites.set(BENCH_CLIENT.id, BENCH_CLIENT.site);
-  const geo = wants('geo') && (await wanReady('geo'));
-  const standbys = wants('standby-placement') && (await wanReady('standby-placement'));
-  const needsBaseline = wants('read') || wants('breakdown') || wants('write') || geo || standbys;
-  // with the WAN plan when a WAN section runs: the baseline's standby moves through its links
-  const baseline = needsBaseline ? await startBaseline(geo || standbys ? wanTopology : t, clientSites) : null;
+  return clientSites;
+}
+
+/** The sections measured with every process talking directly. */
+async function directPhase(t: Topology, sections: ReadonlySet<Section>) {
+  const wants = (section: Section) => sections.has(section);
+  const needsBaseline = wants('read') || wants('breakdown') || wants('write');
+  const baseline = needsBaseline ? await startBaseline(t, clientSitesOf()) : null;
   try {
     if (baseline && wants('read')) await readPath(baseline);
     if (baseline && wants('breakdown')) await readBreakdown(baseline);
@@ -499,14 +528,23 @@ async function main(t: Topology) {
     if (baseline && wants('write')) await writePath(baseline);
     if (wants('batching')) await batching();
     if (wants('placement')) placementSection();
-    if (baseline && geo) await geography(baseline);
-    if (baseline && standbys) await standbyPlacement(baseline);
   } finally {
     await baseline?.stop();
   }
   if (wants('contention')) await contention();
   if (wants('replication')) await replication();
   if (wants('sim2pc')) sim2pc();
+}
+
+/** The geography sections, the cluster under the simulated WAN; the baseline's standby moves through its links. */
+async function wanPhase(sections: ReadonlySet<Section>) {
+  const baseline = await startBaseline(wanTopology, clientSitesOf());
+  try {
+    if (sections.has('geo')) await geography(baseline);
+    if (sections.has('standby-placement')) await standbyPlacement(baseline);
+  } finally {
+    await baseline.stop();
+  }
 }
 
 /**

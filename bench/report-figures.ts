@@ -117,7 +117,70 @@ export const TABLES: Record<string, (run: RecordedRun) => string[]> = {
     }
     return lines;
   },
+
+  /** Section 7: each city's customer at their site's gateway against the single node in Dakar. */
+  geo(run) {
+    const f = (key: string) => formatFigure(need(run, key), true);
+    const lines = [
+      '| client (site) | opération | réparti p50 / p99 (ms) | allers-retours WAN = ms de WAN | centralisé p50 / p99 (ms) | allers-retours WAN = ms de WAN | rapport | gain (ms) | cible |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---|',
+    ];
+    const trips = (base: string) => {
+      const access = Number(need(run, `${base}.access_rt`).value);
+      return `${f(`${base}.rt`)}${access ? ` (${f(`${base}.access_rt`)} accès)` : ''} = ${f(`${base}.wan_ms`)} ms`;
+    };
+    const verdict = (key: string) => (need(run, key).value === true ? 'atteinte' : 'manquée');
+    for (const city of placesOf(run, 'geo', 'city', 'rtt_dakar')) {
+      for (const [op, label] of GEO_OPERATIONS) {
+        const base = `geo.${city}.${op}`;
+        if (!(`${base}.p50` in run.figures)) continue;
+        const kind = need(run, `${base}.target`).value;
+        const gain = Number(need(run, `${base}.gain_ms`).value);
+        const judged = () => `${verdict(`${base}.met`)} (temps WAN : ${verdict(`${base}.floor_met`)})`;
+        const target =
+          kind === 'gain' ? `gain ≥ ${f(`${base}.limit_ms`)} ms : ${judged()}`
+          : kind === 'bound' ? `≤ centralisé + ${f(`${base}.limit_ms`)} ms : ${judged()}`
+          : gain < 0 ? `pas de cible ; perd ${frenchNumber(-gain, 1)} ms` : 'pas de cible';
+        lines.push(
+          `| ${need(run, `geo.${city}.city`).value} (${need(run, `geo.${city}.site`).value}) | ${label} | ${f(`${base}.p50`)} / ${f(`${base}.p99`)} | ${trips(base)} | ` +
+            `${f(`${base}.central.p50`)} / ${f(`${base}.central.p99`)} | ${trips(`${base}.central`)} | ${f(`${base}.ratio`)}× | ${f(`${base}.gain_ms`)} | ${target} |`,
+        );
+      }
+    }
+    return lines;
+  },
+
+  /** Section 8: a commit at a primary in Dakar, its synchronous standby in each city in turn. */
+  'standby-placement'(run) {
+    const f = (key: string) => formatFigure(need(run, key), true);
+    const lines = ['| secours synchrone (primaire à Dakar) | RTT | validation p50 | p99 | surcoût p50 |', '|---|---:|---:|---:|---:|'];
+    for (const place of placesOf(run, 'standby-placement', 'city', 'rtt')) {
+      const base = `standby-placement.${place}`;
+      const same = Number(need(run, `${base}.rtt`).value) === 0;
+      lines.push(
+        `| à ${need(run, `${base}.city`).value} (${same ? 'même ville : ZONE' : 'autre ville : REGION'}) | ${f(`${base}.rtt`)} ms | ${f(`${base}.commit.p50`)} ms | ${f(`${base}.commit.p99`)} ms | ` +
+          `${`${base}.extra_ms` in run.figures ? `${Number(need(run, `${base}.extra_ms`).value) < 0 ? '' : '+ '}${f(`${base}.extra_ms`)} ms` : '—'} |`,
+      );
+    }
+    return lines;
+  },
 };
+
+/** The geography table's operations, in the order measured, as the docs name them. */
+const GEO_OPERATIONS: readonly [string, string][] = [
+  ['catalog', 'catalogue'],
+  ['profile', 'profil'],
+  ['one-site-order', 'commande sur un site'],
+  ['three-site-order', 'commande sur trois sites'],
+];
+
+/** Cities (or standby places) of a section's figures, nearest Dakar first, as `prefix.<city>.<field>` names them. */
+function placesOf(run: RecordedRun, prefix: string, field: string, rtt: string): string[] {
+  const pattern = new RegExp(`^${prefix}\\.([a-z0-9-]+)\\.${field}$`);
+  const places = Object.keys(run.figures).flatMap((k) => pattern.exec(k)?.[1] ?? []);
+  const rttOf = (p: string) => Number(need(run, `${prefix}.${p}.${rtt}`).value);
+  return places.sort((a, b) => rttOf(a) - rttOf(b) || a.localeCompare(b));
+}
 
 // keys are lower case: a comment such as `<!-- run:begin … -->` or prose naming a marker is no block
 const BLOCK = /<!-- (figure|verdict|run|table):((?<=run:)(?:id|summary)|(?<!run:)[a-z0-9][a-z0-9._-]*)((?:\s+(?:(?!-->)[^\n])*?)?)\s*-->([\s\S]*?)<!-- \/(figure|verdict|run|table) -->/g;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatGeoMarkdown, formatGeoText, geoCustomers, geoVerdict, roundTripDelta, splitRoundTrips, wanMillis, type GeoMeasure, type GeoRow } from '../bench/geo.ts';
+import { formatGeoMarkdown, formatGeoText, geoCustomers, geoFigures, geoVerdict, roundTripDelta, splitRoundTrips, standbyFigures, wanMillis, type GeoMeasure, type GeoRow } from '../bench/geo.ts';
+import type { RecordedRun } from '../bench/figures.ts';
+import { TABLES } from '../bench/report-figures.ts';
 import { buildTopology, customerAccess, endpointFrom, wanLinkFrom } from '../lib/topology.ts';
 import type { LinkReport } from '../lib/wan/proxy.ts';
 
@@ -119,5 +121,52 @@ describe('geography benchmark: the links of the centralized alternative, from th
     expect(new Set(ports).size).toBe(ports.length);
     expect(Math.min(...wan.wan!.outside.map((l) => l.port))).toBe(Math.max(...wan.wan!.links.map((l) => l.port)) + 1);
     expect(customerAccess(buildTopology({ servicePort: 4000, pgPort: 15400 }), 'Thiès').baseline).toMatchObject({ rttMs: 0, link: null });
+  });
+});
+
+describe('geography benchmark: the figures it records, and the table the docs show', () => {
+  const rows: GeoRow[] = [
+    row({ city: 'Dakar', site: 'dakar', rttToDakarMs: 0, operation: 'catalog', distributed: measure(12, 7.5), centralized: measure(10) }),
+    row({ city: 'Thiès', operation: 'catalog', distributed: { ...measure(10, 2.8), roundTrips: 1 }, centralized: { ...measure(14, 3), roundTrips: 1, accessRoundTrips: 1 } }),
+    row({ city: 'Thiès', operation: 'three-site order', distributed: measure(20, 9), centralized: measure(14, 3) }),
+  ];
+  const run = (): RecordedRun => ({
+    run: { id: 'abc@2026-12-02T16:00:00.000Z', commit: 'abc', dirty: false, date: '2026-12-02T16:00:00.000Z', command: 'npm run bench', quick: true, sections: ['geo'], machine: 'm', loadStart: [1, 1, 1], loadEnd: [1, 1, 1], seconds: 60 },
+    figures: Object.fromEntries(geoFigures(rows).map((f) => [f.key, { value: f.value, unit: f.unit, digits: f.digits ?? 1 }])),
+  });
+
+  it('keys each figure by city and operation, with the verdicts the table prints', () => {
+    const figures = Object.fromEntries(geoFigures(rows).map((f) => [f.key, f.value]));
+    expect(figures['geo.thies.catalog.p50']).toBe(10);
+    expect(figures['geo.thies.catalog.central.p50']).toBe(14);
+    expect(figures['geo.thies.catalog.gain_ms']).toBe(4);
+    expect(figures['geo.thies.catalog.met']).toBe(true);
+    expect(figures['geo.thies.three-site-order.met']).toBe(false);
+    // a Dakar read has no target: no verdict to quote
+    expect(figures['geo.dakar.catalog.met']).toBeUndefined();
+    expect(figures['geo.targets.met']).toBe(1);
+    expect(figures['geo.targets.judged']).toBe(2);
+  });
+
+  it('renders the French table from the recorded figures alone, one row per city and operation', () => {
+    const lines = TABLES.geo!(run());
+    expect(lines).toHaveLength(2 + rows.length);
+    expect(lines[2]).toContain('| Dakar (dakar) | catalogue | 12,0 / 24,0 |');
+    expect(lines[2]).toContain('pas de cible ; perd 2,0 ms');
+    expect(lines[3]).toContain('| Thiès (thies) | catalogue | 10,0 / 20,0 | 1 = 2,8 ms | 14,0 / 28,0 | 1 (1 accès) = 3,0 ms | 0,71× | 4,0 | gain ≥ 3,0 ms : atteinte');
+    expect(lines[4]).toContain('≤ centralisé + 4,0 ms : manquée');
+  });
+
+  it('records the standby placements by city, with the extra cost over the same city', () => {
+    const figures = Object.fromEntries(
+      standbyFigures([
+        { standbyLocation: 'dakar', rttMs: 0, p50: 1.5, p99: 3, commits: 100 },
+        { standbyLocation: 'thies', rttMs: 2.8, p50: 4.5, p99: 9, commits: 100 },
+      ]).map((f) => [f.key, f.value]),
+    );
+    expect(figures['standby-placement.dakar.commit.p50']).toBe(1.5);
+    expect(figures['standby-placement.thies.commit.p50']).toBe(4.5);
+    expect(figures['standby-placement.thies.extra_ms']).toBe(3);
+    expect(figures['standby-placement.thies.rtt']).toBe(2.8);
   });
 });
