@@ -112,8 +112,19 @@ function openCluster(topology: Topology, connections: number): Cluster {
 }
 
 /** The K cheapest products outside the case study's rows, which other checks compare with the seed. */
+/**
+ * Hot products come from the seeded catalogue, past the case study's rows (101–110) and before the
+ * products created since (the id sequence starts at 1000, migrations/products/001), so that the
+ * choice depends on the seed alone, not on what a test or an operator added to the cluster.
+ */
+const HOT_PRODUCT_IDS = { above: 110, below: 1000 } as const;
+
 async function chooseHotProducts(cluster: Cluster, count: number): Promise<number[]> {
-  const { rows } = await cluster.products.query<{ id: number }>('SELECT id FROM produit WHERE id > 110 ORDER BY prix, id LIMIT $1', [count]);
+  const { rows } = await cluster.products.query<{ id: number }>('SELECT id FROM produit WHERE id > $2 AND id < $3 ORDER BY prix, id LIMIT $1', [
+    count,
+    HOT_PRODUCT_IDS.above,
+    HOT_PRODUCT_IDS.below,
+  ]);
   if (rows.length < count) throw new Error(`only ${rows.length} products can be hot, ${count} asked`);
   return rows.map((r) => r.id);
 }
