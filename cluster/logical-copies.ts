@@ -124,10 +124,12 @@ async function subscribe(
     await client.query(`ALTER SUBSCRIPTION ${name} DISABLE`);
     await client.query(`ALTER SUBSCRIPTION ${name} SET (slot_name = NONE)`);
     await client.query(`DROP SUBSCRIPTION ${name}`);
-    await dropSlot(publisherUrl, name);
-    // the new subscription copies the publisher's rows again
-    await client.query(`TRUNCATE ${copyTables}`);
   }
+  // a slot left without its subscription (the subscriber killed or promoted from a standby that had
+  // not replayed the subscription yet) would make CREATE SUBSCRIPTION fail with "already exists"
+  await dropSlot(publisherUrl, name);
+  // the new subscription copies the publisher's rows again
+  await client.query(`TRUNCATE ${copyTables}`);
   // utility statements take no bind parameters: the names are ours, the conninfo quoted as a literal
   // synchronous_commit on: the subscriber reports an applied change as flushed at once, which is
   // what moveClient waits for before it answers

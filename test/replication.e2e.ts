@@ -419,7 +419,9 @@ describe('teranga monitor: a killed primary is failed over with nobody running f
     expect(pid).not.toBeNull();
     process.kill(pid!, 'SIGKILL');
     // the test itself never calls failover: only the monitor can change the recorded roles
-    await until('the monitor to promote thies-standby', async () => readState(topology)!.primaries.thies === 'thies-standby', 1_500);
+    await until('the monitor to promote thies-standby', async () => readState(topology)!.primaries.thies === 'thies-standby', 1_500).catch((error: Error) => {
+      throw new Error(`${error.message}; the monitor said:\n${output}`);
+    });
 
     expect(output).toMatch(/thies missed 3 probes: failing thies over to thies-standby/);
     expect(monitor.exitCode, output).toBeNull();
