@@ -84,7 +84,10 @@ export class StockCopies {
         FROM stock s WHERE s.produit_id = ANY(${ids}::int[])`.execute(copy.db);
       return [source, rows] as const;
     });
-    const bySite = new Map<SiteId, CopyRow[]>([[this.site, (await ownRows).rows], ...(await Promise.all(copyRows))]);
+    // awaited together: a failure of one (a server going away in a failover) must not leave the
+    // others' rejections unhandled, which would end the process
+    const [ownResult, copies] = await Promise.all([ownRows, Promise.all(copyRows)]);
+    const bySite = new Map<SiteId, CopyRow[]>([[this.site, ownResult.rows], ...copies]);
     const figures: WarehouseFigure[] = [];
     for (const productId of productIds) {
       for (const site of SITE_IDS) {
