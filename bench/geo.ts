@@ -13,6 +13,7 @@
  * The pure parts (counter deltas, targets, tables) are exported for test/geo-bench.test.ts.
  */
 import pg from 'pg';
+import { toolClient } from '../lib/db/tool-client.ts';
 import { warehouseOrderFrom } from '../lib/placement.ts';
 import { SEED_CLIENTS } from '../seed/clients.ts';
 import { SITES, type SiteId } from '../lib/sites.ts';
@@ -316,7 +317,7 @@ export async function geoBench(topology: Topology, baseline: Baseline, options: 
  */
 export async function productWrites(topology: Topology, baseline: Baseline, commits: number): Promise<{ distributed: GeoMeasure; centralized: GeoMeasure; replicationTrips: number }> {
   const loop = async (connection: string) => {
-    const client = new pg.Client({ connectionString: connection, application_name: 'teranga-bench' });
+    const client = toolClient({ connectionString: connection, application_name: 'teranga-bench' });
     await client.connect();
     const s = emptySamples();
     let replication = 0;
@@ -371,7 +372,7 @@ export async function standbyPlacements(topology: Topology, baseline: Baseline, 
   for (const location of warehouseOrderFrom(primaryLocation)) {
     progress(`  standby-placement: standby in ${SITES[location].city}, ${commits} commits`);
     await baseline.setStandbyLocation(location);
-    const client = new pg.Client({ connectionString: baseline.connectionString, application_name: 'teranga-bench' });
+    const client = toolClient({ connectionString: baseline.connectionString, application_name: 'teranga-bench' });
     await client.connect();
     const times: number[] = [];
     try {

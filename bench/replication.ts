@@ -14,6 +14,7 @@ import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { toolClient } from '../lib/db/tool-client.ts';
 import { serverDataDir, up } from '../cluster/cluster.ts';
 import { failover, type FailoverReport } from '../cluster/failover.ts';
 import { postmasterPid } from '../cluster/postgres-server.ts';
@@ -117,7 +118,7 @@ function orderTraffic(topology: Topology, site: SiteId, concurrency: number) {
 }
 
 async function connect(topology: Topology, server: PostgresServer): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: connectionString(topology, server), application_name: 'teranga-bench' });
+  const client = toolClient({ connectionString: connectionString(topology, server), application_name: 'teranga-bench' });
   await client.connect();
   return client;
 }

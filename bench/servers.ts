@@ -5,13 +5,14 @@
  * hand in compose) the promoted standby is the primary, and the old primary is a standby or down.
  */
 import pg from 'pg';
+import { toolClient } from '../lib/db/tool-client.ts';
 import { connectionString, type DatabaseRole, type PostgresServer, type Topology } from '../lib/topology.ts';
 
 export type LiveRole = 'primary' | 'standby';
 
 /** What the server does now; null when it does not answer. */
 export async function liveRole(topology: Topology, server: PostgresServer): Promise<LiveRole | null> {
-  const client = new pg.Client({ connectionString: connectionString(topology, server), connectionTimeoutMillis: 3_000, application_name: 'teranga-bench' });
+  const client = toolClient({ connectionString: connectionString(topology, server), connectionTimeoutMillis: 3_000, application_name: 'teranga-bench' });
   try {
     await client.connect();
     const { rows } = await client.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby');
@@ -50,7 +51,7 @@ export async function answeringServers(topology: Topology): Promise<PostgresServ
 
 /** Runs `fn` on a fresh connection to the database's current primary. */
 export async function onPrimary<T>(topology: Topology, database: DatabaseRole, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: connectionString(topology, await livePrimary(topology, database)), application_name: 'teranga-bench' });
+  const client = toolClient({ connectionString: connectionString(topology, await livePrimary(topology, database)), application_name: 'teranga-bench' });
   await client.connect();
   try {
     return await fn(client);

@@ -2,7 +2,7 @@
  * SQL statements executed per request, counted by pg_stat_statements on every server (reads may
  * be served by standbys).
  */
-import pg from 'pg';
+import { toolClient } from '../lib/db/tool-client.ts';
 import { connectionString, type DatabaseRole, type Topology } from '../lib/topology.ts';
 import { answeringServers } from './servers.ts';
 
@@ -10,7 +10,7 @@ import { answeringServers } from './servers.ts';
 async function eachServer<T>(topology: Topology, sql: string): Promise<T[]> {
   const rows = await Promise.all(
     (await answeringServers(topology)).map(async (server) => {
-      const client = new pg.Client({ connectionString: connectionString(topology, server) });
+      const client = toolClient({ connectionString: connectionString(topology, server) });
       await client.connect();
       try {
         // the payments database keeps no statement statistics

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { toolClient } from '../lib/db/tool-client.ts';
 import { ensureForeignServers } from '../lib/foreign-servers.ts';
 import { migrate } from '../lib/migrations.ts';
 import { connectionString, DATABASE_ROLES, type DatabaseRole, type NodeService, type PostgresServer, type Topology } from '../lib/topology.ts';
@@ -123,7 +124,7 @@ export function launcherBinaries(state: ClusterState): PgBinaries {
 }
 
 export async function withClient<T>(topology: Topology, server: PostgresServer, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: connectionString(topology, server), application_name: 'teranga-launcher', connectionTimeoutMillis: 5_000 });
+  const client = toolClient({ connectionString: connectionString(topology, server), application_name: 'teranga-launcher', connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
     return await fn(client);

@@ -21,6 +21,7 @@
  * which subscribes anew to the promoted publisher; until then the copy's age in the API shows it.
  */
 import pg from 'pg';
+import { toolClient } from '../lib/db/tool-client.ts';
 import {
   CATALOG_COPY_DATABASE, catalogCopySites, connectionStringTo, copyDatabase, serverConninfo, SITE_IDS, type PostgresServer, type SiteId,
   type Topology,
@@ -69,7 +70,7 @@ const COPY_TABLES = `
   );`;
 
 async function withDb<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, application_name: 'teranga-launcher', connectionTimeoutMillis: 5_000 });
+  const client = toolClient({ connectionString: url, application_name: 'teranga-launcher', connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
     return await fn(client);

@@ -12,7 +12,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
+import { toolClient } from '../lib/db/tool-client.ts';
 import { connectionString, type DatabaseRole, type Topology } from '../lib/topology.ts';
 import { launcherBinaries, serverDataDir, serverLogFile, withClient, type Progress } from './cluster.ts';
 import { reconfigure, requireState, serverRole } from './failover.ts';
@@ -78,7 +78,7 @@ export async function rebuildStandby(topology: Topology, database: DatabaseRole,
   });
 
   // pg_backup_start and pg_backup_stop must run in the same session
-  const backup = new pg.Client({ connectionString: connectionString(topology, primary), application_name: 'teranga-rebuild' });
+  const backup = toolClient({ connectionString: connectionString(topology, primary), application_name: 'teranga-rebuild' });
   await backup.connect();
   const copyStart = Date.now();
   let label: { labelfile: string; spcmapfile: string | null };

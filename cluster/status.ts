@@ -3,6 +3,7 @@
  * for standbys, replication state and lag as the primary sees them.
  */
 import pg from 'pg';
+import { toolClient } from '../lib/db/tool-client.ts';
 import { connectionString, type PostgresServer, type Topology } from '../lib/topology.ts';
 import { postmasterPid } from './postgres-server.ts';
 import { isServiceRunning, serverDataDir } from './cluster.ts';
@@ -54,7 +55,7 @@ export interface ClusterStatus {
 }
 
 async function query<T extends pg.QueryResultRow>(topology: Topology, server: PostgresServer, sql: string): Promise<T[] | null> {
-  const client = new pg.Client({ connectionString: connectionString(topology, server), connectionTimeoutMillis: 2_000 });
+  const client = toolClient({ connectionString: connectionString(topology, server), connectionTimeoutMillis: 2_000 });
   try {
     await client.connect();
     return (await client.query<T>(sql)).rows;

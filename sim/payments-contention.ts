@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { toolPool } from '../lib/db/tool-client.ts';
 import { isServiceRunning, up } from '../cluster/cluster.ts';
 import { currentPrimary } from '../cluster/running-topology.ts';
 import { localSecrets } from '../cluster/secrets.ts';
@@ -63,7 +64,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PLACE_ORDER = `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id } error { code message } } }`;
 
 async function withPool<T>(topology: Topology, role: DatabaseRole, fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
-  const pool = new pg.Pool({ connectionString: connectionString(topology, currentPrimary(topology, readState(topology), role)), max: 4, application_name: 'teranga-contention' });
+  const pool = toolPool({ connectionString: connectionString(topology, currentPrimary(topology, readState(topology), role)), max: 4, application_name: 'teranga-contention' });
   try {
     return await fn(pool);
   } finally {

@@ -13,6 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { toolPool } from '../lib/db/tool-client.ts';
 import { currentPrimary, stopService, up } from '../cluster/cluster.ts';
 import { localSecrets } from '../cluster/secrets.ts';
 import { readState } from '../cluster/state.ts';
@@ -97,7 +98,7 @@ interface Cluster {
 function openCluster(topology: Topology, connections: number): Cluster {
   const state = readState(topology);
   const pool = (role: 'products' | 'coordinator' | SiteId) =>
-    new pg.Pool({ connectionString: connectionString(topology, currentPrimary(topology, state, role)), max: connections, application_name: 'teranga-simulator' });
+    toolPool({ connectionString: connectionString(topology, currentPrimary(topology, state, role)), max: connections, application_name: 'teranga-simulator' });
   const sites = Object.fromEntries(SITE_IDS.map((s) => [s, pool(s)])) as Record<SiteId, pg.Pool>;
   const products = pool('products');
   const coordinator = pool('coordinator');

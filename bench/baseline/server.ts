@@ -19,6 +19,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import DataLoader from 'dataloader';
 import express from 'express';
 import pg from 'pg';
+import { toolClient, toolPool } from '../../lib/db/tool-client.ts';
 import { findPgBinaries } from '../../cluster/pg-binaries.ts';
 import { chownTree, serverIdentity } from '../../cluster/os-user.ts';
 import { createDataDir, initTemplate, slotName, startServer, stopServer, writeServerConfig } from '../../cluster/postgres-server.ts';
@@ -162,7 +163,7 @@ export async function startBaseline(topology: Topology, clientSites: Map<number,
   configure();
   chownTree(who, root);
   await startServer(bins, who, server, { dataDir: dir, logFile: path.join(root, 'primary.log') });
-  const admin = new pg.Client({ connectionString: connectionString(topology, server) });
+  const admin = toolClient({ connectionString: connectionString(topology, server) });
   await admin.connect();
   await admin.query('SELECT pg_create_physical_replication_slot($1, true)', [slotName(standby.name)]);
   await startServer(bins, who, standby, { dataDir: standbyDir, logFile: path.join(root, 'standby.log') });
@@ -196,7 +197,7 @@ export async function startBaseline(topology: Topology, clientSites: Map<number,
     standby = { ...standby, location };
     configure();
     // a new primary_conninfo restarts the standby's WAL receiver, now through the other city's link
-    const onStandby = new pg.Client({ connectionString: connectionString(topology, standby) });
+    const onStandby = toolClient({ connectionString: connectionString(topology, standby) });
     await onStandby.connect();
     try {
       await onStandby.query('SELECT pg_reload_conf()');
@@ -207,7 +208,7 @@ export async function startBaseline(topology: Topology, clientSites: Map<number,
   };
   await setDurability('sync');
 
-  const pool = new pg.Pool({ connectionString: connectionString(topology, server), max: 20 });
+  const pool = toolPool({ connectionString: connectionString(topology, server), max: 20 });
   await pool.query(readFileSync(path.join(topology.root, 'bench', 'baseline', 'schema.sql'), 'utf8'));
   await loadData(topology, pool);
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import pg from 'pg';
+import { toolClient } from '../../lib/db/tool-client.ts';
 import { databaseNamed } from '../../cluster/failover.ts';
 import { serversInRoleOrder } from '../../cluster/running-topology.ts';
 import { readState } from '../../cluster/state.ts';
@@ -7,7 +8,7 @@ import { connectionString, DATABASE_ROLES, topologyFromEnv, type PostgresServer,
 import '../../lib/db/connect.ts';
 
 async function connect(topology: Topology, server: PostgresServer): Promise<pg.Client | null> {
-  const client = new pg.Client({ connectionString: connectionString(topology, server), application_name: 'teranga-sql', connectionTimeoutMillis: 3_000 });
+  const client = toolClient({ connectionString: connectionString(topology, server), application_name: 'teranga-sql', connectionTimeoutMillis: 3_000 });
   try {
     await client.connect();
     return client;

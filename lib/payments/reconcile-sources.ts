@@ -4,6 +4,7 @@
  * primary, and the provider's whole ledger over its API.
  */
 import pg from 'pg';
+import { toolClient } from '../db/tool-client.ts';
 import { currentPrimary } from '../../cluster/running-topology.ts';
 import type { ClusterState } from '../../cluster/state.ts';
 import { SITE_IDS } from '../sites.ts';
@@ -12,7 +13,7 @@ import { PaymentsClient } from './client.ts';
 import { reconcile, type ReconcileReport, type SiteIntent, type SitePayment } from './reconcile.ts';
 
 async function query<T extends pg.QueryResultRow>(topology: Topology, state: ClusterState | null, site: (typeof SITE_IDS)[number], text: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: connectionString(topology, currentPrimary(topology, state, site)), application_name: 'teranga-reconcile', connectionTimeoutMillis: 5_000 });
+  const client = toolClient({ connectionString: connectionString(topology, currentPrimary(topology, state, site)), application_name: 'teranga-reconcile', connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
     return (await client.query<T>(text)).rows;

@@ -26,6 +26,7 @@ export const SHARED_FILES: readonly string[] = [
   'web-pages.e2e.ts',
   'query-limits.e2e.ts',
   'fragmentation.e2e.ts',
+  'tool-connections.e2e.ts',
 ];
 
 const topology = topologyFromEnv();
