@@ -13,6 +13,7 @@ import { graphql, serviceUrl, sql } from './support/cluster.ts';
 import { expectOrdersAtomic, expectStockConserved, preparedTransactions, stockAt } from './support/invariants.ts';
 import { attemptStats, cancelLockWaiters, lockWaiters, placeOrder, placeOrderAt, recoverNow, restart, session } from './support/orders.ts';
 import { normalProvider, paymentsOfOrder, setProviderBehaviour, settledPayment, until } from './support/payments.ts';
+import { ownClient, ownProduct } from './support/fixtures.ts';
 import { asAdmin, asCustomer } from './support/tokens.ts';
 
 const key = () => `cle-${randomUUID()}`;
@@ -308,16 +309,20 @@ describe('defect 8: one deadline from the gateway down', () => {
 
 describe('defect 9: decision rows are pruned once every participant acknowledged', () => {
   it('deletes an old decision no site holds prepared, keeps a recent one', async () => {
-    const dakar = await stockAt('dakar', 121);
-    const result = await placeOrder({ clientId: '1', items: [{ productId: '121', quantity: dakar + 1 }] });
+    const client = await ownClient('Dakar', 'prune');
+    // one unit at Dakar and more at Thiès: an order of two is distributed, so it leaves a decision row
+    const product = await ownProduct({ dakar: 1, thies: 5 }, 10_000, 'prune');
+    const result = await placeOrder({ clientId: client.id, items: [{ productId: String(product.id), quantity: 2 }] });
     expect(result.error).toBeNull();
     const [order] = await sql<{ gid: string }>('dakar', 'SELECT gid FROM commande WHERE id = $1', [result.order!.id]);
-    const recent = await placeOrder({ clientId: '1', items: [{ productId: '121', quantity: 1 }] });
+    const recent = await placeOrder({ clientId: client.id, items: [{ productId: String(product.id), quantity: 2 }] });
+    expect(recent.error).toBeNull();
     const [recentOrder] = await sql<{ gid: string }>('dakar', 'SELECT gid FROM commande WHERE id = $1', [recent.order!.id]);
     await sql('dakar', `UPDATE decision_2pc SET decided_at = now() - interval '1 day' WHERE gid = $1`, [order!.gid]);
-    const report = await recoverNow();
-    expect(report.pruned).toBeGreaterThanOrEqual(1);
-    expect(await sql('dakar', 'SELECT 1 FROM decision_2pc WHERE gid = $1', [order!.gid])).toEqual([]);
+    // every site's coordinator prunes on its own recovery pass, so the pass that deletes the row may
+    // be another's than the one asked for here: what counts is that the old row goes, the recent stays
+    await recoverNow();
+    await until('the old decision to be pruned', async () => (await sql('dakar', 'SELECT 1 FROM decision_2pc WHERE gid = $1', [order!.gid])).length === 0, 100);
     expect(await sql('dakar', 'SELECT decision FROM decision_2pc WHERE gid = $1', [recentOrder!.gid])).toEqual([{ decision: 'COMMIT' }]);
   });
 });
