@@ -39,7 +39,8 @@ export function formatReport(report: SimulationReport): string {
   const lines = [
     `strategy ${report.strategy}: ${report.orders} orders, ${report.concurrency} at a time, ${report.hotProducts.length} hot product(s) ` +
       `(${report.hotProducts.join(', ')}), ${report.stockPerProduct} units each at its home warehouse, seed ${report.seed}`,
-    `  answers:     ${Object.entries(report.outcomes).sort().map(([code, n]) => `${code} ${n}`).join(', ')}`,
+    `  answers:     ${Object.entries(report.outcomes).sort().map(([code, n]) => `${code} ${n}`).join(', ')}` +
+      (report.pendingRetries > 0 ? ` (after ${report.pendingRetries} pending outcome(s) asked again with the same key)` : ''),
     `  throughput:  ${f.committedPerSecond.toFixed(1)} committed orders/s (${(report.elapsedMs / 1000).toFixed(2)} s)`,
     `  aborts:      ${percent(f.abortRate)} of orders refused with CONFLICT` +
       (f.retryRate === null ? '' : `; retries: ${percent(f.retryRate)} (${report.attempts} attempts)`),

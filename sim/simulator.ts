@@ -67,6 +67,8 @@ export interface SimulationReport {
   readonly seed: number;
   readonly elapsedMs: number;
   readonly outcomes: Readonly<Record<string, number>>;
+  /** Answers SITE_UNAVAILABLE ("outcome pending") the simulated customers asked again, with the same key. */
+  readonly pendingRetries: number;
   /** Attempts the coordinator made (retries included); null for `none`. */
   readonly attempts: number | null;
   readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number };
@@ -77,6 +79,8 @@ export interface SimulationReport {
 
 const DEFAULTS = { maxLines: 2, maxQuantity: 2, writeDelayMs: 2 } as const;
 const ORDER_TIMEOUT_MS = 60_000;
+/** How often a customer asks again about an order whose outcome is pending, and how long between. */
+const PENDING_RETRIES = { max: 20, pauseMs: 250 } as const;
 /** Clients the simulator orders for: seed clients past the case study's ten, before registered ones. */
 const CLIENT_IDS = { above: 10, below: 1000, perSite: 8 } as const;
 
@@ -320,6 +324,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       const answers: OrderAnswer[] = [];
       const unsafeRecords: RecordedTransaction[] = [];
       let next = 0;
+      let pendingRetries = 0;
       const started = performance.now();
       const worker = async () => {
         for (let i = next++; i < workload.length; i = next++) {
@@ -330,7 +335,15 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
             answers.push({ index: i, outcome, orderId: null, latencyMs: performance.now() - t0 });
             unsafeRecords.push({ id: `sim-${i}`, status: outcome === 'CONFIRMED' ? 'committed' : 'aborted', accesses });
           } else {
-            const answer = await placeOrder(topology, order, `sim-${runId}-${i}`);
+            // SITE_UNAVAILABLE means "outcome pending, retry with the same key" (a site answered too
+            // late, as on a loaded machine): a customer asks again until the outcome is settled
+            const key = `sim-${runId}-${i}`;
+            let answer = await placeOrder(topology, order, key);
+            for (let retry = 0; answer.outcome === 'SITE_UNAVAILABLE' && retry < PENDING_RETRIES.max; retry++) {
+              pendingRetries++;
+              await sleep(PENDING_RETRIES.pauseMs);
+              answer = await placeOrder(topology, order, key);
+            }
             answers.push({ index: i, ...answer, latencyMs: performance.now() - t0 });
           }
         }
@@ -371,6 +384,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         seed,
         elapsedMs,
         outcomes,
+        pendingRetries,
         attempts: statsBefore && statsAfter ? statsAfter.attempts - statsBefore.attempts : null,
         latencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: latencies.at(-1) ?? 0 },
         transactions: records.length,
