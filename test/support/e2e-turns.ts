@@ -12,12 +12,13 @@
  * directory, created atomically) for the file running alone, `shared-<pid>` files for the others.
  * A holder that died (a crashed worker) releases nothing: its lock is taken over.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { topologyFromEnv } from '../../lib/topology.ts';
 import { readBootOutcome } from './boot-outcome.ts';
 import { alive } from './process-alive.ts';
+import { turnsLog, type TurnRecord } from './turns-log.ts';
 
 /** The e2e files that run beside each other (see above); any file not named here runs alone. */
 export const SHARED_FILES: readonly string[] = [
@@ -102,14 +103,22 @@ async function takeShared(): Promise<void> {
 
 const file = path.basename(expect.getState().testPath ?? '');
 const shared = SHARED_FILES.includes(file);
+let asked = 0;
+let taken = 0;
 
 beforeAll(async () => {
+  asked = Date.now();
   await bootDone();
   mkdirSync(dir, { recursive: true });
   await (shared ? takeShared() : takeExclusive());
+  taken = Date.now();
 }, 900_000);
 
 afterAll(() => {
   if (shared) rmSync(sharedFile(process.pid), { force: true });
   else rmSync(exclusive, { recursive: true, force: true });
+  if (taken > 0) {
+    const record: TurnRecord = { file, shared, waitedMs: taken - asked, heldMs: Date.now() - taken };
+    appendFileSync(turnsLog(topology.dataDir), `${JSON.stringify(record)}\n`);
+  }
 });

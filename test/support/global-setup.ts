@@ -9,11 +9,13 @@ import { rmSync } from 'node:fs';
 import { topologyFromEnv } from '../../lib/topology.ts';
 import { reset, up, down } from '../../cluster/cluster.ts';
 import { bootOutcomeFile, writeBootOutcome } from './boot-outcome.ts';
+import { clearTurns, formatTurns, readTurns } from './turns-log.ts';
 
 export default function setup(): () => Promise<void> {
   const topology = topologyFromEnv();
   // an outcome left by an earlier run must not be taken for this one's
   rmSync(bootOutcomeFile(topology), { force: true });
+  clearTurns(topology.dataDir);
   const started = Date.now();
   const lines: string[] = [];
   const boot = (async () => {
@@ -39,6 +41,8 @@ export default function setup(): () => Promise<void> {
   );
   return async () => {
     await boot;
+    const turns = readTurns(topology.dataDir);
+    if (turns.length > 0) console.log(`[test cluster] ${formatTurns(turns)}`);
     await down(topology);
     await reset(topology);
     rmSync(bootOutcomeFile(topology), { force: true });
