@@ -3,7 +3,7 @@
  * happened. Steps:
  * 1. stock each hot product at its home warehouse only (inventory adjustments, in the ledger);
  * 2. run the orders, `concurrency` at a time: with `locking` or `timestamp` as real placeOrder calls
- *    to the orders coordinator (restarted with that strategy if it runs the other one); with `none`
+ *    to the orders coordinator (switched to that strategy at run time, and back afterwards); with `none`
  *    as the unsafe read, compute, write-back straight on the site databases, without any lock;
  * 3. rebuild the history from what the sites recorded (the ledger's quantity read and written and
  *    the row version of each change; for `none`, what the simulator read and wrote), and check it:
@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { toolPool } from '../lib/db/tool-client.ts';
-import { currentPrimary, stopService, up } from '../cluster/cluster.ts';
+import { currentPrimary } from '../cluster/cluster.ts';
 import { localSecrets } from '../cluster/secrets.ts';
 import { readState } from '../cluster/state.ts';
 import { INTERNAL_SECRET_HEADER } from '../lib/config.ts';
@@ -183,13 +183,11 @@ async function coordinatorStats(topology: Topology): Promise<CoordinatorStats> {
   return (await response.json()) as CoordinatorStats;
 }
 
-/** Restarts the orders service with TERANGA_CONCURRENCY=strategy (the local launcher only). */
-async function restartCoordinator(topology: Topology, strategy: ConcurrencyStrategy): Promise<void> {
-  if (!readState(topology)?.services.orders) {
-    throw new Error(`the orders coordinator is not run by the local launcher: restart it with TERANGA_CONCURRENCY=${strategy}`);
-  }
-  await stopService(topology, 'orders');
-  await up(topology, { serviceEnv: { TERANGA_CONCURRENCY: strategy } });
+/** Switches the running coordinator's strategy (POST /internal/concurrency): no restart, nothing lost. */
+async function switchStrategy(topology: Topology, strategy: ConcurrencyStrategy): Promise<void> {
+  const endpoint = ordersEndpoint(topology);
+  const response = await fetch(endpoint.stats, { method: 'POST', headers: endpoint.headers, body: JSON.stringify({ strategy }), signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`${endpoint.stats} refused the switch to ${strategy}: HTTP ${response.status} ${await response.text()}`);
 }
 
 const PLACE_ORDER = `mutation($i: PlaceOrderInput!) {
@@ -300,8 +298,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     if (strategy !== 'none') {
       const running = (await coordinatorStats(topology)).strategy;
       if (running !== strategy) {
-        progress(`restarting the orders coordinator with TERANGA_CONCURRENCY=${strategy} (it ran ${running})`);
-        await restartCoordinator(topology, strategy);
+        progress(`switching the orders coordinator to ${strategy} (it ran ${running})`);
+        await switchStrategy(topology, strategy);
         restoreStrategy = running;
       }
     }
@@ -398,8 +396,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   } finally {
     await cluster.close();
     if (restoreStrategy) {
-      progress(`restarting the orders coordinator with TERANGA_CONCURRENCY=${restoreStrategy} again`);
-      await restartCoordinator(topology, restoreStrategy);
+      progress(`switching the orders coordinator back to ${restoreStrategy}`);
+      await switchStrategy(topology, restoreStrategy);
     }
   }
 }

@@ -253,7 +253,7 @@ describe('distributed deadlock: two orders locking Dakar and Thiès in opposite 
 
 // Big enough for the stock to run out under contention (the orders ask for about twice the units),
 // small enough to run in seconds; `teranga simulate --orders 500` runs the larger workload.
-const SIMULATED_ORDERS = 120;
+const SIMULATED_ORDERS = 80;
 
 describe('concurrency simulator on the real cluster', () => {
   it('catches the lost updates of the unsafe mode: a cycle in the precedence graph, stock not conserved', async () => {
@@ -274,10 +274,15 @@ describe('concurrency simulator on the real cluster', () => {
     async (strategy) => {
       const hot = [141, 142, 121];
       const stockBefore = await Promise.all(hot.map(async (p) => [await stockAt('dakar', p), await stockAt('thies', p), await stockAt('saint-louis', p)]));
+      const countersBefore = await fetch(serviceUrl('orders').replace('/graphql', '/internal/concurrency'), { headers: internalHeaders() });
+      const ordersBefore = ((await countersBefore.json()) as { orders: number }).orders;
       // about half the units the orders ask for: they contend for the stock, then run out of it
       const report = await simulate({ topology, strategy, orders: SIMULATED_ORDERS, concurrency: 8, hotProducts: 3, stock: SIMULATED_ORDERS * 0.4, seed: 11 });
       expect(report.hotProducts).toEqual(hot);
-      expect(Object.keys(report.outcomes).filter((code) => !['CONFIRMED', 'CONFLICT', 'OUT_OF_STOCK'].includes(code))).toEqual([]);
+      // SITE_UNAVAILABLE is a definite answer too ("nothing was charged") once asked again with the
+      // same key: a share that answered after the participant timeout; rare, never most of the run
+      expect(Object.keys(report.outcomes).filter((code) => !['CONFIRMED', 'CONFLICT', 'OUT_OF_STOCK', 'SITE_UNAVAILABLE'].includes(code))).toEqual([]);
+      expect(report.outcomes.SITE_UNAVAILABLE ?? 0).toBeLessThanOrEqual(SIMULATED_ORDERS / 20);
       expect(report.outcomes.CONFIRMED ?? 0).toBeGreaterThan(SIMULATED_ORDERS / 10);
       // scarce stock: the last orders find none left (optimistic orders may lose to conflicts first)
       if (strategy === 'locking') expect(report.outcomes.OUT_OF_STOCK ?? 0).toBeGreaterThan(0);
@@ -290,7 +295,10 @@ describe('concurrency simulator on the real cluster', () => {
       await expectStockConserved();
       expect(await Promise.all(hot.map(async (p) => [await stockAt('dakar', p), await stockAt('thies', p), await stockAt('saint-louis', p)]))).toEqual(stockBefore);
       const strategyNow = await fetch(serviceUrl('orders').replace('/graphql', '/internal/concurrency'), { headers: internalHeaders() });
-      expect(((await strategyNow.json()) as { strategy: string }).strategy).toBe('locking');
+      const now = (await strategyNow.json()) as { strategy: string; orders: number };
+      expect(now.strategy).toBe('locking');
+      // switched on the running coordinator, not by a restart: its counters since start go on
+      expect(now.orders).toBeGreaterThanOrEqual(ordersBefore + (report.outcomes.CONFIRMED ?? 0));
     },
     // a bound for a loaded machine, far above what the run takes on an idle one
     600_000,

@@ -178,7 +178,21 @@ function transactionError(result: DriverResult, what: string): TerangaError {
 export class OrderService {
   readonly stats: OrderAttemptStats = { orders: 0, attempts: 0, conflicts: 0, committed: 0 };
 
-  constructor(private readonly deps: OrderServiceDeps) {}
+  /** How orders take their stock locks; switched at run time by the concurrency simulator. */
+  private strategy: ConcurrencyStrategy;
+
+  constructor(private readonly deps: OrderServiceDeps) {
+    this.strategy = deps.concurrency ?? 'locking';
+  }
+
+  get concurrency(): ConcurrencyStrategy {
+    return this.strategy;
+  }
+
+  /** Orders that start from now on use `strategy`; those under way finish with the one they began with. */
+  setConcurrency(strategy: ConcurrencyStrategy): void {
+    this.strategy = strategy;
+  }
 
   private async clientSite(clientId: number, authoritative = false): Promise<SiteId | null> {
     const db = authoritative ? this.deps.db : (this.deps.localDirectory ?? this.deps.db);
@@ -259,7 +273,7 @@ export class OrderService {
           const budgetMs = Math.max(1, Math.floor(deadline.remainingMs()));
           const works = new Map<SiteId, ParticipantWork>();
           for (const s of involved) works.set(s, { gid, orderId, motif: 'COMMANDE', stock: [], budgetMs });
-          const optimistic = this.deps.concurrency === 'timestamp';
+          const optimistic = this.strategy === 'timestamp';
           for (const x of allocation.allocations) {
             works.get(x.site)!.stock.push({
               productId: x.productId,
@@ -277,7 +291,7 @@ export class OrderService {
             payment: { method, reference: reference!, amount: total },
             lines: allocation.allocations.map((x) => ({ productId: x.productId, quantity: x.quantity, unitPrice: prices.get(x.productId)!.price, site: x.site })),
           };
-          return { gid, ...planShares(this.deps.concurrency ?? 'locking', site, works, attempt) };
+          return { gid, ...planShares(this.strategy, site, works, attempt) };
         },
         conflicted: () => {
           this.stats.conflicts++;
@@ -393,7 +407,7 @@ export class OrderService {
           if (!warehouse || !line.product) continue;
           workOf(warehouse).stock.push({ productId: Number(line.product.id), delta: line.quantity });
         }
-        return { gid, ...planShares(this.deps.concurrency ?? 'locking', site, works, attempt) };
+        return { gid, ...planShares(this.strategy, site, works, attempt) };
       },
     };
     const result = await this.deps.driver.transact(orderId, site, planner, this.transactionDeadline());

@@ -17,7 +17,7 @@ import { createLogger } from '../../lib/service/logger.ts';
 import { replicationMetrics } from '../../lib/service/replication-metrics.ts';
 import { createSubgraphServer, type SubgraphServer } from '../../lib/service/subgraph-server.ts';
 import type { SiteId, Topology } from '../../lib/topology.ts';
-import type { ConcurrencyStrategy } from './concurrency-control.ts';
+import { CONCURRENCY_STRATEGIES, type ConcurrencyStrategy } from './concurrency-control.ts';
 import { directoryBranches, sitesOfClients } from './directory.ts';
 import type { Faults } from './faults.ts';
 import { LEASE_MARGIN_MS, MIN_ATTEMPT_MS, OrderService, orderMachineConfig } from './order-service.ts';
@@ -157,7 +157,22 @@ export async function createOrdersServer(options: OrdersServerOptions): Promise<
           res.status(403).json({ error: { code: 'FORBIDDEN', message: 'internal endpoint' } });
           return;
         }
-        res.json({ strategy: concurrency, ...orders.stats });
+        res.json({ strategy: orders.concurrency, ...orders.stats });
+      });
+      // the strategy switched on the running coordinator, as recovery's settings are (no restart)
+      app.post('/internal/concurrency', express.json({ limit: '1kb' }), (req, res) => {
+        if (!isInternalCaller(req.headers, options.config.internalSecret)) {
+          res.status(403).json({ error: { code: 'FORBIDDEN', message: 'internal endpoint' } });
+          return;
+        }
+        const strategy = (req.body as { strategy?: unknown } | undefined)?.strategy;
+        if (typeof strategy !== 'string' || !(CONCURRENCY_STRATEGIES as readonly string[]).includes(strategy)) {
+          res.status(400).json({ error: { code: 'BAD_USER_INPUT', message: `strategy must be one of ${CONCURRENCY_STRATEGIES.join(', ')}` } });
+          return;
+        }
+        orders.setConcurrency(strategy as ConcurrencyStrategy);
+        log('concurrency strategy switched', { strategy });
+        res.json({ strategy: orders.concurrency, ...orders.stats });
       });
     },
     onStop: async () => {
