@@ -35,6 +35,7 @@ import { countStatements, resetStatements } from './statements.ts';
 import { formatGeoMarkdown, geoFigures, productWriteFigures, standbyFigures, type GeoFigure, formatGeoText, formatProductWrites, formatStandbyPlacements, geoBench, productWrites, standbyLocations, standbyPlacements } from './geo.ts';
 import { figure, recordedFigures, type RecordedRun } from './figures.ts';
 import { benchPhases, clusterModes, switchCluster } from './wan-switch.ts';
+import { EVERY_WAREHOUSE, STOCK_SCOPE_HEADER } from '../lib/stock-scope.ts';
 
 const SECTIONS = ['read', 'breakdown', 'locality', 'write', 'batching', 'placement', 'contention', 'replication', 'sim2pc', 'geo', 'standby-placement'] as const;
 /** Sections that measure the simulated WAN: a cluster started with `teranga up --wan`. */
@@ -160,10 +161,13 @@ async function readBreakdown(baseline: Baseline) {
     ['gateway_empty', 'gateway, { __typename } (no fetch)', gateway, { q: '{ __typename }' }],
     ['products_empty', 'products subgraph, { __typename }', products, { q: '{ __typename }' }],
     ['products_200', 'products subgraph: 200 products (fetch 1)', products, { q: CATALOG_INFO }],
-    ['region_stock_200', 'one region: stock of 200 products (fetch 2, ×3 sites)', dakar, { q: STOCK_PARTS, v: { r: representations } }],
+    // fetch 2: one site answers every warehouse, the others from its local copies (lib/stock-scope.ts)
+    ['region_stock_200_every', 'one region: every warehouse’s stock of 200 products (fetch 2)', dakar, { q: STOCK_PARTS, v: { r: representations }, h: { [STOCK_SCOPE_HEADER]: EVERY_WAREHOUSE } }],
+    // what fetch 2 falls back on when a copy is past its age bound: each site its own part
+    ['region_stock_200', 'one region: its own part of 200 products (fallback, ×3 sites)', dakar, { q: STOCK_PARTS, v: { r: representations } }],
     // fetch 1 is served by the gateway's entity cache after the first request (gateway/entity-cache.ts)
     ['gateway_200_no_stock', 'gateway: 200 products, no stock (fetch 1, cached)', gateway, { q: CATALOG_INFO }],
-    ['gateway_catalog', 'gateway: the catalog (fetch 1 cached, then fetch 2 at 3 sites)', gateway, { q: CATALOG }],
+    ['gateway_catalog', 'gateway: the catalog (fetch 1 cached, fetch 2 at one site)', gateway, { q: CATALOG }],
     ['baseline_catalog', 'single node: the catalog', baseline.url, { q: CATALOG }],
   ];
   console.log('\n== 1b. read path, piece by piece: p50 of each request alone, 1 client');

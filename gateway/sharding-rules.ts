@@ -51,8 +51,19 @@ export type EntityRule =
   | { readonly by: 'client'; readonly field: string }
   /** Every site is asked; the first non-null answer wins. */
   | { readonly by: 'every-site' }
-  /** Every site holds a part: every site is asked and the parts combined field by field. */
-  | { readonly by: 'combine'; readonly merge: Readonly<Record<string, PartMerge>> };
+  /**
+   * Every site holds a part: every site is asked and the parts combined field by field. With
+   * `oneSite`, one site asked with that header answers the whole entity instead (from local
+   * copies of the others' parts); its answer is used only when it has no error, else every site
+   * is asked for its part.
+   */
+  | { readonly by: 'combine'; readonly merge: Readonly<Record<string, PartMerge>>; readonly oneSite?: OneSiteAnswer };
+
+/** The request header that makes one site answer every site's part of a combined entity. */
+export interface OneSiteAnswer {
+  readonly header: string;
+  readonly value: string;
+}
 
 export interface ShardingRules {
   /** By `Type.field` of the root types (`Query.clients`, `Mutation.restock`). */

@@ -35,7 +35,7 @@ import {
   siteOfCity,
   type ResolvedRoute,
 } from './route-root-fields.ts';
-import { rootFieldRule, type ShardingRules } from './sharding-rules.ts';
+import { rootFieldRule, type OneSiteAnswer, type ShardingRules } from './sharding-rules.ts';
 import type { MergedResponse, SiteAnswer } from './site-answer.ts';
 import { siteUnavailable, type SiteFailure } from './site-errors.ts';
 import {
@@ -146,7 +146,19 @@ export class SiteRouterDataSource implements GraphQLDataSource<GatewayContext> {
     const clientSites = await this.clientSites(clientIds.filter((id): id is string => id !== undefined));
     const routes = reps.map((r) => routeRepresentation(r, this.rules, clientSites));
     const partRules = partRulesOf(parsed, this.rules);
-    const first = await this.fetchEntities(options, reps, routes, partRules);
+    const oneSite = this.oneSiteOf(reps, routes, options.incomingRequestContext.context);
+    let known: SiteAnswer | undefined;
+    if (oneSite) {
+      // one site answers every part (its copies of the others', within their age bound)
+      const answer = await this.ask(options, oneSite.site, options.request, oneSite.headers);
+      const entities = answer.kind === 'response' ? answer.data?._entities : undefined;
+      if (answer.kind === 'response' && answer.errors.length === 0 && Array.isArray(entities) && entities.length === reps.length) {
+        return { data: { _entities: entities } };
+      }
+      // else every site for its own part; a site that could not be reached is not asked again
+      if (answer.kind === 'failure') known = answer;
+    }
+    const first = await this.fetchEntities(options, reps, routes, partRules, known);
 
     // a null Client from the site the directory named: the client may have moved since it was cached
     const entities = first.data._entities as unknown[];
@@ -185,11 +197,12 @@ export class SiteRouterDataSource implements GraphQLDataSource<GatewayContext> {
     reps: readonly Representation[],
     routes: readonly EntityRoute[],
     partRules: ReturnType<typeof partRulesOf>,
+    known?: SiteAnswer,
   ): Promise<MergedResponse> {
     const batches = splitRepresentations(routes);
     const answers = await Promise.all(
       batches.map((batch) =>
-        this.ask(options, batch.site, {
+        known?.site === batch.site ? known : this.ask(options, batch.site, {
           query: options.request.query,
           operationName: options.request.operationName,
           variables: { ...options.request.variables, representations: batch.indices.map((i) => reps[i]) },
@@ -276,12 +289,33 @@ export class SiteRouterDataSource implements GraphQLDataSource<GatewayContext> {
 
   // ---- sites and directory -----------------------------------------------------------------
 
-  private async ask(options: IncomingProcessOptions, site: SiteId, request: SubgraphRequest): Promise<SiteAnswer> {
+  /**
+   * The one site to ask for a whole `_entities` batch: when every entity in it is of a combined
+   * type that one site can answer whole (its rule's `oneSite`), the caller's site (x-client-city)
+   * or this gateway's own, with the header that asks for it.
+   */
+  private oneSiteOf(reps: readonly Representation[], routes: readonly EntityRoute[], context: GatewayContext): { site: SiteId; headers: Record<string, string> } | null {
+    let answer: OneSiteAnswer | undefined;
+    for (const [i, route] of routes.entries()) {
+      if (route.kind !== 'combine') return null;
+      const rule = this.rules.entities[String(reps[i]!.__typename)];
+      const oneSite = rule?.by === 'combine' ? rule.oneSite : undefined;
+      if (!oneSite || (answer && (answer.header !== oneSite.header || answer.value !== oneSite.value))) return null;
+      answer = oneSite;
+    }
+    if (!answer) return null;
+    const site = (context.clientCity === null ? undefined : siteOfCity(context.clientCity)) ?? this.homeSite ?? SITE_IDS[0];
+    return { site, headers: { [answer.header]: answer.value } };
+  }
+
+  private async ask(options: IncomingProcessOptions, site: SiteId, request: SubgraphRequest, headers?: Readonly<Record<string, string>>): Promise<SiteAnswer> {
     const siteRequest: SubgraphRequest = {
       query: request.query,
       operationName: request.operationName,
       variables: request.variables,
       extensions: request.extensions,
+      // RemoteGraphQLDataSource copies these headers into the fetch it makes
+      ...(headers ? { http: { method: 'POST', url: '', headers: new Headers(headers) } as unknown as SubgraphRequest['http'] } : {}),
     };
     try {
       const response = await this.sites[site].process({ ...options, request: siteRequest });

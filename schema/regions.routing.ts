@@ -5,6 +5,7 @@
  * or field the supergraph does not have (gateway/sharding-rules.ts).
  */
 import type { ShardingRules } from '../gateway/sharding-rules.ts';
+import { EVERY_WAREHOUSE, STOCK_SCOPE_HEADER } from '../lib/stock-scope.ts';
 
 export const REGIONS_ROUTING: ShardingRules = {
   rootFields: {
@@ -31,7 +32,9 @@ export const REGIONS_ROUTING: ShardingRules = {
     Client: { by: 'client', field: 'id' },
     StockLevel: { by: 'site', field: 'site' },
     Order: { by: 'site', field: 'site' },
-    // each warehouse holds its own stock of every product (the STOCK fragment, fragmented by site)
-    Product: { by: 'combine', merge: { inventory: 'concat', stock: 'sum' } },
+    // each warehouse holds its own stock of every product (the STOCK fragment, fragmented by site);
+    // one site answers them all, the others' from its local copies, while those are at most
+    // TERANGA_STOCK_COPY_MAX_AGE_MS old (lib/stock-scope.ts), else every site is asked for its own
+    Product: { by: 'combine', merge: { inventory: 'concat', stock: 'sum' }, oneSite: { header: STOCK_SCOPE_HEADER, value: EVERY_WAREHOUSE } },
   },
 };

@@ -20,6 +20,7 @@ import { siteFailureOf, SiteRouterDataSource } from '../gateway/site-router.ts';
 import { combineParts, mergeEntityAnswers, routeRepresentation, splitRepresentations } from '../gateway/split-entities.ts';
 import { rootFieldRule } from '../gateway/sharding-rules.ts';
 import { REGIONS_ROUTING } from '../schema/regions.routing.ts';
+import { EVERY_WAREHOUSE, STOCK_SCOPE_HEADER } from '../lib/stock-scope.ts';
 import { SubgraphUnreachableError } from '../gateway/subgraph-fetcher.ts';
 
 const normalize = (text: string) => print(parse(text));
@@ -389,6 +390,8 @@ class FakeCluster {
     ['4', { id: '4', name: 'Fatou Sow', city: 'Dakar', site: 'dakar' }],
   ]);
   readonly down = new Set<SiteId>();
+  /** Sites whose copies of the other warehouses are past their age bound. */
+  readonly staleCopies = new Set<SiteId>();
   readonly requests: { site: SiteId; query: string; variables: Record<string, unknown> }[] = [];
   readonly headers: Record<string, string>[] = [];
   directoryCalls = 0;
@@ -420,7 +423,7 @@ class FakeCluster {
     },
   };
 
-  private rootValue(site: SiteId) {
+  private rootValue(site: SiteId, everyWarehouse = false) {
     const code = SITES[site].code;
     const mine = () => [...this.clients.values()].filter((c) => c.site === site).map((c) => ({ ...c, site: code }));
     return {
@@ -429,6 +432,12 @@ class FakeCluster {
           if (rep.__typename === 'Client') {
             const found = mine().find((c) => c.id === rep.id);
             return found ? { __typename: 'Client', ...found } : null;
+          }
+          if (rep.__typename === 'Product' && everyWarehouse) {
+            // one site for every warehouse, the others from its copies (lib/stock-scope.ts)
+            if (this.staleCopies.has(site)) return new Error(`the copies at ${code} are too old`);
+            const inventory = SITE_IDS.map((s, i) => ({ productId: rep.id, site: SITES[s].code, quantity: i + 1 }));
+            return { __typename: 'Product', id: rep.id, stock: 6, threshold: 5, inventory };
           }
           if (rep.__typename === 'Product') {
             const quantity = SITE_IDS.indexOf(site) + 1;
@@ -467,7 +476,7 @@ class FakeCluster {
         source: body.query,
         variableValues: body.variables,
         operationName: body.operationName,
-        rootValue: this.rootValue(site),
+        rootValue: this.rootValue(site, new Headers(init?.headers as HeadersInit).get(STOCK_SCOPE_HEADER) === EVERY_WAREHOUSE),
       });
       return new Response(JSON.stringify(result), { headers: { 'content-type': 'application/json' } });
     };
@@ -688,5 +697,42 @@ describe('the site router data source (fake sites)', () => {
     expect(response.data).toEqual({
       _entities: [{ total: 6, threshold: 5, inventory: [{ quantity: 1 }, { quantity: 2 }, { quantity: 3 }] }],
     });
+  });
+
+  const STOCK_OF = 'query($representations:[_Any!]!){_entities(representations:$representations){...on Product{stock inventory{site quantity}}}}';
+  const reps = { representations: [{ __typename: 'Product', id: '101' }, { __typename: 'Product', id: '102' }] };
+  const whole = (id: string) => ({ stock: 6, inventory: [{ site: 'DAKAR', quantity: 1 }, { site: 'THIES', quantity: 2 }, { site: 'SAINT_LOUIS', quantity: 3 }] });
+
+  it('asks one site for every warehouse’s stock of a product batch, the gateway’s own, in one fetch', async () => {
+    const cluster = new FakeCluster();
+    const context = debugContext();
+    const router = new SiteRouterDataSource({ topology: cluster.topology, directory: cluster.directory, rules: REGIONS_ROUTING, fetcher: cluster.fetcher(), homeSite: 'thies' });
+    const response = await router.process(options(STOCK_OF, reps, context));
+    expect(response.errors).toBeUndefined();
+    expect(response.data).toEqual({ _entities: [whole('101'), whole('102')] });
+    expect(routedFetches(context)).toEqual([{ subgraph: 'regions', site: 'thies' }]);
+    expect(cluster.headers[0]).toMatchObject({ [STOCK_SCOPE_HEADER]: EVERY_WAREHOUSE });
+  });
+
+  it('asks every site for its own part when the one site’s copies are too old, with the same answer', async () => {
+    const cluster = new FakeCluster();
+    cluster.staleCopies.add('dakar');
+    const context = debugContext();
+    const response = await cluster.router().process(options(STOCK_OF, reps, context));
+    expect(response.errors).toBeUndefined();
+    expect(response.data).toEqual({ _entities: [whole('101'), whole('102')] });
+    expect(routedFetches(context).map((f) => f.site)).toEqual(['dakar', 'dakar', 'thies', 'saint-louis']);
+  });
+
+  it('does not ask a site that could not be reached twice: its part is unavailable, the others are there', async () => {
+    const cluster = new FakeCluster();
+    cluster.down.add('dakar');
+    const context = debugContext();
+    const response = await cluster.router().process(options(STOCK_OF, reps, context));
+    expect(cluster.requests.map((r) => r.site)).toEqual(['thies', 'saint-louis']);
+    const entities = response.data!._entities as { stock: number | null; inventory: unknown[] }[];
+    expect(entities.map((e) => e.stock)).toEqual([null, null]);
+    expect(entities[0]!.inventory).toEqual([null, { site: 'THIES', quantity: 2 }, { site: 'SAINT_LOUIS', quantity: 3 }]);
+    expect(response.errors!.every((e) => e.extensions?.code === 'SITE_UNAVAILABLE' && e.extensions?.site === 'DAKAR')).toBe(true);
   });
 });

@@ -44,6 +44,12 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   ready?: () => Promise<void>;
   /** Extra routes (internal endpoints), mounted before /graphql. */
   routes?: (app: express.Express) => void;
+  /**
+   * Whether Apollo Server stops (then re-raises) on SIGTERM and SIGINT itself (default true).
+   * A process whose own handler calls `stop()` says false: the re-raised signal would end the
+   * process before `onStop` has finished.
+   */
+  stopOnTerminationSignals?: boolean;
   /** Closes pools and timers on stop. */
   onStop?: () => Promise<void>;
 }
@@ -76,6 +82,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     includeStacktraceInErrorResponses: isDebug(),
     introspection: true,
     logger: apolloLogger(logger),
+    ...(options.stopOnTerminationSignals === undefined ? {} : { stopOnTerminationSignals: options.stopOnTerminationSignals }),
     // no cache hints are set: computing a cache policy would visit every resolved field for nothing
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginCacheControlDisabled(), errorLoggingPlugin<TContext>(logger)],
   });

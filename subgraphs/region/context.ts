@@ -14,6 +14,11 @@ export interface RegionContext {
   readonly loaders: RegionLoaders;
   /** The other warehouses' stock, from this site's local copies. */
   readonly stockCopies?: StockCopies;
+  /**
+   * How much of a product's stock a `Product` entity answers: this warehouse's part (`own`, the
+   * default), or every warehouse's, the others from the copies (lib/stock-scope.ts).
+   */
+  readonly stockScope: 'own' | 'every-warehouse';
   /** The HTTP request's headers, for resolvers that authenticate internal callers. */
   readonly headers: IncomingHttpHeaders;
   /** Who is calling, as their credentials prove (see lib/auth/access.ts for what each may do). */

@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import type { SiteDatabase } from '../../lib/db/tables.ts';
 import type { Client, Order, OrderLine, Payment, StockLevel } from '../../lib/domain/model.ts';
 import type { SiteId } from '../../lib/sites.ts';
+import type { StockCopies, WarehouseLevel } from './local-copies.ts';
 import {
   findClientsByIds,
   findLinesByOrderIds,
@@ -28,6 +29,17 @@ export interface RegionLoaders {
   readonly ordersOfClient: DataLoader<number, Order[]>;
   readonly linesOfOrder: DataLoader<string, OrderLine[]>;
   readonly paymentOfOrder: DataLoader<string, Payment | null>;
+  /**
+   * Every warehouse's stock of a product, in site order: this one's live (as `stock` reads it),
+   * the others' from the local copies, refused when a copy is older than the bound.
+   */
+  readonly warehouses: DataLoader<number, WarehouseLevel[]>;
+}
+
+export interface CopyReading {
+  readonly stockCopies?: StockCopies;
+  /** How old a copy may be (lib/stock-scope.ts). */
+  readonly maxAgeMs: number;
 }
 
 /** One value per key, in the keys' order (what DataLoader requires of a batch). */
@@ -48,7 +60,7 @@ function groupByKey<K, V>(keys: readonly K[], items: readonly V[], keyOf: (item:
  *   where some lag is acceptable (participants re-check under row locks): a standby may answer
  *   (lib/db/replica-pool.ts). Everything else reads `db`, the primary.
  */
-export function createRegionLoaders(db: Kysely<SiteDatabase>, site: SiteId, stockDb: Kysely<SiteDatabase> = db): RegionLoaders {
+export function createRegionLoaders(db: Kysely<SiteDatabase>, site: SiteId, stockDb: Kysely<SiteDatabase> = db, copies?: CopyReading): RegionLoaders {
   return {
     client: new DataLoader(async (ids) => byKey(ids, await findClientsByIds(db, site, ids), (c) => c.id)),
     stock: new DataLoader(async (ids) => byKey(ids, await findStockByProductIds(stockDb, site, ids), (s) => s.productId)),
@@ -56,5 +68,10 @@ export function createRegionLoaders(db: Kysely<SiteDatabase>, site: SiteId, stoc
     ordersOfClient: new DataLoader(async (ids) => groupByKey(ids, await findOrdersByClientIds(db, site, ids), (o) => o.clientId)),
     linesOfOrder: new DataLoader(async (ids) => groupByKey(ids, await findLinesByOrderIds(db, ids), (l) => l.orderId)),
     paymentOfOrder: new DataLoader(async (ids) => byKey(ids, await findPaymentsByOrderIds(db, ids), (p) => p.orderId)),
+    warehouses: new DataLoader(async (ids) => {
+      if (!copies?.stockCopies) throw new Error('This site keeps no stock copies');
+      const levels = await copies.stockCopies.everyWarehouse((of) => findStockByProductIds(stockDb, site, of), ids, copies.maxAgeMs);
+      return ids.map((id) => levels.get(id)!);
+    }),
   };
 }

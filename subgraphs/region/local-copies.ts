@@ -9,6 +9,10 @@
  * warehouse before T: the figure is at most `now − T` old. That bound is what the API shows
  * (`asOf`, `maxAgeMs`); it is about `heartbeatMs` plus the replication delay while the link is
  * up, and it grows without limit when the copy stops receiving, which is the point of showing it.
+ * A region that stops deletes its heartbeat row and waits (at most `STOP_NOTICE_MS`) until its
+ * subscribers have applied that: its copies then show no heartbeat (`asOf` null), so no site
+ * answers for a stopped site's warehouse from its copy (everyWarehouse) before the age bound
+ * would have caught it.
  */
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { FollowingPool } from '../../lib/db/following-pool.ts';
@@ -16,6 +20,27 @@ import type { SiteDatabase } from '../../lib/db/tables.ts';
 import { copyDatabase, SITE_IDS, type SiteId, type Topology } from '../../lib/topology.ts';
 
 export const DEFAULT_HEARTBEAT_MS = 1_000;
+/** How long a stopping region waits for its subscribers to hear that its heartbeat is gone. */
+export const STOP_NOTICE_MS = 2_000;
+
+/** One warehouse's stock of a product, as everyWarehouse() answers it. */
+export interface WarehouseLevel {
+  readonly productId: number;
+  readonly site: SiteId;
+  readonly quantity: number;
+}
+
+/** Raised by everyWarehouse() when a copy is older than the bound (or has no heartbeat). */
+export class StaleCopyError extends Error {
+  constructor(
+    readonly source: SiteId,
+    readonly ageMs: number | null,
+    readonly maxAgeMs: number,
+  ) {
+    super(ageMs === null ? `This site's copy of the ${source} stock has no heartbeat (its region stopped, or never started)` : `This site's copy of the ${source} stock is ${ageMs} ms old (at most ${maxAgeMs} ms)`);
+    this.name = 'StaleCopyError';
+  }
+}
 
 export interface WarehouseFigure {
   readonly productId: number;
@@ -37,10 +62,15 @@ interface CopyRow {
   now: Date;
 }
 
-/** Refreshes this site's heartbeat row until stopped; a failed write is retried at the next tick. */
-export function startHeartbeat(db: Kysely<SiteDatabase>, site: SiteId, intervalMs = DEFAULT_HEARTBEAT_MS): { stop(): void } {
+/**
+ * Refreshes this site's heartbeat row until stopped; a failed write is retried at the next tick.
+ * `stop()` deletes the row and waits, at most `noticeMs`, for every subscriber of this site's
+ * stock to have applied the deletion (pg_stat_replication of the `copie_<site>_vers_…` senders).
+ */
+export function startHeartbeat(db: Kysely<SiteDatabase>, site: SiteId, intervalMs = DEFAULT_HEARTBEAT_MS, noticeMs = STOP_NOTICE_MS): { stop(): Promise<void> } {
   let stopped = false;
-  const beat = async () => {
+  let last: Promise<void> = Promise.resolve();
+  const write = async () => {
     try {
       await sql`INSERT INTO battement (site, instant) VALUES (${site}, now())
                 ON CONFLICT (site) DO UPDATE SET instant = excluded.instant`.execute(db);
@@ -48,15 +78,37 @@ export function startHeartbeat(db: Kysely<SiteDatabase>, site: SiteId, intervalM
       // the server is away (failover, restart): the copies' age grows, which is what they must show
     }
   };
-  void beat();
+  const beat = () => {
+    last = write();
+  };
+  beat();
   const timer = setInterval(() => {
-    if (!stopped) void beat();
+    if (!stopped) beat();
   }, intervalMs);
   timer.unref();
   return {
-    stop() {
+    async stop() {
       stopped = true;
       clearInterval(timer);
+      // a beat under way would put the row back after the deletion
+      await last;
+      try {
+        await sql`DELETE FROM battement WHERE site = ${site}`.execute(db);
+        // read after the deletion's commit: a subscriber past this position has applied it
+        const { rows } = await sql<{ lsn: string }>`SELECT pg_current_wal_lsn()::text AS lsn`.execute(db);
+        const lsn = rows[0]!.lsn;
+        const until = Date.now() + noticeMs;
+        const senders = `${copyDatabase(site)}\\_vers\\_%`;
+        while (Date.now() < until) {
+          const { rows: behind } = await sql<{ behind: string | number }>`
+            SELECT count(*) AS behind FROM pg_stat_replication
+            WHERE application_name LIKE ${senders} AND (write_lsn IS NULL OR write_lsn < ${lsn}::pg_lsn)`.execute(db);
+          if (Number(behind[0]!.behind) === 0) return;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      } catch {
+        // the server is away: the copies' age shows it after the bound
+      }
     },
   };
 }
@@ -108,6 +160,35 @@ export class StockCopies {
       }
     }
     return figures;
+  }
+
+  /**
+   * Every warehouse's stock of the products, by product, each list in site order: this site's
+   * from `ownStock` (live), the others' from the copies, each copy's heartbeat at most `maxAgeMs`
+   * old (else StaleCopyError). A warehouse without a row for a product holds none of it. One
+   * statement per copy, the heartbeat's age with the rows.
+   */
+  async everyWarehouse(
+    ownStock: (ids: readonly number[]) => Promise<readonly { productId: number; quantity: number }[]>,
+    productIds: readonly number[],
+    maxAgeMs: number,
+  ): Promise<Map<number, WarehouseLevel[]>> {
+    const ids = [...productIds];
+    const own = ownStock(ids).then((levels) => new Map(levels.map((l) => [l.productId, l.quantity])));
+    const copies = [...this.copies].map(async ([source, copy]) => {
+      const { rows } = await sql<{ instant: Date | null; now: Date; produit_id: number | null; quantite: number | null }>`
+        SELECT h.instant, now() AS now, s.produit_id, s.quantite
+        FROM (SELECT (SELECT instant FROM battement WHERE site = ${source}) AS instant) h
+        LEFT JOIN stock s ON s.produit_id = ANY(${ids}::int[])`.execute(copy.db);
+      const first = rows[0];
+      const ageMs = first?.instant instanceof Date ? first.now.getTime() - first.instant.getTime() : null;
+      if (ageMs === null || ageMs > maxAgeMs) throw new StaleCopyError(source, ageMs, maxAgeMs);
+      return [source, new Map(rows.flatMap((r) => (r.produit_id === null ? [] : [[r.produit_id, r.quantite ?? 0] as const])))] as const;
+    });
+    // awaited together, as in figures(): no rejection is left unhandled
+    const [ownLevels, copyLevels] = await Promise.all([own, Promise.all(copies)]);
+    const bySite = new Map<SiteId, Map<number, number>>([[this.site, ownLevels], ...copyLevels]);
+    return new Map(productIds.map((productId) => [productId, SITE_IDS.map((site) => ({ productId, site, quantity: bySite.get(site)?.get(productId) ?? 0 }))]));
   }
 
   async destroy(): Promise<void> {

@@ -12,7 +12,8 @@ import { SITE_ENUM_VALUES, siteIdOfCode } from '../../lib/domain/mapping.ts';
 import type { Client, Order, OrderLine, StockLevel } from '../../lib/domain/model.ts';
 import { TerangaError } from '../../lib/errors.ts';
 import { placement, type Placement } from '../../lib/placement.ts';
-import type { SiteId } from '../../lib/sites.ts';
+import { SITES, type SiteId } from '../../lib/sites.ts';
+import { StaleCopyError } from './local-copies.ts';
 import type { RegionContext } from './context.ts';
 import { listClients, restock } from './repository.ts';
 
@@ -42,6 +43,18 @@ interface ProductStock {
 interface OrderReference {
   readonly id: unknown;
   readonly site: unknown;
+}
+
+/** Every warehouse's stock of a product from this site; a copy past its age bound fails the field, not the process. */
+async function everyWarehouse(loaders: RegionContext['loaders'], productId: number): Promise<StockLevel[]> {
+  try {
+    return await loaders.warehouses.load(productId);
+  } catch (error) {
+    if (error instanceof StaleCopyError) {
+      throw new TerangaError('SITE_UNAVAILABLE', error.message, { copyOf: SITES[error.source].code, copyAgeMs: error.ageMs, maxAgeMs: error.maxAgeMs });
+    }
+    throw error;
+  }
 }
 
 /** An order is its client's: whoever may act for the client may read it. */
@@ -155,11 +168,14 @@ export const regionResolvers: GraphQLResolverMap<RegionContext> = {
       return id === null ? null : { id };
     },
     // one level per site, a warehouse without a row for the product holding none of it: the
-    // gateway puts the three sites' lists side by side
-    async inventory(product: ProductStock, _args: unknown, { loaders, site }: RegionContext): Promise<StockLevel[]> {
+    // gateway puts the three sites' lists side by side. Asked for every warehouse (one site
+    // answering for all, lib/stock-scope.ts): the three levels, the others from the copies.
+    async inventory(product: ProductStock, _args: unknown, { loaders, site, stockScope }: RegionContext): Promise<StockLevel[]> {
+      if (stockScope === 'every-warehouse') return everyWarehouse(loaders, product.id);
       return [(await loaders.stock.load(product.id)) ?? { productId: product.id, site, quantity: 0 }];
     },
-    async stock(product: ProductStock, _args: unknown, { loaders }: RegionContext): Promise<number> {
+    async stock(product: ProductStock, _args: unknown, { loaders, stockScope }: RegionContext): Promise<number> {
+      if (stockScope === 'every-warehouse') return (await everyWarehouse(loaders, product.id)).reduce((sum, level) => sum + level.quantity, 0);
       return (await loaders.stock.load(product.id))?.quantity ?? 0;
     },
   },

@@ -19,6 +19,7 @@ import { createSubgraphServer, type SubgraphServer } from '../../lib/service/sub
 import type { SiteId } from '../../lib/sites.ts';
 import type { Topology } from '../../lib/topology.ts';
 import type { RegionContext } from './context.ts';
+import { EVERY_WAREHOUSE, STOCK_SCOPE_HEADER, stockCopyMaxAgeFromEnv } from '../../lib/stock-scope.ts';
 import { createRegionLoaders } from './loaders.ts';
 import { outboxMetrics } from './outbox-metrics.ts';
 import { participantResolvers } from './participant/resolvers.ts';
@@ -66,6 +67,11 @@ export interface RegionServerOptions {
   readonly relayIntervalMs?: number;
   /** How often this site's heartbeat row is refreshed (default 1000 ms): the copies' age bound. */
   readonly heartbeatMs?: number;
+  /**
+   * How old a copy may be for a `Product` entity fetch asked of every warehouse to be answered
+   * from it (default TERANGA_STOCK_COPY_MAX_AGE_MS, else 3000 ms; lib/stock-scope.ts).
+   */
+  readonly stockCopyMaxAgeMs?: number;
 }
 
 function mergeTypeDefs(base: DocumentNode, extra: DocumentNode | undefined): DocumentNode {
@@ -109,10 +115,12 @@ export async function createRegionServer(options: RegionServerOptions): Promise<
     : null;
   const heartbeat = startHeartbeat(backgroundDb, site, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
   const stockCopies = new StockCopies(topology, site);
-  const destroy = () => {
+  const copyMaxAgeMs = options.stockCopyMaxAgeMs ?? stockCopyMaxAgeFromEnv();
+  const destroy = async () => {
     relay?.stop();
-    heartbeat.stop();
-    return Promise.all([stockDb.destroy(), db.destroy(), stockCopies.destroy()]).then(() => {});
+    // before the pools close: the copies must hear that this region stopped
+    await heartbeat.stop();
+    await Promise.all([stockDb.destroy(), db.destroy(), stockCopies.destroy()]);
   };
   try {
     return await createSubgraphServer<RegionContext>({
@@ -124,7 +132,17 @@ export async function createRegionServer(options: RegionServerOptions): Promise<
       ),
       context: async ({ req, res }) => {
         const principal = principalOf(res);
-        return { site, db, loaders: createRegionLoaders(db, site, stockDb), stockCopies, headers: req.headers, principal, internalCaller: principal.kind === 'internal' };
+        const stockScope = req.headers[STOCK_SCOPE_HEADER] === EVERY_WAREHOUSE ? 'every-warehouse' : 'own';
+        return {
+          site,
+          db,
+          loaders: createRegionLoaders(db, site, stockDb, { stockCopies, maxAgeMs: copyMaxAgeMs }),
+          stockCopies,
+          stockScope,
+          headers: req.headers,
+          principal,
+          internalCaller: principal.kind === 'internal',
+        };
       },
       logger: serviceLogger,
       auth: { tokenVerifier: options.tokenVerifier, internalSecret: options.internalSecret },
@@ -132,6 +150,9 @@ export async function createRegionServer(options: RegionServerOptions): Promise<
       ready: async () => {
         await sql`SELECT 1`.execute(db);
       },
+      // index.ts stops the server on SIGTERM: Apollo's own handler would end the process before
+      // the heartbeat's removal reached the copies
+      stopOnTerminationSignals: false,
       onStop: destroy,
     });
   } catch (error) {
