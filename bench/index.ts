@@ -215,6 +215,55 @@ async function orderBreakdown() {
   figure('breakdown.order.gateway_hop.p50', viaGateway.p50 - direct.p50, 'ms');
   figure('breakdown.order.bare_commit.p50', commitMs, 'ms', 2);
   figure('breakdown.order.statements', statements);
+  await orderCalls(request);
+}
+
+/**
+ * The calls behind one-site orders, read off the services' request log lines (each carries its
+ * SQL round trips, commits and, at the coordinator, the duration of each call of the order):
+ * orders sent with known request ids, their lines collected from every service's log.
+ */
+async function orderCalls(request: () => Request) {
+  const { randomUUID } = await import('node:crypto');
+  const { readFileSync, readdirSync } = await import('node:fs');
+  const path = await import('node:path');
+  const ids: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    const id = `bench-breakdown-${randomUUID()}`;
+    ids.push(id);
+    const r = request();
+    await send(gateway, { ...r, h: { ...r.h, 'x-request-id': id } });
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const dir = path.join(topology.dataDir, 'logs');
+  interface Line { requestId?: string; service?: string; durationMs?: number; sql?: number; commits?: number; steps?: [string, number][]; msg?: string }
+  const wanted = new Set(ids);
+  const lines: Line[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.log'))) {
+    for (const raw of readFileSync(path.join(dir, file), 'utf8').split('\n')) {
+      if (!raw.includes('bench-breakdown-')) continue;
+      try {
+        const line = JSON.parse(raw) as Line;
+        if (line.msg === 'request' && line.requestId && wanted.has(line.requestId)) lines.push(line);
+      } catch {
+        // not a JSON line
+      }
+    }
+  }
+  const median = (values: number[]) => (values.length ? percentile(values, 50) : NaN);
+  const services = [...new Set(lines.map((l) => l.service ?? '?'))].sort();
+  console.log(`  per one-site order (medians over ${ids.length} orders, from the services' request logs):`);
+  console.log(`    ${'service'.padEnd(22)} ${'calls'.padStart(5)} ${'server ms'.padStart(10)} ${'SQL'.padStart(5)} ${'commits'.padStart(8)}`);
+  for (const service of services) {
+    const of = lines.filter((l) => l.service === service);
+    const calls = of.length / ids.length;
+    console.log(`    ${service.padEnd(22)} ${fmt(calls, 1).padStart(5)} ${fmt(median(of.map((l) => l.durationMs ?? 0)), 1).padStart(10)} ${fmt((of.reduce((n, l) => n + (l.sql ?? 0), 0)) / ids.length, 1).padStart(5)} ${fmt((of.reduce((n, l) => n + (l.commits ?? 0), 0)) / ids.length, 1).padStart(8)}`);
+    figure(`breakdown.order.calls.${service}`, calls, '', 1);
+  }
+  const steps = new Map<string, number[]>();
+  for (const line of lines) for (const [name, ms] of line.steps ?? []) steps.set(name, [...(steps.get(name) ?? []), ms]);
+  console.log('    the coordinator\'s calls, in order (ms, median):');
+  for (const [name, values] of steps) console.log(`      ${name.padEnd(20)} ${fmt(median(values), 1).padStart(7)}`);
 }
 
 async function locality() {

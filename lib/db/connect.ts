@@ -1,7 +1,8 @@
 /**
  * Pools and kysely instances for the servers of the topology.
  */
-import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
+import { Kysely, PostgresDialect, type LogEvent, type PostgresPool } from 'kysely';
+import { countStatement } from '../service/request-context.ts';
 import pg from 'pg';
 import { connectionString, type PostgresServer, type Topology } from '../topology.ts';
 
@@ -27,6 +28,17 @@ export function createPool(topology: Topology, server: PostgresServer, options: 
   return pool;
 }
 
+/**
+ * A kysely `log` hook that counts each statement against the request being served (its log
+ * line shows them: lib/service/request-context.ts); `also` receives every event too.
+ */
+export function countingLog(also?: (event: LogEvent) => void): (event: LogEvent) => void {
+  return (event) => {
+    countStatement(event.query.sql);
+    also?.(event);
+  };
+}
+
 export function createKysely<DB>(pool: PostgresPool): Kysely<DB> {
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: countingLog() });
 }

@@ -6,6 +6,7 @@
  * retries or gives up on.
  */
 import { INTERNAL_SECRET_HEADER } from '../config.ts';
+import { currentRequestId, REQUEST_ID_HEADER } from '../service/request-context.ts';
 import { serviceByName, type Topology } from '../topology.ts';
 import type { PaymentMethod } from '../twopc/work.ts';
 
@@ -58,10 +59,12 @@ export class PaymentsClient implements PaymentProvider {
 
   private async call(method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs?: number): Promise<{ status: number; body: unknown }> {
     let response: Response;
+    // the request being served, when there is one: the provider's log line carries its id
+    const requestId = currentRequestId();
     try {
       response = await fetch(`${this.base}${path}`, {
         method,
-        headers: { [INTERNAL_SECRET_HEADER]: this.options.secret, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        headers: { [INTERNAL_SECRET_HEADER]: this.options.secret, ...(requestId ? { [REQUEST_ID_HEADER]: requestId } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(Math.max(1, timeoutMs ?? this.options.timeoutMs ?? 5_000)),
       });

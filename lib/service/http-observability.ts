@@ -7,9 +7,19 @@ import type { RequestHandler } from 'express';
 import { describePrincipal, type Principal } from '../auth/principal.ts';
 import type { Logger } from './logger.ts';
 import { httpRequestDuration, methodLabel, routeLabel } from './metrics.ts';
-import { requestIdOf } from './request-context.ts';
+import { requestCosts, requestIdOf } from './request-context.ts';
 
 const QUIET_ROUTES = new Set(['/health', '/ready', '/metrics']);
+
+/** The request's SQL round trips, commits and timed steps, when it made any. */
+function costFields(res: Parameters<typeof requestCosts>[0]): Record<string, unknown> {
+  const costs = requestCosts(res);
+  if (!costs) return {};
+  return {
+    ...(costs.sql > 0 ? { sql: costs.sql, commits: costs.commits } : {}),
+    ...(costs.steps.length > 0 ? { steps: costs.steps } : {}),
+  };
+}
 
 export function observeRequests(service: string, logger: Logger): RequestHandler {
   return (req, res, next) => {
@@ -28,6 +38,7 @@ export function observeRequests(service: string, logger: Logger): RequestHandler
         status: res.statusCode,
         durationMs: Math.round(seconds * 1000 * 10) / 10,
         ...(principal ? { caller: describePrincipal(principal) } : {}),
+        ...costFields(res),
       };
       if (QUIET_ROUTES.has(route)) logger.debug(fields, 'request');
       else logger.info(fields, 'request');

@@ -13,6 +13,7 @@ import { ClientExportSchema, exportHash, makeGid, type ParticipantWork, type Pay
 import { allocate, type Demand } from './allocation.ts';
 import { awaitDirectoryCopies, directoryShare, emailTaken, nextClientId, sitesOfClients } from './directory.ts';
 import { Deadline } from '../../lib/deadline.ts';
+import { recordStep } from '../../lib/service/request-context.ts';
 import { orderFingerprint } from '../../lib/twopc/intent.ts';
 import { DIRECTORY, type MachineConfig } from '../../lib/twopc/machine/order-machine.ts';
 import { planShares, type ConcurrencyStrategy } from './concurrency-control.ts';
@@ -241,13 +242,17 @@ export class OrderService {
     const budget = this.deps.orderBudgetMs ?? DEFAULT_ORDER_BUDGET_MS;
     // the caller's deadline, less the time to settle an unclear outcome and answer
     const deadline = new Deadline(Math.min(Date.now() + budget, deadlineAt === null ? Infinity : deadlineAt - SETTLE_MARGIN_MS));
+    const looked = performance.now();
     const site = await this.clientSite(clientId);
+    recordStep('directory', performance.now() - looked);
     if (!site) return fail('UNKNOWN_CLIENT', `Unknown client ${clientId}`);
     let planned = false;
     try {
       const ids = demands.map((d) => d.productId);
       const warehouses = warehouseOrderFrom(site);
+      const read = performance.now();
       const [prices, firstSnapshot] = await Promise.all([this.deps.sites.prices(ids), this.firstSnapshot(site, ids, demands, warehouses)]);
+      recordStep('prices-and-stock', performance.now() - read);
       const unknown = demands.find((d) => !prices.has(d.productId));
       if (unknown) return fail('UNKNOWN_PRODUCT', `Unknown product ${unknown.productId}`, unknown.productId);
       const total = demands.reduce((sum, d) => sum + d.quantity * prices.get(d.productId)!.price, 0);

@@ -10,6 +10,7 @@ import { parse, type DocumentNode } from 'graphql';
 import { Kysely, PostgresDialect, sql, type Logger } from 'kysely';
 import { Registry } from 'prom-client';
 import type { TokenVerifier } from '../../lib/auth/token-verifier.ts';
+import { countingLog } from '../../lib/db/connect.ts';
 import { createDatabasePools } from '../../lib/db/database-pools.ts';
 import type { SiteDatabase } from '../../lib/db/tables.ts';
 import { principalOf } from '../../lib/service/caller.ts';
@@ -99,8 +100,8 @@ export async function createRegionServer(options: RegionServerOptions): Promise<
   const typeDefs = parse(readFileSync(path.join(topology.root, 'schema', 'regions.graphql'), 'utf8'));
   // the order path reads and writes the primary; the stock display may read the standby
   const pools = createDatabasePools(topology, site, { applicationName: `teranga-region-${site}` });
-  const db = new Kysely<SiteDatabase>({ dialect: new PostgresDialect({ pool: pools.primary }), log: options.log });
-  const stockDb = new Kysely<SiteDatabase>({ dialect: new PostgresDialect({ pool: pools.replica }), log: options.log });
+  const db = new Kysely<SiteDatabase>({ dialect: new PostgresDialect({ pool: pools.primary }), log: countingLog(options.log) });
+  const stockDb = new Kysely<SiteDatabase>({ dialect: new PostgresDialect({ pool: pools.replica }), log: countingLog(options.log) });
   // the background loops (relay, heartbeat) share the pool but not the log hook, so that statements
   // counted through the hook are the requests' own, whenever a loop's tick falls
   const backgroundDb = new Kysely<SiteDatabase>({ dialect: new PostgresDialect({ pool: pools.primary }) });

@@ -38,6 +38,12 @@ function vote(gid: string | null, refusal: Refusal | null): ParticipantVote {
   };
 }
 
+/** A text literal for a statement sent without parameters (a grouped message). */
+function quoteLiteral(text: string): string {
+  if (text.includes('\0')) throw new Error('A literal cannot hold NUL');
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
 class DeadlinePassed extends Error {}
 /** The gid already has a decision or a finished share here: its PREPARE is a duplicate or late. */
 class AlreadyDecided extends Error {}
@@ -94,11 +100,11 @@ function runWorkOnConnection(
   options: ParticipantOptions,
   finish: (conn: Kysely<SiteDatabase>) => Promise<void>,
 ): Promise<ParticipantVote> {
+  const lockTimeoutMs = Math.max(1, Math.floor(Math.min(options.lockTimeoutMs, work.lockWaitMs ?? Infinity, work.budgetMs ?? Infinity)));
   return db.connection().execute(async (conn) => {
-    await sql`BEGIN`.execute(conn);
     try {
-      const lockTimeoutMs = Math.max(1, Math.floor(Math.min(options.lockTimeoutMs, work.lockWaitMs ?? Infinity, work.budgetMs ?? Infinity)));
-      await sql`SELECT set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, true)`.execute(conn);
+      // one round trip: a message without parameters may hold several statements
+      await sql.raw(`BEGIN; SET LOCAL lock_timeout = '${lockTimeoutMs}ms'`).execute(conn);
       const refusal = await applyWork(conn, site, work);
       if (refusal) {
         await sql`ROLLBACK`.execute(conn);
@@ -137,8 +143,10 @@ export function prepare(db: Kysely<SiteDatabase>, site: SiteId, work: Participan
  */
 export function commitLocal(db: Kysely<SiteDatabase>, site: SiteId, work: ParticipantWork, options: ParticipantOptions) {
   return runWork(db, site, work, options, async (conn) => {
-    if (work.gid) await conn.insertInto('decision_2pc').values({ gid: work.gid, decision: 'COMMIT' }).execute();
-    await sql`COMMIT`.execute(conn);
+    // the decision and the commit in one round trip; a refused INSERT (a decision already there)
+    // stops the message before its COMMIT, and the caller rolls back
+    if (work.gid) await sql.raw(`INSERT INTO decision_2pc (gid, decision) VALUES (${quoteLiteral(work.gid)}, 'COMMIT'); COMMIT`).execute(conn);
+    else await sql`COMMIT`.execute(conn);
   });
 }
 
