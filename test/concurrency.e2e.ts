@@ -253,7 +253,7 @@ describe('distributed deadlock: two orders locking Dakar and Thiès in opposite 
 
 // Big enough for the stock to run out under contention (the orders ask for about twice the units),
 // small enough to run in seconds; `teranga simulate --orders 500` runs the larger workload.
-const SIMULATED_ORDERS = 80;
+const SIMULATED_ORDERS = 120;
 
 describe('concurrency simulator on the real cluster', () => {
   it('catches the lost updates of the unsafe mode: a cycle in the precedence graph, stock not conserved', async () => {
