@@ -3,7 +3,7 @@
  * its own warehouse's part (the gateway asks every site and combines the parts). With
  * `x-teranga-stock-scope: every-warehouse`, the gateway asks one site only, which answers every
  * warehouse: its own live, the others from its local copies (subgraphs/region/local-copies.ts),
- * provided each copy is at most `maxAgeMs` old; otherwise it refuses (STOCK_COPY_STALE) and the
+ * provided each copy is at most `maxAgeMs` old; otherwise it refuses (SITE_UNAVAILABLE, naming the stale copy) and the
  * gateway asks every site for its own part instead.
  */
 export const STOCK_SCOPE_HEADER = 'x-teranga-stock-scope';

@@ -14,8 +14,8 @@
  * answers for a stopped site's warehouse from its copy (everyWarehouse) before the age bound
  * would have caught it.
  */
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import { countingLog } from '../../lib/db/connect.ts';
+import { sql, type Kysely } from 'kysely';
+import { createKysely } from '../../lib/db/connect.ts';
 import { FollowingPool } from '../../lib/db/following-pool.ts';
 import type { SiteDatabase } from '../../lib/db/tables.ts';
 import { copyDatabase, SITE_IDS, type SiteId, type Topology } from '../../lib/topology.ts';
@@ -121,7 +121,7 @@ export class StockCopies {
     this.copies = new Map(
       SITE_IDS.filter((s) => s !== site).map((source) => {
         const pool = new FollowingPool(topology, site, { target: 'primary', databaseName: copyDatabase(source), applicationName: `teranga-region-${site}-copies`, max: 4 });
-        return [source, { pool, db: new Kysely<unknown>({ dialect: new PostgresDialect({ pool }), log: countingLog() }) }] as const;
+        return [source, { pool, db: createKysely<unknown>(pool) }] as const;
       }),
     );
   }
