@@ -27,7 +27,8 @@ import { isSiteId, SITE_IDS, type SiteId } from '../lib/sites.ts';
 import { connectionString, serviceByName, topologyFromEnv, type PostgresServer, type Topology } from '../lib/topology.ts';
 import { CASE_STUDY_CLIENTS, SEED_CLIENTS } from '../seed/clients.ts';
 import { bearer } from './credentials.ts';
-import { localArticle, prepareFixtures } from './fixtures.ts';
+import { FIXTURE_SETS, localArticle, prepareFixtures } from './fixtures.ts';
+import { decisionOf, lockFreedAt, prepareInDoubtShare, recoverySettings } from './in-doubt-locks.ts';
 import { livePrimary, liveStandby } from './servers.ts';
 import { fmt, percentile } from './load.ts';
 
@@ -281,6 +282,15 @@ interface Round {
   rebuildMs: number;
   switchoverOutageMs: number;
   switchoverMs: number;
+  /** From kill -9 until the stock row held by a share prepared elsewhere, left undecided, could be locked again. */
+  lockHeldMs: number;
+  /** What recovery decided for that share (ABORT: the decision site never decided). */
+  lockDecision: string | null;
+}
+
+/** The site whose stock a share left undecided by the killed decision site holds (the next one in site order). */
+function otherSite(site: SiteId): SiteId {
+  return SITE_IDS[(SITE_IDS.indexOf(site) + 1) % SITE_IDS.length]!;
 }
 
 /** Waits for the first order started after `since` to be acknowledged. */
@@ -304,8 +314,12 @@ async function failoverRound(topology: Topology, options: ReplicationBenchOption
     await sleep(2_000);
     const pid = postmasterPid(serverDataDir(state.pgRoot, killed));
     if (!pid) throw new Error(`the ${site} primary is not running`);
+    // an article no order of this traffic touches (theirs are stocked at the site killed)
+    const share = await prepareInDoubtShare(topology, otherSite(site), site, localArticle(otherSite(site), FIXTURE_SETS - 1));
     const killedAt = Date.now();
     process.kill(pid, 'SIGKILL');
+    // settled as a value, awaited after the failover: a failure must not go unhandled meanwhile
+    const freed = lockFreedAt(topology, share, 120_000).then((at) => ({ at }), (error: Error) => ({ error }));
     const ackedBefore = traffic.acks.filter((a) => a.at <= killedAt).map((a) => a.id);
     const lastBefore = Math.max(...traffic.acks.filter((a) => a.at <= killedAt).map((a) => a.at));
     while (postmasterPid(serverDataDir(state.pgRoot, killed))) await sleep(1);
@@ -314,6 +328,9 @@ async function failoverRound(topology: Topology, options: ReplicationBenchOption
     const promotedAt = Date.now();
     const first = await firstAckAfter(traffic.acks, killedAt);
     const lost = ackedBefore.length - (await present(topology, site, ackedBefore));
+    const lockFree = await freed;
+    if ('error' in lockFree) throw lockFree.error;
+    const lockDecision = await decisionOf(topology, share, site);
 
     const rebuild = await rebuildStandby(topology, site);
     // planned switchover back to the original primary, orders still flowing
@@ -334,6 +351,8 @@ async function failoverRound(topology: Topology, options: ReplicationBenchOption
       rebuildMs: rebuild.totalMs,
       switchoverOutageMs: firstAfterSwitch.at - lastBeforeSwitch,
       switchoverMs: back.totalMs,
+      lockHeldMs: lockFree.at - killedAt,
+      lockDecision,
     };
   } finally {
     await traffic.stop();
@@ -343,6 +362,8 @@ async function failoverRound(topology: Topology, options: ReplicationBenchOption
 async function measureFailover(topology: Topology, options: ReplicationBenchOptions, log: (line: string) => void, mode: ReplicationMode = 'sync'): Promise<void> {
   log(`\n== failover of ${options.site}, ${MODE_TITLES[mode]}: kill -9 of its primary, \`teranga failover\` at once, orders from ${options.concurrency} clients (${options.rounds} rounds)`);
   log('   detection is not included: the failover starts as soon as the postmaster is dead');
+  const recovery = await recoverySettings(topology);
+  log(`   a share prepared at ${otherSite(options.site)} just before each kill waits for ${options.site}'s decision; recovery: in-doubt timeout ${recovery.inDoubtTimeoutMs} ms, every ${recovery.intervalMs} ms`);
   const rounds: Round[] = [];
   for (let i = 1; i <= options.rounds; i++) {
     const round = await failoverRound(topology, options);
@@ -350,7 +371,8 @@ async function measureFailover(topology: Topology, options: ReplicationBenchOpti
     log(
       `  round ${i}: kill→promoted ${round.killToPromotedMs} ms (postmaster gone after ${round.deathMs} ms, pg_promote ${round.promoteMs} ms), kill→first order ${round.killToFirstOrderMs} ms, ` +
         `orders interrupted ${round.outageMs} ms, ${round.ackedBeforeKill} acknowledged before the kill, ${round.lost} lost; ` +
-        `rebuild ${round.rebuildMs} ms; switchover back ${round.switchoverMs} ms (orders interrupted ${round.switchoverOutageMs} ms)`,
+        `rebuild ${round.rebuildMs} ms; switchover back ${round.switchoverMs} ms (orders interrupted ${round.switchoverOutageMs} ms); ` +
+        `${otherSite(options.site)} stock row locked by the undecided share ${round.lockHeldMs} ms after the kill (${round.lockDecision ?? 'no decision'})`,
     );
   }
   const median = (pick: (r: Round) => number) => percentile(rounds.map(pick), 50);
@@ -362,6 +384,7 @@ async function measureFailover(topology: Topology, options: ReplicationBenchOpti
   log(`  ${'acknowledged orders lost'.padEnd(58)} ${rounds.reduce((n, r) => n + r.lost, 0)} of ${rounds.reduce((n, r) => n + r.ackedBeforeKill, 0)}`);
   log(`  ${'rebuild-standby (base backup copy + catch-up)'.padEnd(58)} ${fmt(median((r) => r.rebuildMs), 0)} ms`);
   log(`  ${'planned switchover: orders interrupted'.padEnd(58)} ${fmt(median((r) => r.switchoverOutageMs), 0)} ms`);
+  log(`  ${`kill -9 → ${otherSite(options.site)} row of an undecided share unlocked`.padEnd(58)} ${fmt(median((r) => r.lockHeldMs), 0)} ms (max ${fmt(Math.max(...rounds.map((r) => r.lockHeldMs)), 0)} ms; decided ${[...new Set(rounds.map((r) => r.lockDecision ?? 'nothing'))].join(', ')})`);
   const put = (what: string, value: number, unit = 'ms') => options.record?.(`failover.${mode}.${what}`, value, unit);
   put('rounds', rounds.length, '');
   put('kill_to_promoted', median((r) => r.killToPromotedMs));
@@ -372,6 +395,11 @@ async function measureFailover(topology: Topology, options: ReplicationBenchOpti
   put('acked', rounds.reduce((n, r) => n + r.ackedBeforeKill, 0), '');
   put('rebuild', median((r) => r.rebuildMs));
   put('switchover_outage', median((r) => r.switchoverOutageMs));
+  put('lock_held', median((r) => r.lockHeldMs));
+  put('lock_held_max', Math.max(...rounds.map((r) => r.lockHeldMs)));
+  put('lock_aborted', rounds.filter((r) => r.lockDecision === 'ABORT').length, '');
+  put('indoubt_timeout', recovery.inDoubtTimeoutMs);
+  put('recovery_interval', recovery.intervalMs);
 }
 
 export async function runReplicationBench(topology: Topology, options: ReplicationBenchOptions): Promise<void> {
