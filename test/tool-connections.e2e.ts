@@ -29,9 +29,10 @@ describe("the tools' connections", () => {
     try {
       const outcome = withClient(topology, serverNamed('dakar'), async (c) => {
         const { rows } = await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        const ended = new Promise<void>((resolve) => c.once('end', () => resolve()));
         await terminate(rows[0]!.pid);
-        // the server's farewell reaches the idle client before the next statement is sent
-        await pause(200);
+        // the server's farewell has reached the idle client (its connection ended) before the next statement is sent
+        await ended;
         return c.query('SELECT 1');
       });
       await expect(outcome).rejects.toThrow();
