@@ -376,6 +376,7 @@ async function measureFailover(topology: Topology, options: ReplicationBenchOpti
     );
   }
   const median = (pick: (r: Round) => number) => percentile(rounds.map(pick), 50);
+  const lockHeldMax = Math.max(...rounds.map((r) => r.lockHeldMs));
   log(`\n  median over ${rounds.length} rounds:`);
   log(`  ${'kill -9 → failover command done (promoted, state, foreign servers)'.padEnd(58)} ${fmt(median((r) => r.killToPromotedMs), 0)} ms`);
   log(`  ${'of which pg_promote()'.padEnd(58)} ${fmt(median((r) => r.promoteMs), 0)} ms`);
@@ -384,7 +385,7 @@ async function measureFailover(topology: Topology, options: ReplicationBenchOpti
   log(`  ${'acknowledged orders lost'.padEnd(58)} ${rounds.reduce((n, r) => n + r.lost, 0)} of ${rounds.reduce((n, r) => n + r.ackedBeforeKill, 0)}`);
   log(`  ${'rebuild-standby (base backup copy + catch-up)'.padEnd(58)} ${fmt(median((r) => r.rebuildMs), 0)} ms`);
   log(`  ${'planned switchover: orders interrupted'.padEnd(58)} ${fmt(median((r) => r.switchoverOutageMs), 0)} ms`);
-  log(`  ${`kill -9 → ${otherSite(options.site)} row of an undecided share unlocked`.padEnd(58)} ${fmt(median((r) => r.lockHeldMs), 0)} ms (max ${fmt(Math.max(...rounds.map((r) => r.lockHeldMs)), 0)} ms; decided ${[...new Set(rounds.map((r) => r.lockDecision ?? 'nothing'))].join(', ')})`);
+  log(`  ${`kill -9 → ${otherSite(options.site)} row of an undecided share unlocked`.padEnd(58)} ${fmt(median((r) => r.lockHeldMs), 0)} ms (max ${fmt(lockHeldMax, 0)} ms; decided ${[...new Set(rounds.map((r) => r.lockDecision ?? 'nothing'))].join(', ')})`);
   const put = (what: string, value: number, unit = 'ms') => options.record?.(`failover.${mode}.${what}`, value, unit);
   put('rounds', rounds.length, '');
   put('kill_to_promoted', median((r) => r.killToPromotedMs));
@@ -396,7 +397,7 @@ async function measureFailover(topology: Topology, options: ReplicationBenchOpti
   put('rebuild', median((r) => r.rebuildMs));
   put('switchover_outage', median((r) => r.switchoverOutageMs));
   put('lock_held', median((r) => r.lockHeldMs));
-  put('lock_held_max', Math.max(...rounds.map((r) => r.lockHeldMs)));
+  put('lock_held_max', lockHeldMax);
   put('lock_aborted', rounds.filter((r) => r.lockDecision === 'ABORT').length, '');
   put('indoubt_timeout', recovery.inDoubtTimeoutMs);
   put('recovery_interval', recovery.intervalMs);
