@@ -14,10 +14,10 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { localSecrets } from '../cluster/secrets.ts';
-import { INTERNAL_SECRET_HEADER } from '../lib/config.ts';
 import type { SiteId } from '../lib/sites.ts';
-import { serviceByName, type Topology } from '../lib/topology.ts';
+import type { Topology } from '../lib/topology.ts';
 import { makeGid, type ParticipantWork } from '../lib/twopc/work.ts';
+import { SiteClient } from '../subgraphs/orders/site-client.ts';
 import { onPrimary } from './servers.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -29,35 +29,13 @@ export interface InDoubtShare {
   readonly productId: number;
 }
 
-export interface RecoverySettings {
-  readonly inDoubtTimeoutMs: number;
-  readonly intervalMs: number;
-}
-
-function internalHeaders(topology: Topology): Record<string, string> {
-  return { 'content-type': 'application/json', [INTERNAL_SECRET_HEADER]: localSecrets(topology).TERANGA_INTERNAL_SECRET };
-}
-
-/** The recovery settings of the coordinator at Dakar, as it runs now (every site's runs the same). */
-export async function recoverySettings(topology: Topology): Promise<RecoverySettings> {
-  const response = await fetch(serviceByName(topology, 'orders').url.replace('/graphql', '/internal/recovery'), { headers: internalHeaders(topology) });
-  if (!response.ok) throw new Error(`orders /internal/recovery answered ${response.status}`);
-  return (await response.json()) as RecoverySettings;
-}
-
 /** Prepares one unit of `productId` at `site` for an order whose decision site is `decisionSite`. */
 export async function prepareInDoubtShare(topology: Topology, site: SiteId, decisionSite: SiteId, productId: number): Promise<InDoubtShare> {
   const orderId = randomUUID();
   const gid = makeGid('order', orderId, decisionSite);
   const work: ParticipantWork = { gid, orderId, motif: 'COMMANDE', stock: [{ productId, delta: -1 }] };
-  const response = await fetch(serviceByName(topology, `region-${site}`).url, {
-    method: 'POST',
-    headers: internalHeaders(topology),
-    body: JSON.stringify({ query: 'mutation($w: String!) { _prepare(work: $w) { ok code message } }', variables: { w: JSON.stringify(work) } }),
-  });
-  const body = (await response.json()) as { data?: { _prepare: { ok: boolean; code: string | null; message: string | null } }; errors?: { message: string }[] };
-  const vote = body.data?._prepare;
-  if (!vote?.ok) throw new Error(`the ${site} share of the in-doubt order was not prepared: ${JSON.stringify(vote ?? body.errors)}`);
+  const vote = await new SiteClient({ topology, secret: localSecrets(topology).TERANGA_INTERNAL_SECRET, timeoutMs: 10_000 }).prepare(site, work);
+  if (!vote.ok) throw new Error(`the ${site} share of the in-doubt order was not prepared: ${JSON.stringify(vote)}`);
   return { gid, site, productId };
 }
 

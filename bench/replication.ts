@@ -28,7 +28,8 @@ import { connectionString, serviceByName, topologyFromEnv, type PostgresServer, 
 import { CASE_STUDY_CLIENTS, SEED_CLIENTS } from '../seed/clients.ts';
 import { bearer } from './credentials.ts';
 import { FIXTURE_SETS, localArticle, prepareFixtures } from './fixtures.ts';
-import { decisionOf, lockFreedAt, prepareInDoubtShare, recoverySettings } from './in-doubt-locks.ts';
+import { recoverySettings } from '../cluster/coordinator-admin.ts';
+import { decisionOf, lockFreedAt, prepareInDoubtShare } from './in-doubt-locks.ts';
 import { livePrimary, liveStandby } from './servers.ts';
 import { fmt, percentile } from './load.ts';
 

@@ -15,9 +15,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { toolPool } from '../lib/db/tool-client.ts';
 import { currentPrimary } from '../cluster/cluster.ts';
-import { localSecrets } from '../cluster/secrets.ts';
+import { internalHeaders } from '../cluster/coordinator-admin.ts';
 import { readState } from '../cluster/state.ts';
-import { INTERNAL_SECRET_HEADER } from '../lib/config.ts';
 import { warehouseOrderFrom } from '../lib/placement.ts';
 import { SITE_IDS, type SiteId } from '../lib/sites.ts';
 import { connectionString, serviceByName, type Topology } from '../lib/topology.ts';
@@ -161,7 +160,7 @@ function ordersEndpoint(topology: Topology): { graphql: string; stats: string; h
   return {
     graphql: url,
     stats: url.replace(/\/graphql$/, '/internal/concurrency'),
-    headers: { 'content-type': 'application/json', [INTERNAL_SECRET_HEADER]: localSecrets(topology).TERANGA_INTERNAL_SECRET },
+    headers: { 'content-type': 'application/json', ...internalHeaders(topology) },
   };
 }
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localSecrets } from '../cluster/secrets.ts';
 import { issueToken } from '../lib/auth/token-issuer.ts';
 import { INTERNAL_SECRET_HEADER } from '../lib/config.ts';
-import { gatewayOrigin, graphql, serviceUrl, topology, type GraphQLResponse } from './support/cluster.ts';
+import { gatewayOrigin, graphql, internalHeaders, serviceUrl, topology, type GraphQLResponse } from './support/cluster.ts';
 import { fingerprint } from './support/invariants.ts';
 import { asAdmin, asCustomer, bearer, customerToken, mintToken } from './support/tokens.ts';
 
@@ -250,8 +250,38 @@ describe('trust between services', () => {
     expect(await fingerprint()).toBe(before);
   });
 
+  it('every operator endpoint of the coordinator refuses a caller without the internal secret, and changes nothing', async () => {
+    const base = serviceUrl('orders').replace('/graphql', '');
+    const endpoints: [string, string, unknown][] = [
+      ['POST', '/internal/client-sites', { ids: ['1'] }],
+      ['POST', '/internal/recover', {}],
+      ['GET', '/internal/recovery', undefined],
+      ['POST', '/internal/recovery', { intervalMs: 100 }],
+      ['POST', '/internal/fault', { point: 'after-prepare' }],
+      ['GET', '/internal/concurrency', undefined],
+      ['POST', '/internal/concurrency', { strategy: 'none' }],
+      // an unknown name tells an outsider nothing either
+      ['GET', '/internal/no-such-endpoint', undefined],
+    ];
+    const settings = await (await fetch(`${base}/internal/recovery`, { headers: internalHeaders() })).json();
+    const strategy = ((await (await fetch(`${base}/internal/concurrency`, { headers: internalHeaders() })).json()) as { strategy: string }).strategy;
+    for (const headers of [{}, await asAdmin(), { [INTERNAL_SECRET_HEADER]: 'not-the-secret-but-long-enough' }]) {
+      for (const [method, route, body] of endpoints) {
+        const response = await fetch(`${base}${route}`, {
+          method,
+          headers: { 'content-type': 'application/json', ...headers },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+        expect([route, response.status]).toEqual([route, 403]);
+        expect(((await response.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+      }
+    }
+    expect(await (await fetch(`${base}/internal/recovery`, { headers: internalHeaders() })).json()).toEqual(settings);
+    expect(((await (await fetch(`${base}/internal/concurrency`, { headers: internalHeaders() })).json()) as { strategy: string }).strategy).toBe(strategy);
+  });
+
   it('an internal caller with the secret is trusted for the participant API and the reads the coordinator makes', async () => {
-    const secret = { [INTERNAL_SECRET_HEADER]: localSecrets(topology).TERANGA_INTERNAL_SECRET };
+    const secret = internalHeaders();
     const inDoubt = await graphql<{ _inDoubt: unknown[] }>('{ _inDoubt { gid } }', {}, { url: serviceUrl('region-thies'), headers: secret });
     expect(inDoubt.errors).toBeUndefined();
     const order = await graphql<{ order: { client: { id: string } } }>(

@@ -5,9 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { up } from '../cluster/cluster.ts';
-import { INTERNAL_SECRET_HEADER } from '../lib/config.ts';
-import { localSecrets } from '../cluster/secrets.ts';
-import { armFault, graphql, recoverySettings, serviceUrl, sql, topology, type RecoverySettings } from './support/cluster.ts';
+import { armFault, graphql, internalHeaders, recoverySettings, serviceUrl, sql, topology, type RecoverySettings } from './support/cluster.ts';
 import { expectOrdersAtomic, expectStockConserved, fingerprint, preparedTransactions, stockAt } from './support/invariants.ts';
 import { asAdmin, asCustomer } from './support/tokens.ts';
 import { settledPayment } from './support/payments.ts';
@@ -41,7 +39,7 @@ async function restartOrders(): Promise<void> {
 async function recoverNow(): Promise<{ committed: string[]; rolledBack: string[]; pending: string[] }> {
   const response = await fetch(serviceUrl('orders').replace('/graphql', '/internal/recover'), {
     method: 'POST',
-    headers: { [INTERNAL_SECRET_HEADER]: localSecrets(topology).TERANGA_INTERNAL_SECRET },
+    headers: internalHeaders(),
   });
   return (await response.json()) as { committed: string[]; rolledBack: string[]; pending: string[] };
 }

@@ -5,8 +5,8 @@
  * Counts are read from the proxy's link counters, never from times.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coordinatorNames, endpointFrom, serviceByName, siteGateway, SITE_IDS, SITES, type NodeService, type SiteId } from '../lib/topology.ts';
-import { graphql, internalHeaders, recoverySettings, sql, topology, type RecoverySettings } from './support/cluster.ts';
+import { endpointFrom, serviceByName, siteGateway, SITE_IDS, SITES, type NodeService, type SiteId } from '../lib/topology.ts';
+import { everyCoordinatorRecovery, graphql, sql, topology } from './support/cluster.ts';
 import { ownClient, ownProduct, type OwnClient } from './support/fixtures.ts';
 import { placeOrderAt } from './support/orders.ts';
 import { asCustomer } from './support/tokens.ts';
@@ -28,14 +28,11 @@ function urlFrom(site: SiteId, service: NodeService): string {
 describe.skipIf(!topology.wan)('simulated WAN', () => {
   const gateway = serviceByName(topology, 'gateway');
   // every coordinator's recovery loop calls every site in the background: paused while counting
-  let saved: RecoverySettings;
+  let restore: () => Promise<void>;
   beforeAll(async () => {
-    saved = await recoverySettings();
-    await everyCoordinatorsRecovery({ intervalMs: 3_600_000 });
+    restore = await everyCoordinatorRecovery({ intervalMs: 3_600_000 });
   });
-  afterAll(async () => {
-    await everyCoordinatorsRecovery({ intervalMs: saved.intervalMs });
-  });
+  afterAll(() => restore());
 
   it('counts a call from Thiès to the Dakar gateway as one http round trip on that link, and nothing else', async () => {
     await ask(urlFrom('thies', gateway), CATALOG); // warm the gateway's own connections
@@ -84,15 +81,6 @@ describe.skipIf(!topology.wan)('simulated WAN', () => {
   });
 });
 
-/** Sets the recovery settings of every site's coordinator (recoverySettings() reaches Dakar's only). */
-async function everyCoordinatorsRecovery(change: Partial<RecoverySettings>): Promise<void> {
-  for (const name of coordinatorNames()) {
-    const url = serviceByName(topology, name).url.replace('/graphql', '/internal/recovery');
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...internalHeaders() }, body: JSON.stringify(change) });
-    if (!response.ok) throw new Error(`${name} /internal/recovery answered ${response.status}`);
-  }
-}
-
 async function until(what: string, done: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 600; i++) {
     if (await done()) return;
@@ -120,12 +108,11 @@ function requestPath(c: Crossings, site: SiteId): Record<string, number> {
  * round trip from the other cities, counted apart (`<site>->payments`), never hidden.
  */
 describe.skipIf(!topology.wan)('the round-trip budget of a customer at their own site’s gateway', () => {
+  let restore: () => Promise<void>;
   beforeAll(async () => {
-    await everyCoordinatorsRecovery({ intervalMs: 3_600_000 });
+    restore = await everyCoordinatorRecovery({ intervalMs: 3_600_000 });
   });
-  afterAll(async () => {
-    await everyCoordinatorsRecovery({ intervalMs: 5_000 });
-  });
+  afterAll(() => restore());
 
   describe.each(SITE_IDS.map((site) => [site]))('a customer of %s', (site: SiteId) => {
     const others = SITE_IDS.filter((s) => s !== site);

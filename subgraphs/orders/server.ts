@@ -89,11 +89,12 @@ export async function createOrdersServer(options: OrdersServerOptions): Promise<
       await pool.query('SELECT 1');
     },
     routes: (app) => {
+      // the operator's endpoints, known or not, answer only the internal secret's holder
+      app.use('/internal', (req, res, next) => {
+        if (isInternalCaller(req.headers, options.config.internalSecret)) return next();
+        res.status(403).json({ error: { code: 'FORBIDDEN', message: 'internal endpoint' } });
+      });
       app.post('/internal/client-sites', express.json({ limit: '100kb' }), async (req, res) => {
-        if (!isInternalCaller(req.headers, options.config.internalSecret)) {
-          res.status(403).json({ error: { code: 'FORBIDDEN', message: 'internal endpoint' } });
-          return;
-        }
         const ids: unknown = req.body?.ids;
         if (!Array.isArray(ids) || ids.length > 1000) {
           res.status(400).json({ error: { code: 'BAD_USER_INPUT', message: 'ids must be an array of at most 1000 ids' } });
@@ -103,26 +104,14 @@ export async function createOrdersServer(options: OrdersServerOptions): Promise<
         const known = await sitesOfClients(localDirectory ?? db, numeric.filter((n): n is number => n !== null && n <= 2_147_483_647));
         res.json({ sites: Object.fromEntries(ids.map((id, i) => [String(id), known.get(numeric[i] ?? -1) ?? null])) });
       });
-      app.post('/internal/recover', async (req, res) => {
-        if (!isInternalCaller(req.headers, options.config.internalSecret)) {
-          res.status(403).json({ error: { code: 'FORBIDDEN', message: 'internal endpoint' } });
-          return;
-        }
+      app.post('/internal/recover', async (_req, res) => {
         res.json(await recovery.runNow());
       });
       // recovery's settings, read and changed on the running coordinator (no restart, no lost state)
-      app.get('/internal/recovery', (req, res) => {
-        if (!isInternalCaller(req.headers, options.config.internalSecret)) {
-          res.status(403).json({ error: { code: 'FORBIDDEN', message: 'internal endpoint' } });
-          return;
-        }
+      app.get('/internal/recovery', (_req, res) => {
         res.json(recovery.settings());
       });
       app.post('/internal/recovery', express.json({ limit: '1kb' }), (req, res) => {
-        if (!isInternalCaller(req.headers, options.config.internalSecret)) {
-          res.status(403).json({ error: { code: 'FORBIDDEN', message: 'internal endpoint' } });
-          return;
-        }
         const body = (req.body ?? {}) as Record<string, unknown>;
         const change: { inDoubtTimeoutMs?: number; intervalMs?: number } = {};
         for (const [field, min] of [['inDoubtTimeoutMs', 0], ['intervalMs', 100]] as const) {
@@ -139,10 +128,6 @@ export async function createOrdersServer(options: OrdersServerOptions): Promise<
       const arm = options.faults.arm;
       if (arm) {
         app.post('/internal/fault', express.json({ limit: '1kb' }), (req, res) => {
-          if (!isInternalCaller(req.headers, options.config.internalSecret)) {
-            res.status(403).json({ error: { code: 'FORBIDDEN', message: 'internal endpoint' } });
-            return;
-          }
           try {
             arm(String((req.body as { point?: unknown } | undefined)?.point ?? ''));
           } catch (error) {
@@ -152,19 +137,11 @@ export async function createOrdersServer(options: OrdersServerOptions): Promise<
           res.json({ armed: (req.body as { point: string }).point });
         });
       }
-      app.get('/internal/concurrency', (req, res) => {
-        if (!isInternalCaller(req.headers, options.config.internalSecret)) {
-          res.status(403).json({ error: { code: 'FORBIDDEN', message: 'internal endpoint' } });
-          return;
-        }
+      app.get('/internal/concurrency', (_req, res) => {
         res.json({ strategy: orders.concurrency, ...orders.stats });
       });
       // the strategy switched on the running coordinator, as recovery's settings are (no restart)
       app.post('/internal/concurrency', express.json({ limit: '1kb' }), (req, res) => {
-        if (!isInternalCaller(req.headers, options.config.internalSecret)) {
-          res.status(403).json({ error: { code: 'FORBIDDEN', message: 'internal endpoint' } });
-          return;
-        }
         const strategy = (req.body as { strategy?: unknown } | undefined)?.strategy;
         if (typeof strategy !== 'string' || !(CONCURRENCY_STRATEGIES as readonly string[]).includes(strategy)) {
           res.status(400).json({ error: { code: 'BAD_USER_INPUT', message: `strategy must be one of ${CONCURRENCY_STRATEGIES.join(', ')}` } });

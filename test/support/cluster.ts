@@ -3,9 +3,9 @@
  */
 import pg from 'pg';
 import { connectionString, coordinatorNames, DATABASE_ROLES, serverByName, serviceByName, topologyFromEnv, type CoordinatorName, type DatabaseRole, type PostgresServer, type ServiceName } from '../../lib/topology.ts';
-import { INTERNAL_SECRET_HEADER } from '../../lib/config.ts';
 import { currentPrimary } from '../../cluster/running-topology.ts';
-import { localSecrets } from '../../cluster/secrets.ts';
+import { internalHeaders as internalHeadersOf, recoverySettings as coordinatorRecovery, type RecoverySettings } from '../../cluster/coordinator-admin.ts';
+export type { RecoverySettings } from '../../cluster/coordinator-admin.ts';
 import { readState } from '../../cluster/state.ts';
 // the same type parsers as the services (bigint as number)
 import '../../lib/db/connect.ts';
@@ -68,12 +68,7 @@ export async function graphql<T = Record<string, unknown>>(
 
 /** Headers of a trusted internal call (the 2PC participant API). */
 export function internalHeaders(): Record<string, string> {
-  return { [INTERNAL_SECRET_HEADER]: localSecrets(topology).TERANGA_INTERNAL_SECRET };
-}
-
-export interface RecoverySettings {
-  inDoubtTimeoutMs: number;
-  intervalMs: number;
+  return internalHeadersOf(topology);
 }
 
 /**
@@ -81,14 +76,8 @@ export interface RecoverySettings {
  * (the operator endpoint `/internal/recovery`): a suite sets what it needs and puts back what it
  * found, instead of restarting the coordinator with other settings.
  */
-export async function recoverySettings(change?: Partial<RecoverySettings>, coordinator: CoordinatorName = 'orders'): Promise<RecoverySettings> {
-  const response = await fetch(serviceUrl(coordinator).replace('/graphql', '/internal/recovery'), {
-    method: change ? 'POST' : 'GET',
-    headers: { 'content-type': 'application/json', ...internalHeaders() },
-    ...(change ? { body: JSON.stringify(change) } : {}),
-  });
-  if (!response.ok) throw new Error(`/internal/recovery answered ${response.status}: ${await response.text()}`);
-  return (await response.json()) as RecoverySettings;
+export function recoverySettings(change?: Partial<RecoverySettings>, coordinator: CoordinatorName = 'orders'): Promise<RecoverySettings> {
+  return coordinatorRecovery(topology, coordinator, change);
 }
 
 /**
