@@ -1,23 +1,30 @@
 /**
  * Environment and health checks of the Node services the launcher starts.
  */
-import type { NodeService, Topology } from '../lib/topology.ts';
+import { serviceByName, type NodeService, type Topology } from '../lib/topology.ts';
 import { serviceSecrets } from './secrets.ts';
 
-const TOPOLOGY_ENV = ['TERANGA_NETWORK', 'TERANGA_PORT', 'TERANGA_PG_PORT', 'TERANGA_HOME'] as const;
+/**
+ * What a process the launcher starts needs to rebuild the launcher's topology: taken from the
+ * topology, not from the launcher's own environment, since one process may launch two clusters.
+ */
+export function topologyEnv(topology: Topology): Record<string, string> {
+  return {
+    TERANGA_HOME: topology.dataDir,
+    TERANGA_NETWORK: topology.network,
+    TERANGA_PORT: String(serviceByName(topology, 'gateway').port),
+    TERANGA_PG_PORT: String(Math.min(...topology.postgres.map((s) => s.port))),
+  };
+}
 
 /** What a service needs to rebuild the same topology and know its own place in it. */
 export function serviceEnv(topology: Topology, service: NodeService): Record<string, string> {
   const env: Record<string, string> = {
     TERANGA_SERVICE: service.name,
-    TERANGA_HOME: topology.dataDir,
+    ...topologyEnv(topology),
     APOLLO_TELEMETRY_DISABLED: 'true',
     ...serviceSecrets(topology),
   };
-  for (const name of TOPOLOGY_ENV) {
-    const value = process.env[name];
-    if (value !== undefined && env[name] === undefined) env[name] = value;
-  }
   if (service.site) env.SITE = service.site;
   return env;
 }

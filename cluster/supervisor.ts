@@ -17,7 +17,7 @@ import type { NodeService, Topology } from '../lib/topology.ts';
 import { isServiceRunning, serverLogFile, spawnService } from './cluster.ts';
 import { isSameProcess, recordProcess } from './process-identity.ts';
 import { nextAttempt, restartDelayMs } from './restart-policy.ts';
-import { SUPERVISOR_ENTRY, waitForHealth } from './services.ts';
+import { SUPERVISOR_ENTRY, topologyEnv, waitForHealth } from './services.ts';
 import { readState, updateState, type ServiceRecord } from './state.ts';
 
 const CHECK_INTERVAL_MS = 500;
@@ -123,7 +123,7 @@ export function ensureSupervisor(topology: Topology): { pid: number; started: bo
     cwd: topology.root,
     detached: true,
     stdio: ['ignore', out, out],
-    env: { ...process.env, TERANGA_HOME: topology.dataDir },
+    env: { ...process.env, ...topologyEnv(topology) },
   });
   closeSync(out);
   child.unref();
