@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopService, up } from '../cluster/cluster.ts';
 import { SEED_PRODUCTS } from '../seed/products.ts';
 import { gatewayOrigin, graphql, serviceUrl, sql, topology, type GraphQLResponse } from './support/cluster.ts';
+import { copiesCaughtUp, copiesNoticedStop } from './support/copies.ts';
 import { asAdmin } from './support/tokens.ts';
 
 const DEBUG = { 'x-teranga-debug-routing': '1' };
@@ -67,6 +68,8 @@ describe('routing by site', () => {
     );
     const orderId = placed.data!.placeOrder.order!.id;
     try {
+      // the two reads of product 104 below are answered from Dakar's copies: both after the order's decrement
+      await copiesCaughtUp([104]);
       const response = await routed<{
         order: { lines: { product: { id: string; stock: number; inventory: { site: string; quantity: number }[] } }[] };
         product: { stock: number };
@@ -285,6 +288,7 @@ describe('the public schema', () => {
 describe('a site that is down', () => {
   beforeAll(async () => {
     await stopService(topology, 'region-saint-louis');
+    await copiesNoticedStop('saint-louis');
   });
 
   afterAll(async () => {

@@ -7,9 +7,9 @@
  * for another order.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DEADLINE_HEADER } from '../lib/deadline.ts';
-import { graphql, serviceUrl, sql } from './support/cluster.ts';
+import { everyCoordinatorRecovery, graphql, serviceUrl, sql } from './support/cluster.ts';
 import { expectOrdersAtomic, expectStockConserved, preparedTransactions, stockAt } from './support/invariants.ts';
 import { attemptStats, cancelLockWaiters, lockWaiters, placeOrder, placeOrderAt, recoverNow, restart, session } from './support/orders.ts';
 import { normalProvider, paymentsOfOrder, setProviderBehaviour, settledPayment, until } from './support/payments.ts';
@@ -205,6 +205,9 @@ describe('defect 6: recovery applies an existing decision at once', () => {
   });
 
   it('commits the shares of a decided order right after a coordinator restart, whatever the in-doubt timeout', async () => {
+    // the other sites' coordinators would apply the decision too, on their own timers: paused, so
+    // that only the restarted coordinator's start-up pass can end the prepared shares
+    onTestFinished(await everyCoordinatorRecovery({ intervalMs: 3_600_000 }));
     await restart(['orders'], { TERANGA_FAULT: 'after-decision', TERANGA_INDOUBT_TIMEOUT_MS: '600000', TERANGA_RECOVERY_INTERVAL_MS: '600000' });
     const dakar = await stockAt('dakar', 123);
     const k = key();

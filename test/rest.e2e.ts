@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopService, up } from '../cluster/cluster.ts';
 import { gatewayOrigin, graphql, topology } from './support/cluster.ts';
+import { copiesNoticedStop } from './support/copies.ts';
 
 interface StockLevel {
   site: string;
@@ -127,6 +128,7 @@ describe('documentation', () => {
 describe('a site that is down', () => {
   beforeAll(async () => {
     await stopService(topology, 'region-thies');
+    await copiesNoticedStop('thies');
   });
 
   afterAll(async () => {
