@@ -258,17 +258,23 @@ describe.skipIf(Boolean(unavailable))('docker compose up, end to end', () => {
     expect(result.data!.placeOrder.error).toBeNull();
     expect(result.data!.placeOrder.order!.site).toBe('DAKAR');
     orderId = result.data!.placeOrder.order!.id;
-    expect([await stockAt('dakar', 108), await stockAt('thies', 108), await stockAt('saint-louis', 108)]).toEqual([0, 0, before.sl - 2]);
+    // the client's site committed before the answer; the other sites' COMMIT PREPARED follows it
+    await expect
+      .poll(async () => [await stockAt('dakar', 108), await stockAt('thies', 108), await stockAt('saint-louis', 108)], { timeout: 30_000, interval: 200 })
+      .toEqual([0, 0, before.sl - 2]);
     const lines = await sqlAt<{ site: string; quantite: number }>('dakar', 'SELECT site, quantite FROM ligne_commande WHERE commande_id = $1 ORDER BY site', [orderId]);
     expect(lines).toEqual([
       { site: 'dakar', quantite: before.dakar },
       { site: 'saint-louis', quantite: 2 },
       { site: 'thies', quantite: before.thies },
     ]);
-    const payments = await sqlAt<{ statut: string }>('dakar', 'SELECT statut FROM paiement WHERE commande_id = $1', [orderId]);
-    expect(payments).toEqual([{ statut: 'CAPTURE' }]);
+    // the capture is the payment relay's: like the other sites' COMMIT PREPARED, it follows the
+    // answer, by seconds on a loaded machine
+    await expect
+      .poll(() => sqlAt<{ statut: string }>('dakar', 'SELECT statut FROM paiement WHERE commande_id = $1', [orderId]), { timeout: 30_000, interval: 200 })
+      .toEqual([{ statut: 'CAPTURE' }]);
     for (const server of composeTopology.postgres.filter((s) => s.role === 'primary')) {
-      expect(await sqlAt(server.name, 'SELECT gid FROM pg_prepared_xacts'), server.name).toEqual([]);
+      await expect.poll(() => sqlAt(server.name, 'SELECT gid FROM pg_prepared_xacts'), { message: server.name, timeout: 30_000, interval: 200 }).toEqual([]);
     }
   }, 120_000);
 
