@@ -16,7 +16,7 @@ import { OrderDriver, type DriverResult } from '../subgraphs/orders/protocol/ord
 import { orderMachineConfig } from '../subgraphs/orders/order-service.ts';
 import { SiteClient } from '../subgraphs/orders/site-client.ts';
 import { graphql, internalHeaders, recoverySettings, serviceUrl, sql, topology, type RecoverySettings } from './support/cluster.ts';
-import { expectOrdersAtomic, expectStockConserved, preparedTransactions, stockAt } from './support/invariants.ts';
+import { expectNothingPrepared, expectOrdersAtomic, expectStockConserved, preparedTransactions, stockAt } from './support/invariants.ts';
 
 const VOTE = 'ok code message';
 
@@ -176,7 +176,7 @@ describe('distributed deadlock: two orders locking Dakar and Thiès in opposite 
     expect((await preparedTransactions()).sort()).toEqual([x.gid, y.gid].sort());
     await finishPrepared('dakar', 'rollback', x.gid);
     await finishPrepared('thies', 'rollback', y.gid);
-    expect(await preparedTransactions()).toEqual([]);
+    await expectNothingPrepared();
     expect(await stockOfAB()).toEqual(before);
   });
 
@@ -232,7 +232,7 @@ describe('distributed deadlock: two orders locking Dakar and Thiès in opposite 
     const names = winners.map((o) => (o === x ? 'X' : 'Y'));
     if (strategy === 'locking') expect(names).toEqual(['X', 'Y']);
     else expect(names.length).toBeLessThanOrEqual(1);
-    expect(await preparedTransactions()).toEqual([]);
+    await expectNothingPrepared();
     expect(await stockOfAB()).toEqual({ a: before.a - winners.length, b: before.b - winners.length });
     for (const o of [x, y]) {
       const won = winners.includes(o);
@@ -303,7 +303,7 @@ describe('concurrency simulator on the real cluster', () => {
       // every confirmed order is a committed transaction of the recorded history, and nothing else is
       if (report.serializability.serializable) expect(report.serializability.serialOrder).toHaveLength(report.outcomes.CONFIRMED!);
       expect(report.violations).toEqual([]);
-      expect(await preparedTransactions()).toEqual([]);
+      await expectNothingPrepared();
       await expectOrdersAtomic();
       await expectStockConserved();
       expect(await Promise.all(hot.map(async (p) => [await stockAt('dakar', p), await stockAt('thies', p), await stockAt('saint-louis', p)]))).toEqual(stockBefore);

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DEADLINE_HEADER } from '../lib/deadline.ts';
 import { everyCoordinatorRecovery, graphql, serviceUrl, sql } from './support/cluster.ts';
-import { expectOrdersAtomic, expectStockConserved, preparedTransactions, stockAt } from './support/invariants.ts';
+import { expectNothingPrepared, expectOrdersAtomic, expectStockConserved, preparedTransactions, stockAt } from './support/invariants.ts';
 import { attemptStats, cancelLockWaiters, lockWaiters, placeOrder, placeOrderAt, recoverNow, restart, session } from './support/orders.ts';
 import { normalProvider, paymentsOfOrder, setProviderBehaviour, settledPayment, until } from './support/payments.ts';
 import { ownClient, ownProduct } from './support/fixtures.ts';
@@ -216,7 +216,7 @@ describe('defect 6: recovery applies an existing decision at once', () => {
     expect((await preparedTransactions()).length, JSON.stringify(crashed)).toBeGreaterThan(0);
     await restart(['orders'], { TERANGA_INDOUBT_TIMEOUT_MS: '600000', TERANGA_RECOVERY_INTERVAL_MS: '600000' });
     // the start-up pass asked the decision site and found COMMIT: nothing waits for 10 minutes
-    expect(await preparedTransactions()).toEqual([]);
+    await expectNothingPrepared();
     await expectOrdersAtomic();
     await expectStockConserved();
   });
@@ -240,7 +240,7 @@ describe('defect 7: errors keep their meaning', () => {
     const after = await attemptStats();
     expect(after.attempts - before.attempts).toBe(1);
     expect(await stockAt('dakar', 129)).toBe(dakar);
-    expect(await preparedTransactions()).toEqual([]);
+    await expectNothingPrepared();
   });
 
   it('registerClient reports a failure that is not a duplicate as such', async () => {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { up } from '../cluster/cluster.ts';
 import { armFault, graphql, internalHeaders, recoverySettings, serviceUrl, sql, topology, type RecoverySettings } from './support/cluster.ts';
-import { expectOrdersAtomic, expectStockConserved, fingerprint, preparedTransactions, stockAt } from './support/invariants.ts';
+import { expectNothingPrepared, expectOrdersAtomic, expectStockConserved, fingerprint, preparedTransactions, stockAt } from './support/invariants.ts';
 import { asAdmin, asCustomer } from './support/tokens.ts';
 import { settledPayment } from './support/payments.ts';
 
@@ -77,7 +77,7 @@ describe('placeOrder across warehouses', () => {
     expect(await settledPayment('dakar', result.order!.id)).toBe('CAPTURE');
     const payments = await sql<{ statut: string; montant: number }>('dakar', 'SELECT statut, montant FROM paiement WHERE commande_id = $1', [result.order!.id]);
     expect(payments).toEqual([{ statut: 'CAPTURE', montant: order!.total }]);
-    expect(await preparedTransactions()).toEqual([]);
+    await expectNothingPrepared();
     await expectOrdersAtomic();
     await expectStockConserved();
   });
@@ -91,7 +91,7 @@ describe('placeOrder across warehouses', () => {
     expect(order!.gid).toMatch(/^tg:order:[0-9a-f-]{36}:thies$/);
     const decisions = await sql('thies', 'SELECT decision FROM decision_2pc WHERE gid = $1', [order!.gid]);
     expect(decisions).toEqual([{ decision: 'COMMIT' }]);
-    expect(await preparedTransactions()).toEqual([]);
+    await expectNothingPrepared();
     const otherSites = await Promise.all(['dakar', 'saint-louis'].map((s) => sql(s, 'SELECT 1 FROM mouvement_stock WHERE commande_id = $1', [result.order!.id])));
     expect(otherSites.flat()).toEqual([]);
   });
@@ -159,7 +159,7 @@ describe('cancelOrder and moveClient', () => {
     const again = await graphql('mutation($id: ID!) { cancelOrder(id: $id) { id } }', { id: placed.order!.id }, { url: serviceUrl('orders'), headers: await asCustomer('8') });
     expect(again.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     await expectStockConserved();
-    expect(await preparedTransactions()).toEqual([]);
+    await expectNothingPrepared();
   });
 
   it('cancelOrder of a one-site order is one local transaction with a gid and a decision record', async () => {
@@ -173,7 +173,7 @@ describe('cancelOrder and moveClient', () => {
     expect(await stockAt('thies', 101)).toBe(before);
     // an unclear answer of the site could be settled by asking, as for an order
     expect(await cancels()).toBe(recorded + 1);
-    expect(await preparedTransactions()).toEqual([]);
+    await expectNothingPrepared();
     await expectStockConserved();
   });
 
@@ -198,7 +198,7 @@ describe('cancelOrder and moveClient', () => {
     expect(orders.map((o) => o.id)).toContain(placed.order!.id);
     const [directory] = await sql<{ site: string }>('coordinator', 'SELECT site FROM client_site WHERE client_id = $1', [clientId]);
     expect(directory!.site).toBe('saint-louis');
-    expect(await preparedTransactions()).toEqual([]);
+    await expectNothingPrepared();
     await expectOrdersAtomic();
   });
 

@@ -12,7 +12,7 @@ import { INTERNAL_SECRET_HEADER } from '../lib/config.ts';
 import { makeGid, type ParticipantWork } from '../lib/twopc/work.ts';
 import { serverByName } from '../lib/topology.ts';
 import { everyCoordinatorRecovery, graphql, internalHeaders, recoverySettings, serviceUrl, sql, topology } from './support/cluster.ts';
-import { expectStockConserved, preparedTransactions, stockAt } from './support/invariants.ts';
+import { expectNothingPrepared, expectStockConserved, preparedTransactions, stockAt } from './support/invariants.ts';
 
 const PREPARE = 'mutation($w: String!) { _prepare(work: $w) { ok code } }';
 
@@ -58,7 +58,7 @@ describe('participant API access', () => {
     expect(none.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const wrong = await graphql(PREPARE, { w: work }, { url: serviceUrl('region-thies'), headers: { [INTERNAL_SECRET_HEADER]: 'not-the-secret-at-all' } });
     expect(wrong.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect(await preparedTransactions()).toEqual([]);
+    await expectNothingPrepared();
   });
 
   it('validates the work it is given', async () => {
@@ -140,7 +140,7 @@ describe('a PREPARE that reaches a site after its gid was decided (duplicated or
     const late = await call<{ _prepare: { ok: boolean; code: string | null } }>(PREPARE, { w: work });
     expect(late.errors).toBeUndefined();
     expect(late.data?._prepare).toEqual({ ok: false, code: 'ABORTED' });
-    expect(await preparedTransactions()).toEqual([]);
+    await expectNothingPrepared();
     expect(await stockAt('thies', 109)).toBe(before - 1);
 
     // the test's own share has no order: take its ledger line back out so conservation stays checkable
@@ -155,7 +155,7 @@ describe('a PREPARE that reaches a site after its gid was decided (duplicated or
     await sql('thies', "INSERT INTO decision_2pc (gid, decision) VALUES ($1, 'ABORT')", [gid]);
     const late = await call<{ _prepare: { ok: boolean; code: string | null } }>(PREPARE, { w: JSON.stringify(stockWork(gid, 109, -1)) });
     expect(late.data?._prepare).toEqual({ ok: false, code: 'ABORTED' });
-    expect(await preparedTransactions()).toEqual([]);
+    await expectNothingPrepared();
     expect(await stockAt('thies', 109)).toBe(before);
     await expectStockConserved();
   });

@@ -7,7 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { topology, graphql, internalHeaders, recoverySettings, serviceUrl, sql } from './support/cluster.ts';
-import { expectOrdersAtomic, expectStockConserved, preparedTransactions, stockAt } from './support/invariants.ts';
+import { expectNothingPrepared, expectOrdersAtomic, expectStockConserved, stockAt } from './support/invariants.ts';
 import { DEFAULT_ENV, placeOrder, placeOrderAt, restart } from './support/orders.ts';
 import { normalProvider, paymentsOfOrder, setProviderBehaviour, settledPayment, until } from './support/payments.ts';
 import { asCustomer } from './support/tokens.ts';
@@ -112,7 +112,7 @@ describe('the payment follows the order', () => {
     await until('the provider to die', async () => !alive(pid));
     await restart([], DEFAULT_ENV);
     expect((await paymentsOfOrder(row!.id)).map((p) => p.status)).toEqual(['CAPTURED']);
-    expect(await preparedTransactions()).toEqual([]);
+    await expectNothingPrepared();
     await expectOrdersAtomic();
     await expectStockConserved();
   });
@@ -152,7 +152,7 @@ describe('contention with kill -9 of the coordinator and of the provider', () =>
     expect(report.confirmedNotCaptured).toEqual([]);
     expect(report.refusedButCaptured).toEqual([]);
     expect(report.mismatches).toEqual([]);
-    expect(await preparedTransactions()).toEqual([]);
+    await expectNothingPrepared();
     await expectOrdersAtomic();
     await expectStockConserved();
   }, 240_000);

@@ -19,7 +19,7 @@ import { SEED_PRODUCTS } from '../seed/products.ts';
 import { splitStock } from '../seed/stock-split.ts';
 import { findOnPath } from './support/docker-engine.ts';
 import { serverNamed, sql, topology } from './support/cluster.ts';
-import { expectOrdersAtomic, expectStockConserved, fingerprint, preparedTransactions, stockAt } from './support/invariants.ts';
+import { expectNothingPrepared, expectOrdersAtomic, expectStockConserved, fingerprint, stockAt } from './support/invariants.ts';
 
 const script = readFileSync(path.join(topology.root, 'sql', 'commande_repartie.sql'), 'utf8');
 
@@ -50,7 +50,7 @@ describe('sql/commande_repartie.sql', () => {
     ]);
     const [decision] = await sql<{ decision: string }>('saint-louis', 'SELECT decision FROM decision_2pc WHERE gid = $1', [`tg:order:${orderId}:saint-louis`]);
     expect(decision!.decision).toBe('COMMIT');
-    expect(await preparedTransactions()).toEqual([]);
+    await expectNothingPrepared();
     await expectOrdersAtomic();
     await expectStockConserved();
   });

@@ -32,6 +32,15 @@ export async function preparedTransactions(): Promise<string[]> {
 }
 
 /**
+ * Nothing stays prepared anywhere. The coordinator answers a committed order before it sends the
+ * other sites their COMMIT PREPARED (the decision is durable by then), so right after an answer a
+ * branch may still be prepared for a few milliseconds, longer on a loaded machine: waited for.
+ */
+export async function expectNothingPrepared(timeoutMs = 15_000): Promise<void> {
+  await expect.poll(preparedTransactions, { timeout: timeoutMs, interval: 100 }).toEqual([]);
+}
+
+/**
  * All-or-nothing: every order's lines match exactly the stock its warehouses gave out for it,
  * and no warehouse gave out stock for an order that does not exist.
  */
