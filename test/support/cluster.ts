@@ -5,10 +5,11 @@ import pg from 'pg';
 import { connectionString, coordinatorNames, DATABASE_ROLES, serverByName, serviceByName, topologyFromEnv, type CoordinatorName, type DatabaseRole, type PostgresServer, type ServiceName } from '../../lib/topology.ts';
 import { currentPrimary } from '../../cluster/running-topology.ts';
 import { internalHeaders as internalHeadersOf, recoverySettings as coordinatorRecovery, type RecoverySettings } from '../../cluster/coordinator-admin.ts';
-export type { RecoverySettings } from '../../cluster/coordinator-admin.ts';
 import { readState } from '../../cluster/state.ts';
 // the same type parsers as the services (bigint as number)
 import '../../lib/db/connect.ts';
+
+export type { RecoverySettings };
 
 export const topology = topologyFromEnv();
 

@@ -6,46 +6,47 @@
  */
 import { SITES, siteByCode, SITE_IDS, type SiteId } from '../../lib/sites.ts';
 import { graphql, sql } from './cluster.ts';
+import { until } from './payments.ts';
 
-const STOCK = 'query($ids: [ID!]!, $at: Site) { warehouseStock(productIds: $ids, at: $at) { productId site quantity live } }';
+const STOCK = 'query($ids: [ID!]!, $at: Site) { warehouseStock(productIds: $ids, at: $at) { productId site quantity live asOf } }';
+type Figure = { productId: string; site: string; quantity: number; live: boolean; asOf: string | null };
 
-/** Resolves once `at`'s copies show every warehouse's live quantity of `productIds`. */
-export async function copiesCaughtUp(productIds: readonly number[], at: SiteId = 'dakar', timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+async function figuresAt(at: SiteId, productIds: readonly number[]): Promise<Figure[] | null> {
+  const answer = await graphql<{ warehouseStock: Figure[] }>(STOCK, { ids: productIds.map(String), at: SITES[at].code });
+  return answer.errors ? null : (answer.data?.warehouseStock ?? null);
+}
+
+/** Resolves once `at`'s copies show every warehouse's live quantity of `productIds` (30 s at most). */
+export async function copiesCaughtUp(productIds: readonly number[], at: SiteId = 'dakar'): Promise<void> {
   let behind: string[] = [];
-  for (;;) {
+  const caughtUp = async () => {
     const live = new Map<string, number>();
     for (const site of SITE_IDS) {
       const rows = await sql<{ produit_id: number; quantite: number }>(site, 'SELECT produit_id, quantite FROM stock WHERE produit_id = ANY($1::int[])', [productIds]);
       for (const r of rows) live.set(`${site}/${r.produit_id}`, r.quantite);
     }
-    const answer = await graphql<{ warehouseStock: { productId: string; site: string; quantity: number; live: boolean }[] }>(STOCK, { ids: productIds.map(String), at: SITES[at].code });
-    const figures = answer.data?.warehouseStock ?? [];
-    behind = figures
+    const figures = await figuresAt(at, productIds);
+    behind = (figures ?? [])
       .map((f) => ({ ...f, item: `${siteByCode(f.site)?.id}/${f.productId}` }))
       .filter((f) => !f.live && f.quantity !== (live.get(f.item) ?? 0))
       .map((f) => `${f.item}: copy ${f.quantity}, warehouse ${live.get(f.item) ?? 0}`);
-    if (!answer.errors && figures.length > 0 && behind.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`${at}'s copies still behind after ${timeoutMs / 1000} s: ${behind.join('; ') || JSON.stringify(answer.errors)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return figures !== null && figures.length > 0 && behind.length === 0;
+  };
+  await until(`${at}'s copies to catch up with the warehouses`, caughtUp).catch((error: Error) => {
+    throw new Error(`${error.message}: ${behind.join('; ')}`);
+  });
 }
 
 /**
- * Resolves once every other site's copy of `stopped`'s warehouse holds no heartbeat: a stopping
- * region removes it and waits at most 2 s for its subscribers to apply that, and until they have,
- * a site may still answer for the stopped warehouse from a copy within its age bound.
+ * Resolves once every other site's copy of `stopped`'s warehouse holds no heartbeat (30 s at most):
+ * a stopping region removes it and waits at most 2 s for its subscribers to apply that, and until
+ * they have, a site may still answer for the stopped warehouse from a copy within its age bound.
  */
-export async function copiesNoticedStop(stopped: SiteId, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const query = 'query($ids: [ID!]!, $at: Site) { warehouseStock(productIds: $ids, at: $at) { site asOf } }';
+export async function copiesNoticedStop(stopped: SiteId): Promise<void> {
   for (const at of SITE_IDS.filter((s) => s !== stopped)) {
-    for (;;) {
-      const answer = await graphql<{ warehouseStock: { site: string; asOf: string | null }[] }>(query, { ids: ['101'], at: SITES[at].code });
-      const figure = answer.data?.warehouseStock.find((f) => f.site === SITES[stopped].code);
-      if (figure && figure.asOf === null) break;
-      if (Date.now() > deadline) throw new Error(`${at}'s copy of ${stopped} still shows a heartbeat after ${timeoutMs / 1000} s: ${JSON.stringify(answer)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await until(`${at}'s copy of ${stopped} to drop its heartbeat`, async () => {
+      const figure = (await figuresAt(at, [101]))?.find((f) => f.site === SITES[stopped].code);
+      return figure !== undefined && figure.asOf === null;
+    });
   }
 }
