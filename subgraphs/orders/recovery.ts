@@ -22,6 +22,7 @@ import { parseGid } from '../../lib/twopc/work.ts';
 import { DIRECTORY, type Participant, type PaymentProblem } from '../../lib/twopc/machine/order-machine.ts';
 import { localInDoubt } from './directory.ts';
 import { observeRecovery } from './metrics.ts';
+import { passRunner } from '../../lib/service/pass-runner.ts';
 import type { OrderDriver } from './protocol/order-driver.ts';
 import type { SiteClient } from './site-client.ts';
 
@@ -137,6 +138,7 @@ export interface RecoverySettings {
 
 export interface RecoveryLoop {
   stop(): void;
+  /** A pass that starts after the call (one already running is waited for, not joined). */
   runNow(): Promise<RecoveryReport>;
   settings(): RecoverySettings;
   /** Changes the settings of the running loop (an operator tuning recovery without a restart). */
@@ -144,17 +146,11 @@ export interface RecoveryLoop {
 }
 
 export function startRecoveryLoop(options: RecoveryOptions, intervalMs: number): RecoveryLoop {
-  let running: Promise<RecoveryReport> | null = null;
   let current: RecoverySettings = { inDoubtTimeoutMs: options.timeoutMs, intervalMs };
-  const runNow = () => {
-    running ??= recoverOnce({ ...options, timeoutMs: current.inDoubtTimeoutMs }).then(observeRecovery).finally(() => {
-      running = null;
-    });
-    return running;
-  };
+  const passes = passRunner(() => recoverOnce({ ...options, timeoutMs: current.inDoubtTimeoutMs }).then(observeRecovery));
   const schedule = () => {
     const timer = setInterval(() => {
-      runNow().catch((error: Error) => options.log('recovery failed', { error: error.message }));
+      passes.tick().catch((error: Error) => options.log('recovery failed', { error: error.message }));
     }, current.intervalMs);
     timer.unref();
     return timer;
@@ -162,7 +158,7 @@ export function startRecoveryLoop(options: RecoveryOptions, intervalMs: number):
   let timer = schedule();
   return {
     stop: () => clearInterval(timer),
-    runNow,
+    runNow: passes.runNow,
     settings: () => ({ ...current }),
     configure(change) {
       const next = { ...current, ...change };

@@ -9,6 +9,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { OperationPaiement, PaiementStatut, SiteDatabase } from '../../lib/db/tables.ts';
 import { PaymentUnavailableError, type PaymentsClient, type TransitionOutcome } from '../../lib/payments/client.ts';
+import { passRunner } from '../../lib/service/pass-runner.ts';
 
 export interface RelayOptions {
   db: Kysely<SiteDatabase>;
@@ -108,35 +109,21 @@ export async function relayOnce(options: RelayOptions): Promise<RelayReport> {
 }
 
 export interface PaymentRelay {
-  /** Runs a pass now (after a commit that wrote to the outbox); passes never overlap. */
+  /** Runs a pass soon (after a commit that wrote to the outbox); passes never overlap. */
   kick(): void;
+  /** A pass that starts after the call, so that it reads the rows written before it. */
   runNow(): Promise<RelayReport>;
   stop(): void;
 }
 
 export function startPaymentRelay(options: RelayOptions): PaymentRelay {
-  let running: Promise<RelayReport> | null = null;
-  let again = false;
-  const runNow = (): Promise<RelayReport> => {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = relayOnce(options)
-      .catch((error: Error) => {
-        options.log('warn', 'payment relay pass failed', { error: error.message });
-        return { done: 0, rejected: 0, retried: 0 };
-      })
-      .finally(() => {
-        running = null;
-        if (again) {
-          again = false;
-          void runNow();
-        }
-      });
-    return running;
-  };
-  const timer = setInterval(() => void runNow(), options.intervalMs);
+  const passes = passRunner(() =>
+    relayOnce(options).catch((error: Error) => {
+      options.log('warn', 'payment relay pass failed', { error: error.message });
+      return { done: 0, rejected: 0, retried: 0 };
+    }),
+  );
+  const timer = setInterval(() => void passes.tick(), options.intervalMs);
   timer.unref();
-  return { kick: () => void runNow(), runNow, stop: () => clearInterval(timer) };
+  return { kick: () => void passes.runNow(), runNow: passes.runNow, stop: () => clearInterval(timer) };
 }
