@@ -12,7 +12,8 @@ import { DEADLINE_HEADER } from '../lib/deadline.ts';
 import { everyCoordinatorRecovery, graphql, serviceUrl, sql } from './support/cluster.ts';
 import { expectNothingPrepared, expectOrdersAtomic, expectStockConserved, preparedTransactions, stockAt } from './support/invariants.ts';
 import { attemptStats, cancelLockWaiters, lockWaiters, placeOrder, placeOrderAt, recoverNow, restart, session } from './support/orders.ts';
-import { normalProvider, paymentsOfOrder, setProviderBehaviour, settledPayment, until } from './support/payments.ts';
+import { normalProvider, paymentsOfOrder, setProviderBehaviour, settledPayment } from './support/payments.ts';
+import { until } from './support/until.ts';
 import { ownClient, ownProduct } from './support/fixtures.ts';
 import { asAdmin, asCustomer } from './support/tokens.ts';
 
@@ -294,7 +295,7 @@ describe('defect 8: one deadline from the gateway down', () => {
     const intent = (await intentOf('dakar', 8, k))!;
     expect(intent.statut).toBe('FAILED');
     // the late authorization is voided (the relay repeats it with the order's key, then voids it)
-    await until('the authorization to be voided', async () => (await paymentsOfOrder(intent.commande_id)).every((p) => p.status === 'VOIDED') && (await paymentsOfOrder(intent.commande_id)).length > 0, 600);
+    await until('the authorization to be voided', async () => (await paymentsOfOrder(intent.commande_id)).every((p) => p.status === 'VOIDED') && (await paymentsOfOrder(intent.commande_id)).length > 0, { withinMs: 60_000 });
     expect(await ordersOfKey('dakar', 8, k)).toEqual([]);
   }, 90_000);
 
@@ -325,7 +326,7 @@ describe('defect 9: decision rows are pruned once every participant acknowledged
     // every site's coordinator prunes on its own recovery pass, so the pass that deletes the row may
     // be another's than the one asked for here: what counts is that the old row goes, the recent stays
     await recoverNow();
-    await until('the old decision to be pruned', async () => (await sql('dakar', 'SELECT 1 FROM decision_2pc WHERE gid = $1', [order!.gid])).length === 0, 100);
+    await until('the old decision to be pruned', async () => (await sql('dakar', 'SELECT 1 FROM decision_2pc WHERE gid = $1', [order!.gid])).length === 0, { withinMs: 10_000 });
     expect(await sql('dakar', 'SELECT decision FROM decision_2pc WHERE gid = $1', [recentOrder!.gid])).toEqual([{ decision: 'COMMIT' }]);
   });
 });

@@ -12,7 +12,7 @@ import { createLogger, scrubLogLine } from '../lib/service/logger.ts';
 import { gatewayOrigin, graphql, serviceUrl, topology } from './support/cluster.ts';
 import { expectCatalogueRouting } from './support/routing.ts';
 import { logsCaughtUp, serviceLogLines, serviceLogTexts, servicesThatSaw, untilServicesSaw } from './support/logs.ts';
-import { until } from './support/payments.ts';
+import { until } from './support/until.ts';
 import { asAdmin, asCustomer, customerToken } from './support/tokens.ts';
 
 const metricsUrl = (service: string) => {

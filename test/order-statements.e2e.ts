@@ -9,16 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { countStatements, listStatements, resetStatements } from '../bench/statements.ts';
 import { graphql, sql, topology } from './support/cluster.ts';
 import { asAdmin, asCustomer } from './support/tokens.ts';
+import { until } from './support/until.ts';
 
 const PLACE = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id } error { code message } } }';
-
-async function until(what: string, check: () => Promise<boolean>, tries = 300) {
-  for (let i = 0; i < tries; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 describe('a one-site order at the client’s site', () => {
   it('runs at most 6 SQL statements on the data tables there', async () => {

@@ -23,6 +23,7 @@ import { connectionString, coordinatorNames, DATABASE_ROLES, primaryOf, serverBy
 import { gatewayOrigin, graphql, internalHeaders, serviceUrl, sql, topology } from './support/cluster.ts';
 import { expectNothingPrepared, expectOrdersAtomic, expectStockConserved, preparedTransactions, stockAt } from './support/invariants.ts';
 import { asAdmin, asCustomer } from './support/tokens.ts';
+import { until } from './support/until.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -47,15 +48,6 @@ const PROBES: Record<DatabaseRole, { table: string; column: string; key: string 
   // the provider's ledger may be empty: its migration record always has a row
   payments: { table: 'teranga_migration', column: 'checksum', key: 'name' },
 };
-
-async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, attempts = 100): Promise<T> {
-  for (let i = 0; i < attempts; i++) {
-    const value = await check();
-    if (value) return value;
-    await sleep(100);
-  }
-  throw new Error(`never happened: ${what}`);
-}
 
 /** Every site's coordinator: each one's recovery loop settles the prepared shares of every site. */
 async function restartOrders(env: Record<string, string> = {}): Promise<void> {
@@ -274,7 +266,7 @@ describe('failover of the Dakar primary (kill -9, promotion, rebuild, fail back)
 
     const flow = orderFlow(DAKAR_CLIENTS, '154');
     try {
-      await until('orders to flow', async () => flow.acks.length >= 10, 300);
+      await until('orders to flow', async () => flow.acks.length >= 10, { withinMs: 30_000 });
       const pid = postmasterPid(serverDataDir(readState(topology)!.pgRoot, 'dakar'));
       expect(pid).not.toBeNull();
       beforeCrash = [...flow.acks];
@@ -284,7 +276,7 @@ describe('failover of the Dakar primary (kill -9, promotion, rebuild, fail back)
       await failover(topology, 'dakar');
       // the promoted standby inherited the prepared transactions before anything resolved them
       inheritedPrepared = (await sqlOn<{ gid: string }>('dakar-standby', 'SELECT gid FROM pg_prepared_xacts')).map((r) => r.gid);
-      await until('orders to be acknowledged by the new primary', async () => flow.acks.filter((a) => a.at > crashedAt).length >= 5, 600);
+      await until('orders to be acknowledged by the new primary', async () => flow.acks.filter((a) => a.at > crashedAt).length >= 5, { withinMs: 60_000 });
       afterFailover = flow.acks.filter((a) => a.at > crashedAt);
     } finally {
       await flow.stop();
@@ -413,13 +405,13 @@ describe('teranga monitor: a killed primary is failed over with nobody running f
     monitor = spawn(process.execPath, ['bin/teranga.js', 'monitor', '--interval', '200', '--misses', '3'], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     monitor.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
     monitor.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    await until('the monitor to watch the primaries', async () => output.includes('watching'), 300);
+    await until('the monitor to watch the primaries', async () => output.includes('watching'), { withinMs: 30_000 });
 
     const pid = postmasterPid(serverDataDir(readState(topology)!.pgRoot, 'thies'));
     expect(pid).not.toBeNull();
     process.kill(pid!, 'SIGKILL');
     // the test itself never calls failover: only the monitor can change the recorded roles
-    await until('the monitor to promote thies-standby', async () => readState(topology)!.primaries.thies === 'thies-standby', 1_500).catch((error: Error) => {
+    await until('the monitor to promote thies-standby', async () => readState(topology)!.primaries.thies === 'thies-standby', { withinMs: 150_000 }).catch((error: Error) => {
       throw new Error(`${error.message}; the monitor said:\n${output}`);
     });
 

@@ -17,17 +17,16 @@ import { graphql, internalHeaders, serverNamed, sql, topology } from './support/
 import { ownClient, ownProduct } from './support/fixtures.ts';
 import { placeOrderAt } from './support/orders.ts';
 import { asAdmin } from './support/tokens.ts';
+import { until } from './support/until.ts';
 
 const run = promisify(execFile);
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, limit = 600): Promise<T> {
-  for (let i = 0; i < limit; i++) {
+/** Reads until the value read satisfies `done`, and answers with that value. */
+const readUntil = <T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> =>
+  until(what, async () => {
     const value = await read();
-    if (done(value)) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`never reached: ${what}`);
-}
+    return done(value) ? { value } : null;
+  }, { everyMs: 50 }).then(({ value }) => value);
 
 describe('a gateway and a coordinator at every site', () => {
   it('lists one gateway per site, with its site and url, Dakar on TERANGA_PORT', async () => {
@@ -58,7 +57,7 @@ describe('other warehouses\' stock from the local copy', () => {
     const target = row!.quantite + 7;
     await sql('thies', 'UPDATE stock SET quantite = $1 WHERE produit_id = $2', [target, row!.produit_id]);
     const read = async () => (await graphql<{ warehouseStock: Figure[] }>(STOCK, { ids: [String(row!.produit_id)], at: 'DAKAR' }, { url: siteGateway(topology, 'dakar').url })).data?.warehouseStock ?? [];
-    const figures = await until(read, (f) => f.find((x) => x.site === 'THIES')?.quantity === target, 'the copy at Dakar shows the new Thiès quantity');
+    const figures = await readUntil(read, (f) => f.find((x) => x.site === 'THIES')?.quantity === target, 'the copy at Dakar shows the new Thiès quantity');
     const thies = figures.find((f) => f.site === 'THIES')!;
     expect(thies).toMatchObject({ seenFrom: 'DAKAR', live: false });
     expect(thies.asOf).not.toBeNull();
@@ -85,7 +84,7 @@ describe('an order\'s first guess from the local copies', () => {
     try {
       await copy.query(`ALTER SUBSCRIPTION ${name} DISABLE`);
       // the apply worker stops a little later: frozen once it is gone
-      await until(() => copy.query('SELECT count(*)::int AS n FROM pg_stat_subscription WHERE subname = $1 AND pid IS NOT NULL', [name]), (r) => r.rows[0].n === 0, `${name} stopped`);
+      await readUntil(() => copy.query('SELECT count(*)::int AS n FROM pg_stat_subscription WHERE subname = $1 AND pid IS NOT NULL', [name]), (r) => r.rows[0].n === 0, `${name} stopped`);
       return await fn();
     } finally {
       await copy.query(`ALTER SUBSCRIPTION ${name} ENABLE`);
@@ -94,7 +93,7 @@ describe('an order\'s first guess from the local copies', () => {
   }
 
   const copiedAt = (site: SiteId, productId: number, expected: Partial<Record<SiteId, number>>) =>
-    until(
+    readUntil(
       async () => (await graphql<{ warehouseStock: { site: string; quantity: number }[] }>('query($ids: [ID!]!) { warehouseStock(productIds: $ids) { site quantity } }', { ids: [String(productId)] }, { url: siteGateway(topology, site).url })).data?.warehouseStock ?? [],
       (figures) => Object.entries(expected).every(([s, q]) => figures.find((f) => f.site === s.toUpperCase().replace('-', '_'))?.quantity === q),
       `the copies at ${site} show ${JSON.stringify(expected)}`,

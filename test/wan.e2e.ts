@@ -10,6 +10,7 @@ import { everyCoordinatorRecovery, graphql, sql, topology } from './support/clus
 import { ownClient, ownProduct, type OwnClient } from './support/fixtures.ts';
 import { placeOrderAt } from './support/orders.ts';
 import { asCustomer } from './support/tokens.ts';
+import { until } from './support/until.ts';
 import { describeCrossings, wanCrossings, type Crossings } from './support/wan-counters.ts';
 
 const CATALOG = '{ product(id: "101") { id name price } }';
@@ -80,14 +81,6 @@ describe.skipIf(!topology.wan)('simulated WAN', () => {
     expect(crossings.roundTrips, describeCrossings(crossings)).toBe(0);
   });
 });
-
-async function until(what: string, done: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (await done()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`never happened: ${what}`);
-}
 
 const CITY: Record<SiteId, string> = { dakar: 'Dakar', thies: 'Thiès', 'saint-louis': 'Saint-Louis' };
 const CATALOG_READ = 'query($id: ID!) { product(id: $id) { id name price } products(limit: 5) { id name price } }';

@@ -6,7 +6,7 @@
  */
 import { SITES, siteByCode, SITE_IDS, type SiteId } from '../../lib/sites.ts';
 import { graphql, sql } from './cluster.ts';
-import { until } from './payments.ts';
+import { until } from './until.ts';
 
 const STOCK = 'query($ids: [ID!]!, $at: Site) { warehouseStock(productIds: $ids, at: $at) { productId site quantity live asOf } }';
 type Figure = { productId: string; site: string; quantity: number; live: boolean; asOf: string | null };

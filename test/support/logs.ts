@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { serviceUrl, topology } from './cluster.ts';
+import { until } from './until.ts';
 
 export interface LogLine {
   readonly service?: string;
@@ -45,21 +46,12 @@ export function servicesThatSaw(requestId: string): string[] {
   return [...serviceLogTexts()].filter(([, text]) => text.includes(`"requestId":"${requestId}"`)).map(([name]) => name).sort();
 }
 
-/** Polls `check` until it holds; fails with `what` after `timeoutMs`. */
-async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** Waits until each of `services` has logged a line with this request id (a service writes its line as it answers). */
 export async function untilServicesSaw(requestId: string, services: readonly string[]): Promise<string[]> {
   await until(`${services.join(', ')} to log request ${requestId}`, () => {
     const saw = servicesThatSaw(requestId);
     return services.every((s) => saw.includes(s));
-  });
+  }, { withinMs: 15_000, everyMs: 50 });
   return servicesThatSaw(requestId);
 }
 

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { serviceByName } from '../../lib/topology.ts';
 import { internalHeaders, sql, topology } from './cluster.ts';
+import { until } from './until.ts';
 
 export const paymentsUrl = () => serviceByName(topology, 'payments').url;
 
@@ -38,16 +39,6 @@ export async function setProviderBehaviour(behaviour: { declineAll?: boolean; fa
 }
 
 export const normalProvider = () => setProviderBehaviour({});
-
-/** Polls `check` until it returns a value (not null/false), at most `attempts` times 100 ms apart. */
-export async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, attempts = 300): Promise<T> {
-  for (let i = 0; i < attempts; i++) {
-    const value = await check();
-    if (value !== null && value !== undefined && value !== false) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Waits until the relay at the order's site has nothing left to do for it; returns paiement.statut. */
 export async function settledPayment(site: string, orderId: string): Promise<string | null> {
