@@ -242,16 +242,20 @@ export class OrderService {
     const budget = this.deps.orderBudgetMs ?? DEFAULT_ORDER_BUDGET_MS;
     // the caller's deadline, less the time to settle an unclear outcome and answer
     const deadline = new Deadline(Math.min(Date.now() + budget, deadlineAt === null ? Infinity : deadlineAt - SETTLE_MARGIN_MS));
+    const ids = demands.map((d) => d.productId);
     const looked = performance.now();
+    // the prices do not depend on the client's site: asked while the directory answers (a
+    // failure is taken up where they are awaited, or not at all when the client is unknown)
+    const pricesRead = this.deps.sites.prices(ids);
+    pricesRead.catch(() => {});
     const site = await this.clientSite(clientId);
     recordStep('directory', performance.now() - looked);
     if (!site) return fail('UNKNOWN_CLIENT', `Unknown client ${clientId}`);
     let planned = false;
     try {
-      const ids = demands.map((d) => d.productId);
       const warehouses = warehouseOrderFrom(site);
       const read = performance.now();
-      const [prices, firstSnapshot] = await Promise.all([this.deps.sites.prices(ids), this.firstSnapshot(site, ids, demands, warehouses)]);
+      const [prices, firstSnapshot] = await Promise.all([pricesRead, this.firstSnapshot(site, ids, demands, warehouses)]);
       recordStep('prices-and-stock', performance.now() - read);
       const unknown = demands.find((d) => !prices.has(d.productId));
       if (unknown) return fail('UNKNOWN_PRODUCT', `Unknown product ${unknown.productId}`, unknown.productId);
