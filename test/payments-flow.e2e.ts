@@ -64,6 +64,29 @@ describe('recovery reads the payment outbox through the order machine', () => {
     const quiet = await recoverNow();
     expect([...quiet.relayed, ...quiet.paymentProblems.map((p) => p.orderId)]).not.toContain(id);
   });
+
+  it('looks at the rows the relay can still finish before the findings only an operator can settle, however many of those wait', async () => {
+    const { inDoubtTimeoutMs } = await recoverySettings();
+    const past = `${inDoubtTimeoutMs + 60_000} milliseconds`;
+    // a backlog of rejected operations, one pass's worth, whose order ids sort before any other
+    const backlog = Array.from({ length: 200 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    await setProviderBehaviour({ failTransitions: true });
+    try {
+      await sql('thies', `INSERT INTO sortie_paiement (commande_id, operation, montant, statut, derniere_erreur, done_at)
+        SELECT unnest($1::uuid[]), 'REFUND', 1, 'REJECTED', 'PAYMENT_CONFLICT: test backlog', now()`, [backlog]);
+      const placed = await placeOrder({ clientId: '2', items: [{ productId: '122', quantity: 1 }], paymentMethod: 'WAVE' });
+      expect(placed.error).toBeNull();
+      const id = placed.order!.id;
+      await sql('thies', `UPDATE sortie_paiement SET created_at = now() - $2::interval, prochain_essai = now() WHERE commande_id = $1`, [id, past]);
+      const report = await recoverNow();
+      expect(report.relayed).toContain(id);
+      await setProviderBehaviour({});
+      expect(await settledPayment('thies', id)).toBe('CAPTURE');
+    } finally {
+      await setProviderBehaviour({});
+      await sql('thies', 'DELETE FROM sortie_paiement WHERE commande_id = ANY($1::uuid[])', [backlog]);
+    }
+  });
 });
 
 describe('the payment follows the order', () => {
@@ -83,6 +106,20 @@ describe('the payment follows the order', () => {
     expect(await settledPayment('thies', id)).toBe('CAPTURE');
     expect((await orderPayment(id, '2'))?.payment?.status).toBe('CAPTURED');
     expect((await paymentsOfOrder(id)).map((p) => p.status)).toEqual(['CAPTURED']);
+  });
+
+  it('captures a new order at once while a pass’s worth of older operations wait for their next try', async () => {
+    const waiting = Array.from({ length: 200 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    try {
+      // older rows (lower ids) the relay must not try for an hour: retried and refused before
+      await sql('thies', `INSERT INTO sortie_paiement (commande_id, operation, montant, tentatives, derniere_erreur, prochain_essai)
+        SELECT unnest($1::uuid[]), 'REFUND', 1, 5, 'PAYMENT_UNAVAILABLE: test backlog', now() + interval '1 hour'`, [waiting]);
+      const placed = await placeOrder({ clientId: '2', items: [{ productId: '122', quantity: 1 }], paymentMethod: 'WAVE' });
+      expect(placed.error).toBeNull();
+      expect(await settledPayment('thies', placed.order!.id)).toBe('CAPTURE');
+    } finally {
+      await sql('thies', 'DELETE FROM sortie_paiement WHERE commande_id = ANY($1::uuid[])', [waiting]);
+    }
   });
 
   it('refuses an order with PAYMENT_UNAVAILABLE when the provider cannot authorize, and charges nothing', async () => {

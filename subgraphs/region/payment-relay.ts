@@ -56,20 +56,31 @@ async function apply(options: RelayOptions, row: { commande_id: string; referenc
 export async function relayOnce(options: RelayOptions): Promise<RelayReport> {
   const { db } = options;
   const report: RelayReport = { done: 0, rejected: 0, retried: 0 };
+  // the rows due now, less those of an order whose earlier row waits for its next try: rows that
+  // wait take no place in the pass, or a backlog of them would keep the new ones out
   const rows = await db
-    .selectFrom('sortie_paiement')
-    .select(['id', 'commande_id', 'reference', 'operation', 'tentatives', sql<boolean>`prochain_essai <= now()`.as('due')])
-    .where('statut', '=', 'PENDING')
-    .orderBy('id')
+    .selectFrom('sortie_paiement as s')
+    .select(['s.id', 's.commande_id', 's.reference', 's.operation', 's.tentatives'])
+    .where('s.statut', '=', 'PENDING')
+    .where('s.prochain_essai', '<=', sql<Date>`now()`)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('sortie_paiement as e')
+            .select('e.id')
+            .whereRef('e.commande_id', '=', 's.commande_id')
+            .where('e.statut', '=', 'PENDING')
+            .whereRef('e.id', '<', 's.id')
+            .where('e.prochain_essai', '>', sql<Date>`now()`),
+        ),
+      ),
+    )
+    .orderBy('s.id')
     .limit(200)
     .execute();
   const blocked = new Set<string>();
   for (const row of rows) {
     if (blocked.has(row.commande_id)) continue;
-    if (!row.due) {
-      blocked.add(row.commande_id);
-      continue;
-    }
     try {
       const outcome = await apply(options, row);
       if (outcome.ok) {

@@ -8,7 +8,7 @@ import type { SiteDatabase } from '../../../lib/db/tables.ts';
 import type { SiteId } from '../../../lib/sites.ts';
 import type { PaymentObservation } from '../../../lib/twopc/machine/order-machine.ts';
 
-/** At most this many orders a pass: the rest come at the next one. */
+/** At most this many orders a pass, those the relay can still finish first. */
 const LIMIT = 200;
 
 /**
@@ -26,17 +26,23 @@ export async function paymentsToCheck(db: Kysely<SiteDatabase>, site: SiteId, ol
     sorties: { operation: 'CAPTURE' | 'VOID' | 'REFUND'; status: 'PENDING' | 'DONE' | 'REJECTED' }[];
   }>`
     WITH candidats AS (
-      SELECT commande_id FROM sortie_paiement
+      SELECT commande_id, statut = 'PENDING' AS a_relayer FROM sortie_paiement
       WHERE statut = 'REJECTED' OR (statut = 'PENDING' AND created_at < now() - ${age}::interval)
-      UNION
-      SELECT p.commande_id FROM paiement p JOIN commande c ON c.id = p.commande_id
+      UNION ALL
+      SELECT p.commande_id, false FROM paiement p JOIN commande c ON c.id = p.commande_id
       WHERE p.updated_at < now() - ${age}::interval
         AND ((c.statut = 'CONFIRMEE' AND p.statut <> 'CAPTURE') OR (c.statut = 'ANNULEE' AND p.statut = 'CAPTURE'))
+    ),
+    -- the orders whose rows the relay can still finish come first: findings only an operator can
+    -- settle stay candidates pass after pass, and a backlog of them must not hide those
+    retenus AS (
+      SELECT commande_id FROM candidats GROUP BY commande_id
+      ORDER BY bool_or(a_relayer) DESC, commande_id LIMIT ${LIMIT}
     )
     SELECT k.commande_id, c.statut AS commande, p.statut AS paiement,
            coalesce((SELECT json_agg(json_build_object('operation', s.operation, 'status', s.statut) ORDER BY s.id)
                      FROM sortie_paiement s WHERE s.commande_id = k.commande_id), '[]'::json) AS sorties
-    FROM (SELECT commande_id FROM candidats ORDER BY commande_id LIMIT ${LIMIT}) k
+    FROM retenus k
     LEFT JOIN commande c ON c.id = k.commande_id
     LEFT JOIN paiement p ON p.commande_id = k.commande_id`.execute(db);
   return rows.map((r) => ({ orderId: r.commande_id, site, order: r.commande, payment: r.paiement, outbox: r.sorties }));
