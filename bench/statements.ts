@@ -35,7 +35,7 @@ const dataStatements = (excluding: readonly string[] = []) => `FROM pg_stat_stat
        -- the payment relay's capture, after the order and on its own timer
        AND query NOT ILIKE 'update "paiement" set "statut"%'
        -- recovery's scan of the payments to check (payment-checks.ts), on its own timer too
-       AND query NOT ILIKE 'WITH candidats AS (%SELECT commande_id FROM sortie_paiement%'
+       AND query NOT ILIKE 'WITH candidats AS (%sortie_paiement%'
        AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
        ${excluding.map((q) => `AND query <> '${q.replaceAll("'", "''")}'`).join(' ')}`;
 
