@@ -5,12 +5,12 @@ import { expect } from 'vitest';
 import { SITE_IDS, type SiteId } from '../../lib/sites.ts';
 import { SEED_PRODUCTS } from '../../seed/products.ts';
 import { splitStock } from '../../seed/stock-split.ts';
-import { sql } from './cluster.ts';
+import { read } from './cluster.ts';
 
 /** For every (site, product): seed quantity = current quantity − Σ ledger deltas; never negative. */
 export async function expectStockConserved(): Promise<void> {
   for (const site of SITE_IDS) {
-    const rows = await sql<{ produit_id: number; quantite: number; moved: number }>(
+    const rows = await read<{ produit_id: number; quantite: number; moved: number }>(
       site,
       `SELECT s.produit_id, s.quantite, COALESCE(sum(m.delta), 0)::int AS moved
        FROM stock s LEFT JOIN mouvement_stock m ON m.produit_id = s.produit_id
@@ -27,7 +27,7 @@ export async function expectStockConserved(): Promise<void> {
 
 export async function preparedTransactions(): Promise<string[]> {
   const servers = [...SITE_IDS, 'coordinator', 'products'];
-  const all = await Promise.all(servers.map((s) => sql<{ gid: string }>(s, 'SELECT gid FROM pg_prepared_xacts')));
+  const all = await Promise.all(servers.map((s) => read<{ gid: string }>(s, 'SELECT gid FROM pg_prepared_xacts')));
   return all.flat().map((r) => r.gid);
 }
 
@@ -48,15 +48,15 @@ export async function expectOrdersAtomic(): Promise<void> {
   const lines = new Map<string, number>(); // `${order}|${site}|${product}` → quantity
   const orders = new Set<string>();
   for (const site of SITE_IDS) {
-    for (const o of await sql<{ id: string; statut: string }>(site, 'SELECT id, statut FROM commande')) orders.add(o.id);
-    for (const l of await sql<{ commande_id: string; site: string; produit_id: number; quantite: number }>(site, 'SELECT commande_id, site, produit_id, quantite FROM ligne_commande')) {
+    for (const o of await read<{ id: string; statut: string }>(site, 'SELECT id, statut FROM commande')) orders.add(o.id);
+    for (const l of await read<{ commande_id: string; site: string; produit_id: number; quantite: number }>(site, 'SELECT commande_id, site, produit_id, quantite FROM ligne_commande')) {
       const key = `${l.commande_id}|${l.site}|${l.produit_id}`;
       lines.set(key, (lines.get(key) ?? 0) + l.quantite);
     }
   }
   const given = new Map<string, number>();
   for (const site of SITE_IDS) {
-    const moves = await sql<{ commande_id: string; produit_id: number; out: number }>(
+    const moves = await read<{ commande_id: string; produit_id: number; out: number }>(
       site,
       `SELECT commande_id, produit_id, -sum(delta)::int AS out FROM mouvement_stock
        WHERE motif = 'COMMANDE' GROUP BY commande_id, produit_id`,
@@ -70,7 +70,7 @@ export async function expectOrdersAtomic(): Promise<void> {
 }
 
 export async function stockAt(site: SiteId, productId: number): Promise<number> {
-  const [row] = await sql<{ quantite: number }>(site, 'SELECT quantite FROM stock WHERE produit_id = $1', [productId]);
+  const [row] = await read<{ quantite: number }>(site, 'SELECT quantite FROM stock WHERE produit_id = $1', [productId]);
   return row!.quantite;
 }
 
@@ -78,13 +78,13 @@ export async function stockAt(site: SiteId, productId: number): Promise<number> 
 export async function fingerprint(): Promise<string> {
   // the payment relays finish what earlier orders queued first: their work is not this request's
   for (let i = 0; i < 150; i++) {
-    const pending = await Promise.all(SITE_IDS.map((site) => sql<{ n: number }>(site, "SELECT count(*)::int AS n FROM sortie_paiement WHERE statut = 'PENDING'")));
+    const pending = await Promise.all(SITE_IDS.map((site) => read<{ n: number }>(site, "SELECT count(*)::int AS n FROM sortie_paiement WHERE statut = 'PENDING'")));
     if (pending.every((r) => r[0]!.n === 0)) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  // one connection per query, all at once: the file that fingerprints around every request waits for the slowest, not the sum
+  // all at once, on connections kept open: the file that fingerprints around every request waits for the slowest, not the sum
   const sites = SITE_IDS.map(async (site) => {
-    const [row] = await sql<{ f: string }>(
+    const [row] = await read<{ f: string }>(
       site,
       `SELECT concat_ws('|',
          (SELECT md5(string_agg(produit_id || ':' || quantite, ',' ORDER BY produit_id)) FROM stock),
@@ -96,11 +96,11 @@ export async function fingerprint(): Promise<string> {
     );
     return `${site}=${row!.f}`;
   });
-  const directory = sql<{ f: string }>('coordinator', `SELECT concat_ws('|', count(*), md5(string_agg(client_id || site || email, ',' ORDER BY client_id))) AS f FROM client_site`).then(
+  const directory = read<{ f: string }>('coordinator', `SELECT concat_ws('|', count(*), md5(string_agg(client_id || site || email, ',' ORDER BY client_id))) AS f FROM client_site`).then(
     ([row]) => `directory=${row!.f}`,
   );
-  const coordinatorPrepared = sql<{ f: string }>('coordinator', 'SELECT count(*)::text AS f FROM pg_prepared_xacts').then(([row]) => `coordinator-prepared=${row!.f}`);
-  const products = sql<{ f: string }>(
+  const coordinatorPrepared = read<{ f: string }>('coordinator', 'SELECT count(*)::text AS f FROM pg_prepared_xacts').then(([row]) => `coordinator-prepared=${row!.f}`);
+  const products = read<{ f: string }>(
     'products',
     `SELECT concat_ws('|', count(*), md5(string_agg(id || nom || coalesce(description, '') || prix, ',' ORDER BY id))) AS f FROM produit`,
   ).then(([row]) => `products=${row!.f}`);
