@@ -18,7 +18,7 @@ import { orderFingerprint } from '../../lib/twopc/intent.ts';
 import { DIRECTORY, type MachineConfig } from '../../lib/twopc/machine/order-machine.ts';
 import { planShares, type ConcurrencyStrategy } from './concurrency-control.ts';
 import type { AttemptPlan, DriverResult, OrderDriver, OrderPlanner, Refusal } from './protocol/order-driver.ts';
-import { FENCE_TIMEOUT_MS, SHARE_TIMEOUT_MARGIN_MS, SiteUnavailableError, type RemoteOrder, type SiteClient } from './site-client.ts';
+import { FENCE_TIMEOUT_MS, SHARE_TIMEOUT_MARGIN_MS, SiteUnavailableError, type RemoteOrder, type SiteClient, type StockGuessRow } from './site-client.ts';
 
 export const MAX_ORDER_LINES = 100;
 export const MAX_LINE_QUANTITY = 10_000;
@@ -244,10 +244,13 @@ export class OrderService {
     const deadline = new Deadline(Math.min(Date.now() + budget, deadlineAt === null ? Infinity : deadlineAt - SETTLE_MARGIN_MS));
     const ids = demands.map((d) => d.productId);
     const looked = performance.now();
-    // the prices do not depend on the client's site: asked while the directory answers (a
-    // failure is taken up where they are awaited, or not at all when the client is unknown)
+    // neither the prices nor this site's view of the stock depend on the client's site: both are
+    // asked while the directory answers (a failure is taken up where they are awaited, or not at
+    // all when the client is unknown)
     const pricesRead = this.deps.sites.prices(ids);
     pricesRead.catch(() => {});
+    const guessRead = this.stockGuess(ids);
+    guessRead.catch(() => {});
     const site = await this.clientSite(clientId);
     recordStep('directory', performance.now() - looked);
     if (!site) return fail('UNKNOWN_CLIENT', `Unknown client ${clientId}`);
@@ -255,7 +258,7 @@ export class OrderService {
     try {
       const warehouses = warehouseOrderFrom(site);
       const read = performance.now();
-      const [prices, firstSnapshot] = await Promise.all([pricesRead, this.firstSnapshot(site, ids, demands, warehouses)]);
+      const [prices, firstSnapshot] = await Promise.all([pricesRead, this.firstSnapshot(guessRead, site, ids, demands, warehouses)]);
       recordStep('prices-and-stock', performance.now() - read);
       const unknown = demands.find((d) => !prices.has(d.productId));
       if (unknown) return fail('UNKNOWN_PRODUCT', `Unknown product ${unknown.productId}`, unknown.productId);
@@ -347,6 +350,12 @@ export class OrderService {
     return { stock, versions, guessed: new Set() };
   }
 
+  /** This coordinator's site's view of every warehouse's stock (null: no site of its own). */
+  private async stockGuess(ids: number[]): Promise<StockGuessRow[] | null> {
+    const here = this.deps.site;
+    return here ? this.deps.sites.stockGuess(here, ids) : null;
+  }
+
   /**
    * The first attempt's stock: this coordinator's site's view when it has one (one call to its
    * own region: its warehouse live, the others from its local copies), so that planning crosses no
@@ -354,15 +363,9 @@ export class OrderService {
    * stale copy must not refuse an order the warehouses could serve) or does not answer. Later
    * attempts always read the warehouses: a stale guess costs one attempt, never correctness.
    */
-  private async firstSnapshot(site: SiteId, ids: number[], demands: readonly Demand[], warehouses: readonly SiteId[]): Promise<StockSnapshot> {
-    const here = this.deps.site;
-    if (!here) return this.stockSnapshot(site, ids);
-    let rows;
-    try {
-      rows = await this.deps.sites.stockGuess(here, ids);
-    } catch {
-      return this.stockSnapshot(site, ids);
-    }
+  private async firstSnapshot(guess: Promise<StockGuessRow[] | null>, site: SiteId, ids: number[], demands: readonly Demand[], warehouses: readonly SiteId[]): Promise<StockSnapshot> {
+    const rows = await guess.catch(() => null);
+    if (!rows) return this.stockSnapshot(site, ids);
     const stock = new Map<number, Map<SiteId, number>>();
     const versions = new Map<string, number>();
     const guessed = new Set<string>();
