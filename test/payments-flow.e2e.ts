@@ -34,6 +34,9 @@ async function recoverNow(): Promise<Report> {
   return (await response.json()) as Report;
 }
 
+/** A pass's worth (200) of order ids that sort before any random one, for backlogs of outbox rows. */
+const backlogIds = () => Array.from({ length: 200 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+
 describe('recovery reads the payment outbox through the order machine', () => {
   it('runs the relay for a decided order whose outbox row stayed unacknowledged, and flags a confirmed order whose payment is not captured', async () => {
     const { inDoubtTimeoutMs } = await recoverySettings();
@@ -69,7 +72,7 @@ describe('recovery reads the payment outbox through the order machine', () => {
     const { inDoubtTimeoutMs } = await recoverySettings();
     const past = `${inDoubtTimeoutMs + 60_000} milliseconds`;
     // a backlog of rejected operations, one pass's worth, whose order ids sort before any other
-    const backlog = Array.from({ length: 200 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    const backlog = backlogIds();
     await setProviderBehaviour({ failTransitions: true });
     try {
       await sql('thies', `INSERT INTO sortie_paiement (commande_id, operation, montant, statut, derniere_erreur, done_at)
@@ -109,7 +112,7 @@ describe('the payment follows the order', () => {
   });
 
   it('captures a new order at once while a pass’s worth of older operations wait for their next try', async () => {
-    const waiting = Array.from({ length: 200 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    const waiting = backlogIds();
     try {
       // older rows (lower ids) the relay must not try for an hour: retried and refused before
       await sql('thies', `INSERT INTO sortie_paiement (commande_id, operation, montant, tentatives, derniere_erreur, prochain_essai)
