@@ -37,17 +37,25 @@ async function recoverNow(): Promise<Report> {
 /** A pass's worth (200) of order ids that sort before any random one, for backlogs of outbox rows. */
 const backlogIds = () => Array.from({ length: 200 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
 
+/**
+ * An order at Thiès whose capture stays PENDING (the provider refuses transitions until told
+ * otherwise), its outbox row written longer ago than the in-doubt timeout and due now: recovery's
+ * business, not only the relay's. `past` is that age, for other rows to backdate.
+ */
+async function orderWithStuckCapture(): Promise<{ id: string; past: string }> {
+  const { inDoubtTimeoutMs } = await recoverySettings();
+  const past = `${inDoubtTimeoutMs + 60_000} milliseconds`;
+  await setProviderBehaviour({ failTransitions: true });
+  const placed = await placeOrder({ clientId: '2', items: [{ productId: '122', quantity: 1 }], paymentMethod: 'WAVE' });
+  expect(placed.error).toBeNull();
+  const id = placed.order!.id;
+  await sql('thies', `UPDATE sortie_paiement SET created_at = now() - $2::interval, prochain_essai = now() WHERE commande_id = $1`, [id, past]);
+  return { id, past };
+}
+
 describe('recovery reads the payment outbox through the order machine', () => {
   it('runs the relay for a decided order whose outbox row stayed unacknowledged, and flags a confirmed order whose payment is not captured', async () => {
-    const { inDoubtTimeoutMs } = await recoverySettings();
-    const past = `${inDoubtTimeoutMs + 60_000} milliseconds`;
-    // the provider refuses transitions: the capture stays PENDING in the outbox
-    await setProviderBehaviour({ failTransitions: true });
-    const placed = await placeOrder({ clientId: '2', items: [{ productId: '122', quantity: 1 }], paymentMethod: 'WAVE' });
-    expect(placed.error).toBeNull();
-    const id = placed.order!.id;
-    // written longer ago than the in-doubt timeout and due now: recovery's business, not only the relay's
-    await sql('thies', `UPDATE sortie_paiement SET created_at = now() - $2::interval, prochain_essai = now() WHERE commande_id = $1`, [id, past]);
+    const { id, past } = await orderWithStuckCapture();
     const stuck = await recoverNow();
     expect(stuck.relayed).toContain(id);
     expect(stuck.paymentProblems.map((p) => p.orderId)).not.toContain(id);
@@ -69,18 +77,12 @@ describe('recovery reads the payment outbox through the order machine', () => {
   });
 
   it('looks at the rows the relay can still finish before the findings only an operator can settle, however many of those wait', async () => {
-    const { inDoubtTimeoutMs } = await recoverySettings();
-    const past = `${inDoubtTimeoutMs + 60_000} milliseconds`;
     // a backlog of rejected operations, one pass's worth, whose order ids sort before any other
     const backlog = backlogIds();
-    await setProviderBehaviour({ failTransitions: true });
     try {
       await sql('thies', `INSERT INTO sortie_paiement (commande_id, operation, montant, statut, derniere_erreur, done_at)
         SELECT unnest($1::uuid[]), 'REFUND', 1, 'REJECTED', 'PAYMENT_CONFLICT: test backlog', now()`, [backlog]);
-      const placed = await placeOrder({ clientId: '2', items: [{ productId: '122', quantity: 1 }], paymentMethod: 'WAVE' });
-      expect(placed.error).toBeNull();
-      const id = placed.order!.id;
-      await sql('thies', `UPDATE sortie_paiement SET created_at = now() - $2::interval, prochain_essai = now() WHERE commande_id = $1`, [id, past]);
+      const { id } = await orderWithStuckCapture();
       const report = await recoverNow();
       expect(report.relayed).toContain(id);
       await setProviderBehaviour({});
