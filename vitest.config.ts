@@ -54,6 +54,9 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'e2e',
+          // the files import the same cluster, client and protocol modules: loaded once per worker,
+          // not once per file (their state is the cluster's: topology, pools per server, tokens)
+          isolate: false,
           include: ['test/**/*.e2e.ts'],
           exclude: ['test/launcher.e2e.ts'],
           globalSetup: ['test/support/global-setup.ts'],
