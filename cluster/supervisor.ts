@@ -17,6 +17,7 @@ import type { NodeService, Topology } from '../lib/topology.ts';
 import { isServiceRunning, serverLogFile, spawnService } from './cluster.ts';
 import { isSameProcess, recordProcess } from './process-identity.ts';
 import { nextAttempt, restartDelayMs } from './restart-policy.ts';
+import { serviceCommand } from './service-build.ts';
 import { SUPERVISOR_ENTRY, topologyEnv, waitForHealth } from './services.ts';
 import { readState, updateState, type ServiceRecord } from './state.ts';
 
@@ -119,7 +120,7 @@ export function ensureSupervisor(topology: Topology): { pid: number; started: bo
   const logFile = serverLogFile(topology, 'supervisor');
   mkdirSync(path.dirname(logFile), { recursive: true });
   const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(topology.root, SUPERVISOR_ENTRY)], {
+  const child = spawn(process.execPath, serviceCommand(topology.root, SUPERVISOR_ENTRY), {
     cwd: topology.root,
     detached: true,
     stdio: ['ignore', out, out],

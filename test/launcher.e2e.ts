@@ -13,7 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { destroy, serverDataDir } from '../cluster/cluster.ts';
-import { isSameProcess } from '../cluster/process-identity.ts';
+import { isSameProcess, processCommandLine } from '../cluster/process-identity.ts';
+import { currentBundle } from '../cluster/service-build.ts';
 import { readState, writeState } from '../cluster/state.ts';
 import { clusterStatus, formatStatus, type ClusterStatus } from '../cluster/status.ts';
 import { buildTopology } from '../lib/topology.ts';
@@ -141,6 +142,10 @@ describe('the launcher owns what it starts', () => {
     expect(after.servers.filter((s) => s.role === 'down').map((s) => s.name)).toEqual([]);
     expect(after.services.filter((s) => s.role !== 'up').map((s) => s.name)).toEqual([]);
     expect(first.child.exitCode, 'the first launcher left').toBeNull();
+    // every service and the supervisor run from the current bundles, not through tsx
+    const state = readState(topology)!;
+    const commands = Object.entries({ ...state.services, supervisor: state.supervisor! }).map(([name, r]) => `${name}: ${processCommandLine(r.pid)}`);
+    expect(commands.filter((c) => !/--enable-source-maps \S+\/node_modules\/\.cache\/teranga-services\/build-/.test(c))).toEqual([]);
   }, 300_000);
 
   it('the supervisor restarts a crashed service after a backoff, logs it, and status says "restarting" meanwhile', async () => {
@@ -161,6 +166,7 @@ describe('the launcher owns what it starts', () => {
     expect(logs.code).toBe(0);
     expect(logs.stdout).toMatch(new RegExp(`${victim.name} exited unexpectedly; restarting in 1000 ms`));
     expect(logs.stdout).toMatch(new RegExp(`${victim.name} restarted \\(pid \\d+\\)`));
+    expect(processCommandLine(back.services.find((x) => x.name === victim.name)!.pid!)).toContain(currentBundle(topology.root, victim.entry)!);
   }, 120_000);
 
   it('`teranga logs --request-id` follows one request across services, and --follow prints new lines as they come', async () => {

@@ -106,7 +106,10 @@ describe('streaming replication', () => {
     expect(readState(topology)!.synchronous).toBe(true);
     for (const database of DATABASE_ROLES) {
       const standby = standbyOf(topology, database).name;
-      await until(`${database} synchronous`, async () => (await modeOf(database)) === `"${standby}"|sync`);
+      let seen = '';
+      await until(`${database} synchronous`, async () => (seen = await modeOf(database)) === `"${standby}"|sync`).catch((error: Error) => {
+        throw new Error(`${error.message} (synchronous_standby_names|sync_state last seen: ${seen})`);
+      });
     }
   });
 });
