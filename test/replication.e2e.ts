@@ -93,7 +93,8 @@ describe('streaming replication', () => {
     const modeOf = async (database: DatabaseRole) => {
       const primary = primaryOf(topology, database).name;
       const [names] = await sqlOn<{ synchronous_standby_names: string }>(primary, 'SHOW synchronous_standby_names');
-      const [repl] = await sqlOn<{ sync_state: string }>(primary, 'SELECT sync_state FROM pg_stat_replication');
+      // the standby's walsender: a site's primary also feeds the logical copies of the other sites
+      const [repl] = await sqlOn<{ sync_state: string }>(primary, 'SELECT sync_state FROM pg_stat_replication WHERE application_name = $1', [standbyOf(topology, database).name]);
       return `${names!.synchronous_standby_names}|${repl?.sync_state}`;
     };
     try {
