@@ -2,14 +2,15 @@ import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * The launcher's file first (the longest, on a cluster of its own, it runs beside the e2e files),
- * then the unit files, then the e2e files, which take turns: a worker waiting for its turn would
- * otherwise hold the unit files back.
+ * The unit files first, during the test cluster's boot; then the launcher's file (on a cluster of
+ * its own, it runs beside the e2e files; its own boot would slow the test cluster's, the start of
+ * the run's longest chain); then the e2e files, which take turns: a worker waiting for its turn
+ * would otherwise hold the others back.
  */
-class LauncherFirst extends BaseSequencer {
+class UnitsFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    const rank = (f: TestSpecification) => ['launcher', 'unit'].indexOf(f.project.name) >>> 0;
+    const rank = (f: TestSpecification) => ['unit', 'launcher'].indexOf(f.project.name) >>> 0;
     return sorted.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i).map(({ f }) => f);
   }
 }
@@ -44,7 +45,7 @@ export default defineConfig({
     // the e2e files mostly wait on the cluster's processes: more workers than cores, so that the
     // unit files run during the boot, and the launcher's and shared e2e files beside the others
     maxWorkers: 3,
-    sequence: { sequencer: LauncherFirst },
+    sequence: { sequencer: UnitsFirst },
     projects: [
       {
         extends: true,
