@@ -23,7 +23,7 @@ import { readState, updateState, writeState, type ClusterState, type ServiceReco
 import { isSameProcess, recordProcess, type ProcessRecord } from './process-identity.ts';
 
 import { serviceEnv, SUPERVISOR_ENTRY, waitForHealth } from './services.ts';
-import { ensureServiceBundles, serviceCommand } from './service-build.ts';
+import { CLI_ENTRY, ensureServiceBundles, serviceCommand } from './service-build.ts';
 
 export type Progress = (message: string) => void;
 
@@ -230,10 +230,10 @@ export async function migrateAll(topology: Topology, state: ClusterState | null,
   await run('coordinator');
 }
 
-/** Builds the services' bundles (cluster/service-build.ts) unless current ones exist. */
+/** Builds the bundles of the services, the supervisor and the CLI (cluster/service-build.ts) unless current ones exist. */
 async function bundleServices(topology: Topology, progress: Progress): Promise<void> {
   const t0 = Date.now();
-  const entries = [...new Set([...topology.services.map((s) => s.entry), SUPERVISOR_ENTRY])];
+  const entries = [...new Set([...topology.services.map((s) => s.entry), SUPERVISOR_ENTRY, CLI_ENTRY])];
   try {
     if (await ensureServiceBundles(topology.root, entries)) progress(`services: bundled in ${seconds(t0)}`);
   } catch (error) {

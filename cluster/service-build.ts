@@ -3,6 +3,7 @@
  * tsx's loader: its hooks see every module a service imports, Apollo's and graphql's included,
  * and double the CPU a service takes to start (about 1.7 s instead of 0.8 s for a gateway here).
  * A cluster starts 13 services, and restarts and test runs start many more on a 2-core machine.
+ * The CLI runs from its bundle too (bin/teranga.js), which halves the start of every command.
  *
  * The bundles hold the project's own modules (the packages stay imports of node_modules) and are
  * kept in node_modules/.cache/teranga-services/, with the list of the sources they were built
@@ -11,53 +12,20 @@
  * the next `up` builds again. Two launchers building at once each write a directory of their own;
  * the pointer to the current one is replaced atomically.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
+import { bundleCache, bundleName, currentBundle, pointerFile, readManifest, unchanged, type BundleManifest } from './current-bundle.js';
 
-interface Manifest {
-  /** Directory of the bundles, relative to the cache. */
-  readonly dir: string;
-  /** Every source a bundle holds, relative to the repository, with its size and modification time then. */
-  readonly inputs: Readonly<Record<string, readonly [size: number, mtimeMs: number]>>;
-  readonly entries: readonly string[];
-}
+export { currentBundle };
+
+/** The CLI's module, which bin/teranga.js runs from its bundle when that is current. */
+export const CLI_ENTRY = 'cli/main.ts';
 
 /** Build directories no pointer names are removed once this old (a service may be starting from one). */
 const STALE_BUILD_MS = 10 * 60_000;
-
-const cacheDir = (root: string) => path.join(root, 'node_modules', '.cache', 'teranga-services');
-const pointerFile = (root: string) => path.join(cacheDir(root), 'current.json');
-const bundleName = (entry: string) => entry.replace(/\.ts$/, '');
-
-function readManifest(root: string): Manifest | null {
-  try {
-    return JSON.parse(readFileSync(pointerFile(root), 'utf8')) as Manifest;
-  } catch {
-    return null;
-  }
-}
-
-function unchanged(root: string, manifest: Manifest): boolean {
-  return Object.entries(manifest.inputs).every(([file, [size, mtimeMs]]) => {
-    try {
-      const now = statSync(path.join(root, file));
-      return now.size === size && now.mtimeMs === mtimeMs;
-    } catch {
-      return false;
-    }
-  });
-}
-
-/** The bundle of `entry` if it is current, else null. */
-export function currentBundle(root: string, entry: string): string | null {
-  const manifest = readManifest(root);
-  if (!manifest || !manifest.entries.includes(entry) || !unchanged(root, manifest)) return null;
-  const file = path.join(cacheDir(root), manifest.dir, `${bundleName(entry)}.mjs`);
-  return existsSync(file) ? file : null;
-}
 
 /** Node's arguments that run the service module `entry` (relative to the repository). */
 export function serviceCommand(root: string, entry: string): string[] {
@@ -95,7 +63,7 @@ function sourceLocations(): Plugin {
 export async function ensureServiceBundles(root: string, entries: readonly string[]): Promise<boolean> {
   const found = readManifest(root);
   if (found && entries.every((e) => found.entries.includes(e)) && unchanged(root, found)) return false;
-  const cache = cacheDir(root);
+  const cache = bundleCache(root);
   const dir = `build-${process.pid}-${Date.now()}`;
   mkdirSync(cache, { recursive: true });
   const result = await build({
@@ -118,7 +86,7 @@ export async function ensureServiceBundles(root: string, entries: readonly strin
     const stat = statSync(path.join(root, file));
     inputs[file] = [stat.size, stat.mtimeMs];
   }
-  const manifest: Manifest = { dir, inputs, entries: [...entries] };
+  const manifest: BundleManifest = { dir, inputs, entries: [...entries] };
   const temporary = `${pointerFile(root)}.${process.pid}`;
   writeFileSync(temporary, JSON.stringify(manifest));
   renameSync(temporary, pointerFile(root));
@@ -127,7 +95,7 @@ export async function ensureServiceBundles(root: string, entries: readonly strin
 }
 
 function removeOldBuilds(root: string, current: string): void {
-  const cache = cacheDir(root);
+  const cache = bundleCache(root);
   for (const name of readdirSync(cache)) {
     if (!name.startsWith('build-') || name === current) continue;
     const where = path.join(cache, name);
