@@ -3,10 +3,10 @@
 // cluster/service-build.ts), else from its TypeScript through tsx, which takes twice the CPU to start.
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { currentBundle } from '../cluster/current-bundle.js';
+import { CLI_ENTRY, currentBundle } from '../cluster/current-bundle.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bundle = currentBundle(root, 'cli/main.ts');
+const bundle = currentBundle(root, CLI_ENTRY);
 if (bundle) {
   // stack traces name the TypeScript lines
   process.setSourceMapsEnabled(true);

@@ -9,6 +9,7 @@ export interface BundleManifest {
 export function bundleCache(root: string): string;
 export function pointerFile(root: string): string;
 export function bundleName(entry: string): string;
+export const CLI_ENTRY: 'cli/main.ts';
 export function readManifest(root: string): BundleManifest | null;
 export function unchanged(root: string, manifest: BundleManifest): boolean;
 export function currentBundle(root: string, entry: string): string | null;

@@ -7,6 +7,8 @@ import path from 'node:path';
 export const bundleCache = (root) => path.join(root, 'node_modules', '.cache', 'teranga-services');
 export const pointerFile = (root) => path.join(bundleCache(root), 'current.json');
 export const bundleName = (entry) => entry.replace(/\.ts$/, '');
+/** The CLI's module, which bin/teranga.js runs from its bundle when that is current. */
+export const CLI_ENTRY = 'cli/main.ts';
 
 /** The manifest of the current bundles, or null. */
 export function readManifest(root) {

@@ -17,12 +17,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
-import { bundleCache, bundleName, currentBundle, pointerFile, readManifest, unchanged, type BundleManifest } from './current-bundle.js';
+import { bundleCache, bundleName, CLI_ENTRY, currentBundle, pointerFile, readManifest, unchanged, type BundleManifest } from './current-bundle.js';
 
-export { currentBundle };
-
-/** The CLI's module, which bin/teranga.js runs from its bundle when that is current. */
-export const CLI_ENTRY = 'cli/main.ts';
+export { CLI_ENTRY, currentBundle };
 
 /** Build directories no pointer names are removed once this old (a service may be starting from one). */
 const STALE_BUILD_MS = 10 * 60_000;
@@ -99,6 +96,8 @@ function removeOldBuilds(root: string, current: string): void {
   for (const name of readdirSync(cache)) {
     if (!name.startsWith('build-') || name === current) continue;
     const where = path.join(cache, name);
-    if (Date.now() - statSync(where).mtimeMs > STALE_BUILD_MS) rmSync(where, { recursive: true, force: true });
+    // another launcher may be removing the same directory
+    const age = Date.now() - (statSync(where, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if (age > STALE_BUILD_MS) rmSync(where, { recursive: true, force: true });
   }
 }
