@@ -12,7 +12,7 @@
  * the next `up` builds again. Two launchers building at once each write a directory of their own;
  * the pointer to the current one is replaced atomically.
  */
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -59,8 +59,9 @@ function sourceLocations(): Plugin {
  */
 export async function ensureServiceBundles(root: string, entries: readonly string[]): Promise<boolean> {
   const found = readManifest(root);
-  if (found && entries.every((e) => found.entries.includes(e)) && unchanged(root, found)) return false;
   const cache = bundleCache(root);
+  // a current manifest whose directory is gone (a cache cleaned by hand) is built again
+  if (found && entries.every((e) => found.entries.includes(e)) && existsSync(path.join(cache, found.dir)) && unchanged(root, found)) return false;
   const dir = `build-${process.pid}-${Date.now()}`;
   mkdirSync(cache, { recursive: true });
   const result = await build({

@@ -45,6 +45,14 @@ describe('service bundles', () => {
     expect(currentBundle(root, 'svc/index.ts')).not.toBeNull();
   });
 
+  it('builds again when the current bundles were removed', async () => {
+    const bundle = currentBundle(root, 'svc/index.ts')!;
+    rmSync(path.dirname(path.dirname(bundle)), { recursive: true, force: true });
+    expect(currentBundle(root, 'svc/index.ts')).toBeNull();
+    expect(await ensureServiceBundles(root, ['svc/index.ts'])).toBe(true);
+    expect(currentBundle(root, 'svc/index.ts')).not.toBeNull();
+  });
+
   it('builds again for an entry the current bundles lack', async () => {
     write('svc/other.ts', "console.log('other');\n");
     expect(currentBundle(root, 'svc/other.ts')).toBeNull();
