@@ -1,5 +1,5 @@
 /**
- * npm run sim:2pc -- --seeds N [--seed S] [--first F] [--plant defect1|defect2|defect5]
+ * npm run sim:2pc -- --seeds N [--seed S] [--first F] [--plant defect1|defect2|defect5|earlyRollback]
  *
  * Explores N seeded schedules of the simulated order protocol (sim/twopc) and prints schedules
  * per second, violations and the failing seeds; `--seed S` replays one schedule and prints its

@@ -9,7 +9,11 @@ import { localSecrets } from '../cluster/secrets.ts';
 import type { SiteId } from '../lib/sites.ts';
 import { makeGid, type ParticipantVote, type ParticipantWork } from '../lib/twopc/work.ts';
 import { simulate } from '../sim/simulator.ts';
-import { finalizeIntent, lockWaiters, recordIntent } from './support/orders.ts';
+import { attemptStats, finalizeIntent, lockWaiters, placeOrder, recordIntent, session } from './support/orders.ts';
+import { ownClient, ownProduct } from './support/fixtures.ts';
+import { until } from './support/until.ts';
+import { serversInRoleOrder } from '../cluster/running-topology.ts';
+import { readState } from '../cluster/state.ts';
 import { Deadline } from '../lib/deadline.ts';
 import { planShares, type ConcurrencyStrategy } from '../subgraphs/orders/concurrency-control.ts';
 import { OrderDriver, type DriverResult } from '../subgraphs/orders/protocol/order-driver.ts';
@@ -30,6 +34,10 @@ beforeAll(async () => {
 });
 // the simulator may have restarted the coordinator (a strategy switch): put back what this suite found
 afterAll(() => recoverySettings(found));
+
+async function preparedAt(site: SiteId): Promise<string[]> {
+  return (await sql<{ gid: string }>(site, "SELECT gid FROM pg_prepared_xacts WHERE gid LIKE 'tg:%'")).map((r) => r.gid);
+}
 
 async function participant(site: SiteId, field: '_prepare' | '_commitLocal', work: ParticipantWork): Promise<ParticipantVote> {
   const response = await graphql<Record<string, ParticipantVote>>(
@@ -248,6 +256,45 @@ describe('distributed deadlock: two orders locking Dakar and Thiès in opposite 
       expect(cancelled.errors).toBeUndefined();
     }
     expect(await stockOfAB()).toEqual(before);
+  });
+});
+
+describe('an attempt refused at one site while another share is still preparing', () => {
+  it('rolls that share back once its vote is in, not before: the retry finds its rows free and commits', async () => {
+    // a Dakar client's two units: one from Thiès, one from Saint-Louis, prepared in parallel
+    const client = await ownClient('Dakar', 'late-vote');
+    const product = await ownProduct({ thies: 1, 'saint-louis': 1 }, 10_000, 'late-vote');
+    const held = await session('thies');
+    // a PREPARE is answered once the synchronous standby has flushed it: with the standby's WAL
+    // receiver stopped, Saint-Louis' share stays in its PREPARE, prepared but not yet answered
+    const [, standby] = serversInRoleOrder(topology, readState(topology), 'saint-louis');
+    const receiver = await until('the Saint-Louis standby to stream', async () => (await sql<{ pid: number }>(standby!.name, 'SELECT pid FROM pg_stat_wal_receiver'))[0]?.pid);
+    try {
+      await held.query('BEGIN');
+      await held.query('SELECT quantite FROM stock WHERE produit_id = $1 FOR UPDATE', [product.id]);
+      process.kill(receiver, 'SIGSTOP');
+      const before = await attemptStats();
+      const placing = placeOrder({ clientId: client.id, items: [{ productId: String(product.id), quantity: 2 }] });
+      await until('Saint-Louis to hold the first attempt prepared', async () => (await preparedAt('saint-louis')).length > 0);
+      // Thiès' share waits briefly for the held row, then votes CONFLICT while Saint-Louis has not voted
+      await until('the CONFLICT of Thiès', async () => (await attemptStats()).conflicts > before.conflicts, { everyMs: 20 });
+      await held.query('COMMIT');
+      process.kill(receiver, 'SIGCONT');
+      const result = await placing;
+      expect(result.error).toBeNull();
+      // a rollback sent before Saint-Louis' vote finds the PREPARE still running ("busy"), or not
+      // begun, and the share it meant to undo stays prepared, holding the row the retry needs
+      const after = await attemptStats();
+      expect({ attempts: after.attempts - before.attempts, conflicts: after.conflicts - before.conflicts }).toEqual({ attempts: 2, conflicts: 1 });
+      const cancelled = await graphql('mutation($id: ID!) { cancelOrder(id: $id) { id } }', { id: result.order!.id }, { url: serviceUrl('orders'), headers: internalHeaders() });
+      expect(cancelled.errors).toBeUndefined();
+    } finally {
+      process.kill(receiver, 'SIGCONT');
+      await held.end();
+    }
+    await expectNothingPrepared();
+    await expectOrdersAtomic();
+    await expectStockConserved();
   });
 });
 

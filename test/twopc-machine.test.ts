@@ -70,7 +70,7 @@ describe('order machine: intent and authorization', () => {
 
   it('refusal codes reach the caller and the intent through the configured mapping', () => {
     const s = new Script(newOrder(REQUEST), { ...CONFIG, failureCode: (code) => (code === 'INTERNAL' ? 'INTERNAL_SERVER_ERROR' : code) });
-    s.run(...toPrepares(), { type: 'voted', gid: GID1, site: 'thies', vote: { ok: false, code: 'INTERNAL' } }, { type: 'finished', gid: GID1, site: 'thies' });
+    s.run(...toPrepares(), { type: 'voted', gid: GID1, site: 'thies', vote: { ok: false, code: 'INTERNAL' } }, { type: 'finished', gid: GID1, site: 'thies' }, yes('saint-louis'));
     expect(s.on({ type: 'finished', gid: GID1, site: 'saint-louis' })).toEqual([
       { type: 'finalize', site: 'dakar', orderId: 'order-1', code: 'INTERNAL_SERVER_ERROR', voidPayment: true, reference: 'pay_1' },
     ]);
@@ -153,9 +153,31 @@ describe('order machine: one attempt', () => {
     ]);
   });
 
+  it('a refusal rolls back a share still preparing once its vote is in, never before it: a rollback that overtook its PREPARE would leave it prepared', () => {
+    const s = new Script();
+    s.run(...toPrepares());
+    // Saint-Louis' PREPARE may still be running, or not have begun
+    expect(s.on({ type: 'voted', gid: GID1, site: 'thies', vote: { ok: false, code: 'CONFLICT' } })).toEqual([{ type: 'rollback-prepared', site: 'thies', gid: GID1 }]);
+    expect(s.on(finished('thies'))).toEqual([]);
+    expect(s.phase).toBe('aborting');
+    expect(s.on(yes('saint-louis'))).toEqual([{ type: 'rollback-prepared', site: 'saint-louis', gid: GID1 }]);
+    expect(types(s.on(finished('saint-louis')))).toEqual(['set-timer']);
+  });
+
+  it('a share of the refused round that votes no too, or never answers, is rolled back as its answer comes', () => {
+    const no = new Script();
+    no.run(...toPrepares(), { type: 'voted', gid: GID1, site: 'thies', vote: { ok: false, code: 'CONFLICT' } }, finished('thies'));
+    expect(no.on({ type: 'voted', gid: GID1, site: 'saint-louis', vote: { ok: false, code: 'CONFLICT' } })).toEqual([{ type: 'rollback-prepared', site: 'saint-louis', gid: GID1 }]);
+    const lost = new Script();
+    lost.run(...toPrepares(), { type: 'voted', gid: GID1, site: 'thies', vote: { ok: false, code: 'CONFLICT' } }, finished('thies'));
+    // an unanswered prepare may hide a yes: rolled back, and left to recovery if that goes unanswered too
+    expect(lost.on({ type: 'prepare-unknown', gid: GID1, site: 'saint-louis' })).toEqual([{ type: 'rollback-prepared', site: 'saint-louis', gid: GID1 }]);
+    expect(types(lost.on({ type: 'finish-unknown', gid: GID1, site: 'saint-louis' }))).toEqual(['set-timer']);
+  });
+
   it('a definite refusal (not a conflict) is not retried: rollback, then FAILED with a VOID of the authorization', () => {
     const s = new Script();
-    s.run(...toPrepares(), { type: 'voted', gid: GID1, site: 'thies', vote: { ok: false, code: 'OUT_OF_STOCK' } });
+    s.run(...toPrepares(), { type: 'voted', gid: GID1, site: 'thies', vote: { ok: false, code: 'OUT_OF_STOCK' } }, yes('saint-louis'));
     expect(s.run(finished('thies'), finished('saint-louis'))).toEqual([
       { type: 'finalize', site: 'dakar', orderId: 'order-1', code: 'OUT_OF_STOCK', voidPayment: true, reference: 'pay_1' },
     ]);
@@ -164,13 +186,13 @@ describe('order machine: one attempt', () => {
 
   it('a guarded finalize that finds the order committed answers confirmed', () => {
     const s = new Script();
-    s.run(...toPrepares(), { type: 'voted', gid: GID1, site: 'thies', vote: { ok: false, code: 'INTERNAL' } }, finished('thies'), finished('saint-louis'));
+    s.run(...toPrepares(), { type: 'voted', gid: GID1, site: 'thies', vote: { ok: false, code: 'INTERNAL' } }, yes('saint-louis'), finished('thies'), finished('saint-louis'));
     expect(s.on({ type: 'finalized', status: 'CONFIRMED' })).toEqual([{ type: 'reply', reply: { ok: true, orderId: 'order-1' } }]);
   });
 
   it('an unanswered finalize is no final failure: the caller is told the outcome is pending', () => {
     const s = new Script();
-    s.run(...toPrepares(), { type: 'voted', gid: GID1, site: 'thies', vote: { ok: false, code: 'OUT_OF_STOCK' } }, finished('thies'), finished('saint-louis'));
+    s.run(...toPrepares(), { type: 'voted', gid: GID1, site: 'thies', vote: { ok: false, code: 'OUT_OF_STOCK' } }, yes('saint-louis'), finished('thies'), finished('saint-louis'));
     expect(s.on({ type: 'finalize-unknown' })).toEqual([{ type: 'reply', reply: { ok: false, code: 'SITE_UNAVAILABLE' } }]);
   });
 });
@@ -178,7 +200,7 @@ describe('order machine: one attempt', () => {
 describe('order machine: retries (defect 1)', () => {
   it('a CONFLICT starts a new attempt after a backoff: same order, same authorization, nothing voided', () => {
     const s = new Script();
-    s.run(...toPrepares(), { type: 'voted', gid: GID1, site: 'thies', vote: { ok: false, code: 'CONFLICT' } });
+    s.run(...toPrepares(), { type: 'voted', gid: GID1, site: 'thies', vote: { ok: false, code: 'CONFLICT' } }, yes('saint-louis'));
     expect(types(s.run(finished('thies'), finished('saint-louis')))).toEqual(['set-timer']);
     expect(s.on({ type: 'timer', name: 'retry' })).toEqual([{ type: 'plan-attempt', attempt: 2 }]);
     const all = s.lines.join('\n');
@@ -188,7 +210,7 @@ describe('order machine: retries (defect 1)', () => {
 
   it('the retry prepares under its own gid; late replies of the first attempt change nothing', () => {
     const s = new Script();
-    s.run(...toPrepares(), { type: 'voted', gid: GID1, site: 'thies', vote: { ok: false, code: 'CONFLICT' } }, finished('thies'), finished('saint-louis'), { type: 'timer', name: 'retry' });
+    s.run(...toPrepares(), { type: 'voted', gid: GID1, site: 'thies', vote: { ok: false, code: 'CONFLICT' } }, yes('saint-louis'), finished('thies'), finished('saint-louis'), { type: 'timer', name: 'retry' });
     expect(types(s.on({ type: 'planned', gid: GID2, rounds: [['thies'], ['saint-louis']] }))).toEqual(['prepare']);
     const before = s.state;
     expect(s.on(yes('thies', GID1))).toEqual([]);
@@ -198,13 +220,13 @@ describe('order machine: retries (defect 1)', () => {
 
   it('attempts exhausted: FAILED with CONFLICT and a VOID', () => {
     const s = new Script(newOrder(REQUEST), { ...CONFIG, maxAttempts: 1 });
-    s.run(...toPrepares(), { type: 'voted', gid: GID1, site: 'thies', vote: { ok: false, code: 'CONFLICT' } }, finished('thies'));
+    s.run(...toPrepares(), { type: 'voted', gid: GID1, site: 'thies', vote: { ok: false, code: 'CONFLICT' } }, yes('saint-louis'), finished('thies'));
     expect(s.on(finished('saint-louis'))).toEqual([{ type: 'finalize', site: 'dakar', orderId: 'order-1', code: 'CONFLICT', voidPayment: true, reference: 'pay_1' }]);
   });
 
   it('no new attempt starts once the deadline passed', () => {
     const s = new Script();
-    s.run(...toPrepares(), { type: 'voted', gid: GID1, site: 'thies', vote: { ok: false, code: 'CONFLICT' } }, { type: 'deadline' }, finished('thies'));
+    s.run(...toPrepares(), { type: 'voted', gid: GID1, site: 'thies', vote: { ok: false, code: 'CONFLICT' } }, { type: 'deadline' }, yes('saint-louis'), finished('thies'));
     expect(types(s.on(finished('saint-louis')))).toEqual(['finalize']);
   });
 

@@ -2,7 +2,8 @@
  * What must hold once a schedule has run, recovery and the relays included: every order
  * all-or-nothing across sites; stock conserved and never negative; the payment consistent with
  * the order (confirmed ⇒ captured exactly once and never voided; not confirmed ⇒ nothing
- * captured); no prepared transaction left; one order per idempotency key; and what a caller was
+ * captured); no prepared transaction left, and none left behind by a rollback sent before its vote;
+ * one order per idempotency key; and what a caller was
  * told holds (confirmed ⇒ the order exists; a definite failure ⇒ it never commits).
  */
 import { SITE_IDS, type SiteId } from '../../lib/sites.ts';
@@ -28,6 +29,14 @@ export function checkInvariants(world: World): Violation[] {
     for (const gid of sites[site].prepared.keys()) fail('no-prepared-left', `${gid} still prepared at ${site}`);
     const pending = sites[site].intents.size > 0 ? [...sites[site].intents.values()].filter((i) => i.status === 'PENDING') : [];
     for (const i of pending) fail('intents-settled', `intent ${i.orderId} still PENDING at ${site}`);
+  }
+
+  // a share is rolled back only once its vote is in (or its answer was given up on): a rollback
+  // that overtakes its PREPARE leaves the share prepared, its rows locked until recovery's timeout
+  for (const site of SITE_IDS) {
+    for (const gid of sites[site].preparedAfterRollback) {
+      if (!world.unansweredPrepares.has(`${site}/${gid}`)) fail('no-rollback-before-vote', `${gid} was rolled back at ${site} before its PREPARE, which then held it prepared`);
+    }
   }
 
   // all-or-nothing: each site's stock ledger shows exactly the order's lines of that site, or nothing

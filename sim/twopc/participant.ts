@@ -54,6 +54,10 @@ export class SimParticipant {
   readonly prepared = new Map<string, Prepared>();
   /** gids this site has prepared once: a late duplicate of a prepare is refused, not redone. */
   readonly seen = new Set<string>();
+  /** gids a ROLLBACK PREPARED reached before any PREPARE of theirs (it found nothing to undo). */
+  readonly rolledBackUnseen = new Set<string>();
+  /** gids prepared after such a rollback: held prepared, their rows locked, until recovery ends them. */
+  readonly preparedAfterRollback: string[] = [];
   readonly decisions = new Map<string, { decision: 'COMMIT' | 'ABORT'; at: number }>();
   readonly intents = new Map<string, Intent>();
   readonly commandes = new Map<string, Commande>();
@@ -113,6 +117,7 @@ export class SimParticipant {
     if (this.short(deltas)) return { ok: false, code: 'OUT_OF_STOCK' };
     for (const d of deltas) this.locks.set(d.productId, gid);
     this.prepared.set(gid, { orderId, deltas, preparedAt: now });
+    if (this.rolledBackUnseen.has(gid)) this.preparedAfterRollback.push(gid);
     return { ok: true };
   }
 
@@ -156,7 +161,10 @@ export class SimParticipant {
 
   finish(gid: string, verb: 'COMMIT' | 'ROLLBACK'): void {
     const tx = this.prepared.get(gid);
-    if (!tx) return; // already resolved: a retry, or recovery got there first
+    if (!tx) {
+      if (verb === 'ROLLBACK' && !this.seen.has(gid)) this.rolledBackUnseen.add(gid);
+      return; // already resolved: a retry, or recovery got there first
+    }
     if (verb === 'COMMIT') this.apply(tx.orderId, tx.deltas);
     for (const d of tx.deltas) if (this.locks.get(d.productId) === gid) this.locks.delete(d.productId);
     this.prepared.delete(gid);

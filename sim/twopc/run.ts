@@ -5,7 +5,7 @@ import type { PlantedDefects } from '../../lib/twopc/machine/order-machine.ts';
 import { checkInvariants, type Violation } from './invariants.ts';
 import { World, type Coverage } from './world.ts';
 
-export const DEFECTS = ['defect1', 'defect2', 'defect5'] as const;
+export const DEFECTS = ['defect1', 'defect2', 'defect5', 'earlyRollback'] as const;
 export type DefectName = (typeof DEFECTS)[number];
 
 export interface ScheduleResult {

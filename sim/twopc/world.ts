@@ -26,6 +26,8 @@ export const WORLD = {
   rpcTimeout: 14,
   minDelay: 1,
   maxDelay: 6,
+  /** A slow share's work before its PREPARE (see shareWork). */
+  maxShareWork: 12,
   /** A slow message, long enough to outlive a call's timeout. */
   slowDelay: 30,
   budget: 90,
@@ -108,6 +110,8 @@ export class World {
   readonly replies: ReplyRecord[] = [];
   readonly trace: string[] | null;
   readonly products = [1, 2];
+  /** `${site}/${gid}` of every prepare whose answer the coordinator stopped waiting for. */
+  readonly unansweredPrepares = new Set<string>();
   coordinatorUp = true;
   coordinatorEpoch = 0;
   private readonly machines = new Map<number, Machine>();
@@ -154,6 +158,15 @@ export class World {
 
   private delay(): number {
     return this.rng.chance(this.slow) ? this.rng.int(WORLD.rpcTimeout, WORLD.slowDelay) : this.rng.int(WORLD.minDelay, WORLD.maxDelay);
+  }
+
+  /**
+   * How long a share's work takes where it arrives, before its PREPARE: most often nothing, but
+   * now and then a lock wait or a standby slow to flush, long enough for calls sent after it to be
+   * served first.
+   */
+  private shareWork(): number {
+    return this.rng.chance(0.3) ? this.rng.int(1, WORLD.maxShareWork) : 0;
   }
 
   /** A timer of `base` ticks that may fire early or late (0.5× to 1.5×). */
@@ -352,21 +365,36 @@ export class World {
     }
   }
 
-  private rpc<T>(id: number, target: { up: boolean }, handle: () => T, ok: (value: T) => OrderEvent, unknown: OrderEvent): void {
+  /**
+   * One call: the request, `handle` run where it arrives, the answer back — or `unknown` once the
+   * caller's timeout fires first. `working` ticks pass between the arrival and `handle` (a share's
+   * statements and lock waits before its PREPARE), during which other calls are served.
+   */
+  private rpc<T>(id: number, target: { up: boolean; epoch?: number }, handle: () => T, ok: (value: T) => OrderEvent, unknown: OrderEvent, working = 0): void {
     const epoch = this.coordinatorEpoch;
     let settled = false;
     this.at(this.jitter(WORLD.rpcTimeout), () => {
       if (settled) return;
       settled = true;
+      if (unknown.type === 'prepare-unknown') this.unansweredPrepares.add(`${unknown.site}/${unknown.gid}`);
       this.drive(id, unknown, epoch);
     });
-    this.send(() => {
+    const serve = () => {
       if (!target.up) return;
       const value = handle();
       this.send(() => {
         if (settled) return;
         settled = true;
         this.drive(id, ok(value), epoch);
+      });
+    };
+    this.send(() => {
+      if (working === 0) return serve();
+      if (!target.up) return;
+      // a crash in between loses the work, which nothing had made durable
+      const arrived = target.epoch;
+      this.at(working, () => {
+        if (target.epoch === arrived) serve();
       });
     });
   }
@@ -401,7 +429,7 @@ export class World {
         const deltas = plan.shares.get(simulated(action.site)) ?? [];
         this.rpc(id, site, () => site.prepare(action.gid, plan.orderId, deltas, this.now),
           (vote): OrderEvent => ({ type: 'voted', gid: action.gid, site: action.site, vote }),
-          { type: 'prepare-unknown', gid: action.gid, site: action.site });
+          { type: 'prepare-unknown', gid: action.gid, site: action.site }, this.shareWork());
         return;
       }
       case 'commit-local': {

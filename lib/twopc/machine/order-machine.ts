@@ -44,6 +44,8 @@ export interface PlantedDefects {
   defect2?: boolean;
   /** Capture straight from the coordinator after the decision, with no outbox row. */
   defect5?: boolean;
+  /** A refused round rolls back at once the shares whose vote is still out. */
+  earlyRollback?: boolean;
 }
 
 export interface MachineConfig {
@@ -86,7 +88,11 @@ export type Phase =
   | { name: 'deciding'; gid: string }
   /** `error`: the decision site answered its local commit with an error (not silence). */
   | { name: 'fencing'; gid: string; error?: true }
-  | { name: 'aborting'; gid: string; pending: readonly Participant[]; then: AbortThen }
+  /**
+   * `pending`: rollbacks sent, their answers awaited. `awaiting`: shares of the last round whose
+   * vote is still out; each is rolled back once its vote comes in, never before (see abort).
+   */
+  | { name: 'aborting'; gid: string; pending: readonly Participant[]; awaiting: readonly Participant[]; then: AbortThen }
   | { name: 'committing'; gid: string; pending: readonly Participant[]; tries: Readonly<Record<string, number>> }
   | { name: 'finalizing'; code: string }
   | { name: 'settling'; gid: string; site: Participant; decisionSite: SiteId; old: boolean; step: 'asking' | 'fencing' | 'applying' }
@@ -294,14 +300,22 @@ function startRound(state: OrderState, gid: string, rounds: readonly (readonly P
   return { state: { ...state, sent, phase: { name: 'preparing', gid, rounds, round, pending: sites } }, actions };
 }
 
-function abort(state: OrderState, gid: string, then: AbortThen, actions: OrderAction[], config: MachineConfig): Step {
+/**
+ * Rolls back the attempt's shares. A share whose vote is still out (`awaiting`) is rolled back
+ * once its vote comes in, not now: a ROLLBACK PREPARED that reaches a site before its PREPARE
+ * finds nothing (or finds the PREPARE still waiting for its standby: "busy"), and the PREPARE that
+ * follows leaves the share prepared with no one to end it but recovery's in-doubt timeout, its
+ * rows locked against every order until then.
+ */
+function abort(state: OrderState, gid: string, then: AbortThen, actions: OrderAction[], config: MachineConfig, awaiting: readonly Participant[] = []): Step {
   if (config.defects?.defect1 && 'retry' in then && state.reference !== null) {
     // defect 1: the failed attempt voids "its" authorization, which is the order's only one
     actions.push({ type: 'void-now', reference: state.reference, orderId: state.request.orderId });
   }
-  for (const site of state.sent) actions.push({ type: 'rollback-prepared', site, gid });
-  const next: OrderState = { ...state, phase: { name: 'aborting', gid, pending: state.sent, then } };
-  return state.sent.length === 0 ? afterAbort(next, then, actions, config) : { state: next, actions };
+  const now = state.sent.filter((site) => !awaiting.includes(site));
+  for (const site of now) actions.push({ type: 'rollback-prepared', site, gid });
+  const next: OrderState = { ...state, phase: { name: 'aborting', gid, pending: now, awaiting, then } };
+  return now.length === 0 && awaiting.length === 0 ? afterAbort(next, then, actions, config) : { state: next, actions };
 }
 
 function afterAbort(state: OrderState, then: AbortThen, actions: OrderAction[], config: MachineConfig): Step {
@@ -429,8 +443,11 @@ export function step(state: OrderState, event: OrderEvent, config: MachineConfig
     case 'preparing': {
       if (event.type === 'voted' || event.type === 'prepare-unknown') {
         if (!phase.pending.includes(event.site)) return unchanged(state);
-        if (event.type === 'prepare-unknown') return abort(state, phase.gid, { retry: false, code: 'SITE_UNAVAILABLE' }, actions, config);
-        if (!event.vote.ok) return abort(state, phase.gid, thenOf(state, event.vote.code, config), actions, config);
+        // the round's other votes are still out: their shares are rolled back as each comes in
+        const awaiting = config.defects?.earlyRollback ? [] : phase.pending.filter((s) => s !== event.site);
+        // an unanswered prepare may hide a yes: it is rolled back now
+        if (event.type === 'prepare-unknown') return abort(state, phase.gid, { retry: false, code: 'SITE_UNAVAILABLE' }, actions, config, awaiting);
+        if (!event.vote.ok) return abort(state, phase.gid, thenOf(state, event.vote.code, config), actions, config, awaiting);
         const pending = phase.pending.filter((s) => s !== event.site);
         if (pending.length > 0) return { state: { ...state, phase: { ...phase, pending } }, actions };
         return startRound(state, phase.gid, phase.rounds, phase.round + 1, actions, config);
@@ -467,10 +484,18 @@ export function step(state: OrderState, event: OrderEvent, config: MachineConfig
     }
 
     case 'aborting': {
-      if (event.type !== 'finished' && event.type !== 'finish-unknown') return unchanged(state);
-      // an unanswered rollback is left to recovery (presumed abort): no need to wait for it
-      const pending = phase.pending.filter((s) => s !== event.site);
-      if (pending.length > 0) return { state: { ...state, phase: { ...phase, pending } }, actions };
+      let { pending, awaiting } = phase;
+      if ((event.type === 'voted' || event.type === 'prepare-unknown') && awaiting.includes(event.site)) {
+        awaiting = awaiting.filter((s) => s !== event.site);
+        // its PREPARE is over (or its answer lost, which may hide a yes): rolled back now, as the
+        // round's other shares were
+        actions.push({ type: 'rollback-prepared', site: event.site, gid: phase.gid });
+        pending = [...pending, event.site];
+      } else if ((event.type === 'finished' || event.type === 'finish-unknown') && pending.includes(event.site)) {
+        // an unanswered rollback is left to recovery (presumed abort): no need to wait for it
+        pending = pending.filter((s) => s !== event.site);
+      } else return unchanged(state);
+      if (pending.length > 0 || awaiting.length > 0) return { state: { ...state, phase: { ...phase, pending, awaiting } }, actions };
       return afterAbort(state, phase.then, actions, config);
     }
 
