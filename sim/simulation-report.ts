@@ -10,7 +10,7 @@ export interface RunFigures {
   readonly committedPerSecond: number;
   /** Orders refused with CONFLICT (or left without an answer), over all orders. */
   readonly abortRate: number;
-  /** Attempts beyond the first, over all orders; null when no coordinator ran them. */
+  /** Attempts beyond the first, over the orders that reached a first one; null when no coordinator ran them. */
   readonly retryRate: number | null;
   readonly outOfStock: number;
 }
@@ -23,7 +23,8 @@ export function figuresOf(report: SimulationReport): RunFigures {
     committed,
     committedPerSecond: committed / (report.elapsedMs / 1000),
     abortRate: report.orders === 0 ? 0 : aborted / report.orders,
-    retryRate: report.attempts === null || report.orders === 0 ? null : (report.attempts - report.orders) / report.orders,
+    retryRate: report.attempts === null || report.attemptedOrders === null ? null
+      : report.attemptedOrders === 0 ? 0 : (report.attempts - report.attemptedOrders) / report.attemptedOrders,
     outOfStock: count('OUT_OF_STOCK'),
   };
 }

@@ -70,6 +70,8 @@ export interface SimulationReport {
   readonly pendingRetries: number;
   /** Attempts the coordinator made (retries included); null for `none`. */
   readonly attempts: number | null;
+  /** Orders that reached a first attempt (not refused before, e.g. OUT_OF_STOCK); null for `none`. */
+  readonly attemptedOrders: number | null;
   readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number };
   readonly transactions: number;
   readonly serializability: SerializabilityResult;
@@ -383,6 +385,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         outcomes,
         pendingRetries,
         attempts: statsBefore && statsAfter ? statsAfter.attempts - statsBefore.attempts : null,
+        attemptedOrders: statsBefore && statsAfter ? statsAfter.orders - statsBefore.orders : null,
         latencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: latencies.at(-1) ?? 0 },
         transactions: records.length,
         serializability,
