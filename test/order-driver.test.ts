@@ -13,7 +13,8 @@ import { orderMachineConfig } from '../subgraphs/orders/order-service.ts';
 import { OrderDriver, type AttemptPlan, type OrderPlanner } from '../subgraphs/orders/protocol/order-driver.ts';
 import { SiteUnavailableError, type SiteClient } from '../subgraphs/orders/site-client.ts';
 import type { DirectoryBranches, DirectoryShare } from '../subgraphs/orders/directory.ts';
-import { DIRECTORY } from '../lib/twopc/machine/order-machine.ts';
+import { DIRECTORY, type PaymentObservation } from '../lib/twopc/machine/order-machine.ts';
+import { checkPayments, type RecoveryReport } from '../subgraphs/orders/recovery.ts';
 
 const yes = (gid: string): ParticipantVote => ({ gid, ok: true, code: null, message: null, productId: null, available: null, existingOrderId: null });
 const no = (gid: string, code: string): ParticipantVote => ({ ...yes(gid), ok: false, code, message: code });
@@ -225,5 +226,21 @@ describe('order driver: cancellations, registrations and moves run the same mach
     expect(await d.checkPayment({ orderId: 'o-3', site: 'thies', order: 'CONFIRMEE', payment: 'AUTORISE', outbox: [] }))
       .toEqual({ relayed: false, problem: 'CONFIRMED_NOT_CAPTURED' });
     expect(calls).toEqual(['relay thies']);
+  });
+});
+
+describe('recovery’s payment check, through the driver', () => {
+  it('runs a site’s relay once per pass for its whole backlog, not once per unacknowledged row', async () => {
+    const { sites, calls } = scriptedSites({});
+    const backlog: PaymentObservation[] = Array.from({ length: 5 }, (_, i) => ({
+      orderId: `o-${i}`, site: 'dakar', order: 'CONFIRMEE', payment: 'AUTORISE', outbox: [{ operation: 'CAPTURE', status: 'PENDING' }],
+    }));
+    Object.assign(sites, { paymentsToCheck: async (site: SiteId) => (site === 'dakar' ? backlog : []) });
+    const { payments } = scriptedProvider();
+    const report = { relayed: [] as string[], paymentProblems: [] as RecoveryReport['paymentProblems'] };
+    await checkPayments({ sites, driver: driver(sites, payments), timeoutMs: 1_000, log: () => {} }, 'dakar', report);
+    expect(calls.filter((c) => c.startsWith('relay'))).toEqual(['relay dakar']);
+    expect(report.relayed).toEqual(backlog.map((b) => b.orderId));
+    expect(report.paymentProblems).toEqual([]);
   });
 });

@@ -103,20 +103,7 @@ export async function recoverOnce(options: RecoveryOptions, now = Date.now()): P
     }),
   );
 
-  await Promise.all(
-    SITE_IDS.filter((site) => !report.unreachable.includes(site)).map(async (site) => {
-      try {
-        // young rows are the relay's own business: it was kicked by the commit that wrote them
-        for (const seen of await options.sites.paymentsToCheck(site, options.timeoutMs)) {
-          const { relayed, problem } = await options.driver.checkPayment(seen);
-          if (relayed) report.relayed.push(seen.orderId);
-          if (problem) report.paymentProblems.push({ orderId: seen.orderId, site, problem });
-        }
-      } catch (error) {
-        options.log('recovery: could not check the payment outbox', { site, error: (error as Error).message });
-      }
-    }),
-  );
+  await Promise.all(SITE_IDS.filter((site) => !report.unreachable.includes(site)).map((site) => checkPayments(options, site, report)));
 
   // every site answered: a decision no share holds prepared anywhere has been acknowledged by all
   if (report.unreachable.length === 0) {
@@ -127,6 +114,27 @@ export async function recoverOnce(options: RecoveryOptions, now = Date.now()): P
     report.pruned = results.reduce((a, b) => a + b, 0);
   }
   return report;
+}
+
+/**
+ * The payment outbox of one site, as recovery checks it: each decided order whose row is still
+ * unacknowledged has the site's relay run, once for the whole pass — one relay pass drives every
+ * due row of the site, so running it again for each row of a backlog made a recovery pass last
+ * minutes, and the in-doubt shares of the next pass waited that long with their rows locked.
+ */
+export async function checkPayments(options: Pick<RecoveryOptions, 'sites' | 'driver' | 'timeoutMs' | 'log'>, site: SiteId, report: Pick<RecoveryReport, 'relayed' | 'paymentProblems'>): Promise<void> {
+  let relay: Promise<number> | null = null;
+  const relayOnce = (at: SiteId) => (relay ??= options.sites.relayPayments(at));
+  try {
+    // young rows are the relay's own business: it was kicked by the commit that wrote them
+    for (const seen of await options.sites.paymentsToCheck(site, options.timeoutMs)) {
+      const { relayed, problem } = await options.driver.checkPayment(seen, relayOnce);
+      if (relayed) report.relayed.push(seen.orderId);
+      if (problem) report.paymentProblems.push({ orderId: seen.orderId, site, problem });
+    }
+  } catch (error) {
+    options.log('recovery: could not check the payment outbox', { site, error: (error as Error).message });
+  }
 }
 
 export interface RecoverySettings {

@@ -112,14 +112,15 @@ export class OrderDriver {
 
   /**
    * Recovery: an order's payment as its site shows it — the relay is run now for rows still
-   * unacknowledged, a disagreement no row will fix is flagged. Resolves with what was done.
+   * unacknowledged (by `relay`: recovery runs one relay pass per site for all of its rows), a
+   * disagreement no row will fix is flagged. Resolves with what was done.
    */
-  async checkPayment(seen: PaymentObservation): Promise<{ relayed: boolean; problem: PaymentProblem | null }> {
+  async checkPayment(seen: PaymentObservation, relay?: (site: SiteId) => Promise<number>): Promise<{ relayed: boolean; problem: PaymentProblem | null }> {
     const outcome = { relayed: false, problem: null as PaymentProblem | null };
     await this.drive(paymentCheckState(seen), null, (action) => {
       if (action.type === 'relay-payments') outcome.relayed = true;
       if (action.type === 'flag-payment') outcome.problem = action.problem;
-    });
+    }, null, relay);
     return outcome;
   }
 
@@ -147,6 +148,7 @@ export class OrderDriver {
     order: { request: OrderRequest & { method: PaymentMethod }; planner: OrderPlanner; deadline: Deadline } | null,
     observe?: (action: OrderAction, event: OrderEvent | null) => void,
     initialRefusal: Refusal | null = null,
+    relay: (site: SiteId) => Promise<number> = (site) => this.deps.sites.relayPayments(site),
   ): Promise<DriverResult> {
     const { config } = this.deps;
     return new Promise<DriverResult>((resolve, reject) => {
@@ -206,6 +208,7 @@ export class OrderDriver {
           },
           refusal: () => refusal,
           wait,
+          relay,
         }).then(
           (event) => {
             inflight--;
@@ -234,7 +237,7 @@ export class OrderDriver {
     order: { request: OrderRequest & { method: PaymentMethod }; planner: OrderPlanner; deadline: Deadline } | null,
     plans: Map<string, AttemptPlan>,
     commitTries: Map<string, number>,
-    hooks: { onYes(): void; onCommitted(): void; onRefusal(r: Refusal): void; refusal(): Refusal | null; wait: { ms: number } },
+    hooks: { onYes(): void; onCommitted(): void; onRefusal(r: Refusal): void; refusal(): Refusal | null; wait: { ms: number }; relay(site: SiteId): Promise<number> },
   ): Promise<OrderEvent | null> {
     const { sites, payments, log } = this.deps;
     switch (action.type) {
@@ -392,7 +395,7 @@ export class OrderDriver {
       }
       case 'relay-payments':
         try {
-          const done = await sites.relayPayments(action.site);
+          const done = await hooks.relay(action.site);
           log('recovery: ran the payment relay for an unacknowledged outbox row', { orderId: action.orderId, site: action.site, done });
         } catch (error) {
           // the site's relay keeps polling on its own: the next pass asks again
