@@ -473,8 +473,9 @@ function sim2pc() {
   for (const defect of DEFECTS) {
     const planted = sweep(1, seeds, { defect });
     console.log(`  planted ${defect}: first caught at seed ${planted.failing[0]?.seed ?? '—'}, ${planted.failing.length} failing seeds of ${planted.schedules}`);
-    figure(`sim2pc.${defect}.first_seed`, planted.failing[0]?.seed ?? 0);
-    figure(`sim2pc.${defect}.failing`, planted.failing.length);
+    const key = `sim2pc.${defect.replace(/[A-Z]/g, (l) => `_${l.toLowerCase()}`)}`;
+    figure(`${key}.first_seed`, planted.failing[0]?.seed ?? 0);
+    figure(`${key}.failing`, planted.failing.length);
   }
 }
 
