@@ -27,6 +27,9 @@ export interface RelayReport {
 const STATUT_AFTER: Readonly<Record<OperationPaiement, PaiementStatut>> = { CAPTURE: 'CAPTURE', VOID: 'ANNULE', REFUND: 'REMBOURSE' };
 const VERB: Readonly<Record<OperationPaiement, 'capture' | 'void' | 'refund'>> = { CAPTURE: 'capture', VOID: 'void', REFUND: 'refund' };
 
+/** Orders a pass drives at once (each takes a connection of the site's pool while it writes). */
+const RELAY_CONCURRENCY = 4;
+
 /** Backoff of a row the provider did not acknowledge: 0.2 s doubling, at most 10 s. */
 const backoffMs = (attempts: number) => Math.min(10_000, 200 * 2 ** Math.min(attempts, 6));
 
@@ -78,45 +81,62 @@ export async function relayOnce(options: RelayOptions): Promise<RelayReport> {
     .orderBy('s.id')
     .limit(200)
     .execute();
-  const blocked = new Set<string>();
-  for (const row of rows) {
-    if (blocked.has(row.commande_id)) continue;
-    try {
-      const outcome = await apply(options, row);
-      if (outcome.ok) {
-        await db.transaction().execute(async (trx) => {
-          await trx.updateTable('sortie_paiement').set({ statut: 'DONE', done_at: new Date(), tentatives: sql<number>`tentatives + 1` }).where('id', '=', row.id).execute();
-          await trx.updateTable('paiement').set({ statut: STATUT_AFTER[row.operation], updated_at: new Date() }).where('commande_id', '=', row.commande_id).execute();
-        });
-        report.done++;
-      } else {
-        await db
-          .updateTable('sortie_paiement')
-          .set({ statut: 'REJECTED', derniere_erreur: `${outcome.code}: ${outcome.reason}`.slice(0, 1000), done_at: new Date(), tentatives: sql<number>`tentatives + 1` })
-          .where('id', '=', row.id)
-          .execute();
-        blocked.add(row.commande_id);
-        report.rejected++;
-        options.log('error', 'payment operation rejected by the provider', { orderId: row.commande_id, reference: row.reference, operation: row.operation, reason: outcome.reason });
-      }
-    } catch (error) {
-      blocked.add(row.commande_id);
-      report.retried++;
-      const message = (error as Error).message;
+  // rows of one order one after another, in id order (a refund waits for its capture); orders
+  // side by side: the provider's latency, not this site, bounds a pass that drives them one by one
+  const byOrder = new Map<string, (typeof rows)[number][]>();
+  for (const row of rows) byOrder.set(row.commande_id, [...(byOrder.get(row.commande_id) ?? []), row]);
+  const queue = [...byOrder.values()];
+  const worker = async () => {
+    for (let group = queue.shift(); group; group = queue.shift()) {
+      for (const row of group) if (!(await relayRow(options, row, report))) break;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(RELAY_CONCURRENCY, queue.length) }, worker));
+  return report;
+}
+
+/** Drives one row to the provider; false when it is not done (rejected, or to be retried), which holds back the order's later rows. */
+async function relayRow(
+  options: RelayOptions,
+  row: { id: number; commande_id: string; reference: string | null; operation: OperationPaiement; tentatives: number },
+  report: RelayReport,
+): Promise<boolean> {
+  const { db } = options;
+  try {
+    const outcome = await apply(options, row);
+    if (outcome.ok) {
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('sortie_paiement').set({ statut: 'DONE', done_at: new Date(), tentatives: sql<number>`tentatives + 1` }).where('id', '=', row.id).execute();
+        await trx.updateTable('paiement').set({ statut: STATUT_AFTER[row.operation], updated_at: new Date() }).where('commande_id', '=', row.commande_id).execute();
+      });
+      report.done++;
+      return true;
+    } else {
       await db
         .updateTable('sortie_paiement')
-        .set({
-          tentatives: sql<number>`tentatives + 1`,
-          derniere_erreur: message.slice(0, 1000),
-          prochain_essai: sql<Date>`now() + ${`${backoffMs(row.tentatives)} milliseconds`}::interval`,
-        })
+        .set({ statut: 'REJECTED', derniere_erreur: `${outcome.code}: ${outcome.reason}`.slice(0, 1000), done_at: new Date(), tentatives: sql<number>`tentatives + 1` })
         .where('id', '=', row.id)
-        .execute()
-        .catch(() => {});
-      if (!(error instanceof PaymentUnavailableError)) options.log('warn', 'payment relay: unexpected failure', { orderId: row.commande_id, error: message });
+        .execute();
+      report.rejected++;
+      options.log('error', 'payment operation rejected by the provider', { orderId: row.commande_id, reference: row.reference, operation: row.operation, reason: outcome.reason });
+      return false;
     }
+  } catch (error) {
+    report.retried++;
+    const message = (error as Error).message;
+    await db
+      .updateTable('sortie_paiement')
+      .set({
+        tentatives: sql<number>`tentatives + 1`,
+        derniere_erreur: message.slice(0, 1000),
+        prochain_essai: sql<Date>`now() + ${`${backoffMs(row.tentatives)} milliseconds`}::interval`,
+      })
+      .where('id', '=', row.id)
+      .execute()
+      .catch(() => {});
+    if (!(error instanceof PaymentUnavailableError)) options.log('warn', 'payment relay: unexpected failure', { orderId: row.commande_id, error: message });
+    return false;
   }
-  return report;
 }
 
 export interface PaymentRelay {
