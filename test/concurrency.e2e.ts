@@ -9,7 +9,7 @@ import { localSecrets } from '../cluster/secrets.ts';
 import type { SiteId } from '../lib/sites.ts';
 import { makeGid, type ParticipantVote, type ParticipantWork } from '../lib/twopc/work.ts';
 import { simulate } from '../sim/simulator.ts';
-import { attemptStats, finalizeIntent, lockWaiters, placeOrder, recordIntent, session } from './support/orders.ts';
+import { attemptStats, finalizeIntent, lockWaiters, placeOrder, recordIntent, session, TEST_HOLDER } from './support/orders.ts';
 import { ownClient, ownProduct } from './support/fixtures.ts';
 import { until } from './support/until.ts';
 import { serversInRoleOrder } from '../cluster/running-topology.ts';
@@ -218,7 +218,7 @@ describe('distributed deadlock: two orders locking Dakar and Thiès in opposite 
     const run = (o: typeof x, through: SiteClient, attempt: number): Promise<DriverResult> => {
       const driver = new OrderDriver({
         sites: through, directory: { commitPrepared: async () => {}, rollbackPrepared: async () => {} }, payments: { authorize: () => Promise.reject(new Error('no payment here')) },
-        faults: { reached: () => {} }, config: orderMachineConfig(1), log: () => {}, leaseMarginMs: 0, minAttemptMs: 0,
+        faults: { reached: () => {} }, config: orderMachineConfig(1), log: () => {}, leaseMarginMs: 0, minAttemptMs: 0, holder: TEST_HOLDER,
       });
       const plan = planShares(strategy, o.decisionSite, o.works, attempt);
       return driver.transact(o.id, o.decisionSite, { plan: async () => ({ gid: o.gid, ...plan }) }, Deadline.after(60_000));

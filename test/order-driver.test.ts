@@ -115,7 +115,7 @@ function planner(): OrderPlanner & { attempts: number } {
 }
 
 function driver(sites: SiteClient, payments: PaymentProvider, directory: DirectoryBranches = scriptedDirectory([])) {
-  return new OrderDriver({ sites, directory, payments, faults: { reached: () => {} }, config: orderMachineConfig(5), log: () => {}, leaseMarginMs: 1_000, minAttemptMs: 10 });
+  return new OrderDriver({ sites, directory, payments, faults: { reached: () => {} }, config: orderMachineConfig(5), log: () => {}, leaseMarginMs: 1_000, minAttemptMs: 10, holder: 'orders:dakar#00000000-0000-4000-8000-000000000001' });
 }
 
 const request = { orderId: 'o-1', clientId: 1, key: 'k', fingerprint: 'f', amount: 100, method: 'WAVE' as const, clientSite: 'dakar' as const };

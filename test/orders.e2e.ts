@@ -9,6 +9,8 @@ import { armFault, graphql, internalHeaders, recoverySettings, serviceUrl, sql, 
 import { expectNothingPrepared, expectOrdersAtomic, expectStockConserved, fingerprint, preparedTransactions, stockAt } from './support/invariants.ts';
 import { asAdmin, asCustomer } from './support/tokens.ts';
 import { settledPayment } from './support/payments.ts';
+import { until } from './support/until.ts';
+import { randomUUID } from 'node:crypto';
 
 interface PlaceOrderData {
   placeOrder: { order: { id: string; site: string } | null; error: { code: string; message: string; productId: string | null; available: number | null } | null };
@@ -256,5 +258,28 @@ describe('recovery after a coordinator crash (presumed abort, decision at the cl
       const cancelled = await graphql('mutation($id: ID!) { cancelOrder(id: $id) { id } }', { id: last!.id }, { url: serviceUrl('orders'), headers: await asAdmin() });
       expect(cancelled.errors).toBeUndefined();
     }
+  });
+
+  it('a customer who asks again once the coordinator is back is served at once: its new run takes over the lease the dead run held', async () => {
+    const keyed = { ...crashing, idempotencyKey: `cle-${randomUUID()}` };
+    await armFault('after-prepare:1');
+    await expect(placeOrder(keyed)).rejects.toThrow();
+    await restartOrders();
+    // the crashed attempt's prepared share is rolled back first: its rows are free again
+    await until('recovery to roll back the crashed attempt', async () => (await recoverNow()) && (await preparedTransactions()).length === 0);
+    const [intent] = await sql<{ commande_id: string; statut: string; lease_ms: number }>('dakar',
+      'SELECT commande_id, statut, extract(epoch from (bail - now())) * 1000 AS lease_ms FROM intention_commande WHERE client_id = 1 AND cle_idempotence = $1', [keyed.idempotencyKey]);
+    // still PENDING under a live lease, which outlives the order's own deadline by a margin: waited
+    // for, the retry would answer SITE_UNAVAILABLE ("pending") until the lease expired
+    expect(intent!.statut).toBe('PENDING');
+    expect(Number(intent!.lease_ms)).toBeGreaterThan(0);
+    const again = await placeOrder(keyed);
+    expect(again.error).toBeNull();
+    expect(again.order!.id).toBe(intent!.commande_id);
+    expect(await settledPayment('dakar', intent!.commande_id)).toBe('CAPTURE');
+    await expectOrdersAtomic();
+    await expectStockConserved();
+    const cancelled = await graphql('mutation($id: ID!) { cancelOrder(id: $id) { id } }', { id: intent!.commande_id }, { url: serviceUrl('orders'), headers: await asAdmin() });
+    expect(cancelled.errors).toBeUndefined();
   });
 });

@@ -24,6 +24,7 @@ import { gatewayOrigin, graphql, internalHeaders, serviceUrl, sql, topology } fr
 import { expectNothingPrepared, expectOrdersAtomic, expectStockConserved, preparedTransactions, stockAt } from './support/invariants.ts';
 import { asAdmin, asCustomer } from './support/tokens.ts';
 import { until } from './support/until.ts';
+import { TEST_HOLDER } from './support/orders.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -248,7 +249,7 @@ describe('failover of the Dakar primary (kill -9, promotion, rebuild, fail back)
     await participant('dakar', PREPARE, { gid: decided.gid, orderId: decided.orderId, motif: 'COMMANDE', stock: [{ productId: 160, delta: -1 }] });
     // a decision transaction confirms the order's intent, recorded first at the client's site
     const intent = await graphql<{ _beginOrder: string }>('mutation($i: String!) { _beginOrder(intent: $i) }', {
-      i: JSON.stringify({ orderId: decided.orderId, clientId: 2, key: null, fingerprint: '0'.repeat(64), amount: prix, method: 'CASH_ON_DELIVERY', leaseMs: 600_000 }),
+      i: JSON.stringify({ orderId: decided.orderId, clientId: 2, key: null, fingerprint: '0'.repeat(64), amount: prix, method: 'CASH_ON_DELIVERY', leaseMs: 600_000, holder: TEST_HOLDER }),
     }, { url: serviceUrl('region-thies'), headers: internalHeaders() });
     expect(JSON.parse(intent.data!._beginOrder).outcome).toBe('NEW');
     await participant('thies', COMMIT_LOCAL, {

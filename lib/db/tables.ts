@@ -100,6 +100,8 @@ export interface IntentionCommandeTable {
   montant: number;
   methode: PaiementMethode;
   bail: Timestamp;
+  /** The lease's holder, `orders:<site>#<run>` (lib/twopc/intent.ts); null for an intent moved with its client. */
+  titulaire: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

@@ -15,9 +15,25 @@ export const OrderIntentSchema = z.object({
   method: PaymentMethodSchema,
   /** How long the caller holds the order before another caller or recovery may take it over. */
   leaseMs: z.number().int().positive().max(600_000),
+  /** The caller: a coordinator and the run of its process (see leaseHolder). */
+  holder: z.string().regex(/^[a-z0-9:-]{1,60}#[0-9a-f-]{36}$/),
 });
 
 export type OrderIntent = z.infer<typeof OrderIntentSchema>;
+
+/** A lease holder: `coordinator` names the coordinator (one process at a time), `run` its current process. */
+export const leaseHolder = (coordinator: string, run: string): string => `${coordinator}#${run}`;
+
+/**
+ * Whether a lease held by `held` may pass to `claimer` before it expires: when both are runs of the
+ * same coordinator, the holder's run has ended (a coordinator runs one process at a time), and its
+ * lease protects nothing any more.
+ */
+export function heldByEndedRun(held: string | null, claimer: string): boolean {
+  if (held === null || held === claimer) return false;
+  const coordinatorOf = (holder: string) => holder.slice(0, holder.lastIndexOf('#'));
+  return coordinatorOf(held) === coordinatorOf(claimer);
+}
 
 /**
  * NEW: recorded, the caller drives the order. TAKEN_OVER: an expired lease passed to the caller

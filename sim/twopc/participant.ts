@@ -14,6 +14,8 @@ export interface Intent extends Omit<OrderRequest, 'clientSite'> {
   status: 'PENDING' | 'CONFIRMED' | 'FAILED';
   code: string | null;
   leaseUntil: number;
+  /** The coordinator's run (its epoch) that holds the lease: a later run takes it over at once. */
+  holder: number;
 }
 
 export interface OutboxRow {
@@ -101,8 +103,9 @@ export class SimParticipant {
         if (intent.status === 'CONFIRMED') return { outcome: 'CONFIRMED', orderId: intent.orderId };
         if (intent.status === 'FAILED') return { outcome: 'FAILED', orderId: intent.orderId, code: intent.code ?? 'INTERNAL' };
         if (intent.orderId === request.orderId) return { outcome: 'NEW', orderId: intent.orderId }; // a duplicate of this claim
-        if (intent.leaseUntil > now) return { outcome: 'PENDING', orderId: intent.orderId };
+        if (intent.leaseUntil > now && request.holder <= intent.holder) return { outcome: 'PENDING', orderId: intent.orderId };
         intent.leaseUntil = request.leaseUntil;
+        intent.holder = request.holder;
         return { outcome: 'TAKEN_OVER', orderId: intent.orderId };
       }
     }

@@ -407,7 +407,7 @@ export class World {
         const req = machine.request!;
         this.rpc(id, site, () => site.claimIntent({
           orderId: action.orderId, clientId: req.clientId, key: req.key, fingerprint: req.fingerprint,
-          amount: order.amount, method: req.method, leaseUntil: this.now + WORLD.lease,
+          amount: order.amount, method: req.method, leaseUntil: this.now + WORLD.lease, holder: epoch,
         }, this.now), (answer): OrderEvent => ({ type: 'intent', ...answer }), { type: 'intent-unknown' });
         return;
       }

@@ -27,6 +27,8 @@ import { DEADLINE_HEADER, deadlineFrom } from '../../lib/deadline.ts';
 import { startRecoveryLoop } from './recovery.ts';
 import { ordersResolvers, type OrdersContext } from './resolvers.ts';
 import { SiteClient } from './site-client.ts';
+import { randomUUID } from 'node:crypto';
+import { leaseHolder } from '../../lib/twopc/intent.ts';
 
 export interface OrdersServerOptions {
   topology: Topology;
@@ -67,6 +69,8 @@ export async function createOrdersServer(options: OrdersServerOptions): Promise<
   const maxAttempts = options.maxAttempts ?? 5;
   const driver = new OrderDriver({
     sites, directory: directoryBranches(db), payments, faults: options.faults, config: orderMachineConfig(maxAttempts), log, leaseMarginMs: LEASE_MARGIN_MS, minAttemptMs: MIN_ATTEMPT_MS,
+    // a new run each start: the intents an earlier run of this coordinator held pass to it at once
+    holder: leaseHolder(`orders:${options.site ?? 'central'}`, randomUUID()),
   });
   // this site's copy of the client directory (cluster/logical-copies.ts), unless told to read the coordinator's
   const directoryPool = options.site ? new FollowingPool(topology, options.site, { target: 'primary', applicationName: 'teranga-orders-directory', max: 5 }) : null;

@@ -2,9 +2,11 @@
  * Orders as a customer places them, straight at the coordinator or through the gateway, and the
  * coordinator's internal endpoints (recovery, attempt counters); restarts with test settings.
  */
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { stopService, up } from '../../cluster/cluster.ts';
 import { connectionString, type ServiceName } from '../../lib/topology.ts';
+import { leaseHolder } from '../../lib/twopc/intent.ts';
 import { graphql, internalHeaders, serverNamed, serviceUrl, topology } from './cluster.ts';
 import { asCustomer } from './tokens.ts';
 
@@ -101,9 +103,12 @@ export async function finalizeIntent(site: string, orderId: string, code: string
 }
 
 /** Records an order's intent at its client's site, as placeOrder does before any attempt (a decision requires it). */
+/** The lease holder of the intents a test records by hand: no coordinator's run. */
+export const TEST_HOLDER = leaseHolder('test', randomUUID());
+
 export async function recordIntent(site: string, orderId: string, clientId: number, amount: number): Promise<void> {
   const response = await graphql<{ _beginOrder: string }>('mutation($i: String!) { _beginOrder(intent: $i) }', {
-    i: JSON.stringify({ orderId, clientId, key: null, fingerprint: '0'.repeat(64), amount, method: 'CASH_ON_DELIVERY', leaseMs: 600_000 }),
+    i: JSON.stringify({ orderId, clientId, key: null, fingerprint: '0'.repeat(64), amount, method: 'CASH_ON_DELIVERY', leaseMs: 600_000, holder: TEST_HOLDER }),
   }, { url: serviceUrl(`region-${site}` as ServiceName), headers: internalHeaders() });
   const outcome = response.data ? (JSON.parse(response.data._beginOrder) as { outcome: string }).outcome : JSON.stringify(response.errors);
   if (outcome !== 'NEW') throw new Error(`intent of ${orderId} not recorded: ${outcome}`);

@@ -71,6 +71,8 @@ export interface DriverDeps {
   leaseMarginMs: number;
   /** Below this remaining budget no call starts that needs one. */
   minAttemptMs: number;
+  /** Who claims the intents: this coordinator and the run of its process (lib/twopc/intent.ts leaseHolder). */
+  holder: string;
 }
 
 export interface DriverResult {
@@ -248,7 +250,7 @@ export class OrderDriver {
         try {
           const answer = await sites.beginOrder(action.site, {
             orderId: action.orderId, clientId: request.clientId, key: request.key, fingerprint: request.fingerprint,
-            amount: request.amount, method: request.method, leaseMs,
+            amount: request.amount, method: request.method, leaseMs, holder: this.deps.holder,
           }, FENCE_TIMEOUT_MS);
           switch (answer.outcome) {
             case 'NEW':

@@ -6,7 +6,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { SiteDatabase } from '../../../lib/db/tables.ts';
-import type { FinalizeOutcome, FinalizeRequest, IntentOutcome, OrderIntent } from '../../../lib/twopc/intent.ts';
+import { heldByEndedRun, type FinalizeOutcome, type FinalizeRequest, type IntentOutcome, type OrderIntent } from '../../../lib/twopc/intent.ts';
 
 export async function beginOrder(db: Kysely<SiteDatabase>, intent: OrderIntent): Promise<IntentOutcome> {
   return db.transaction().execute(async (trx) => {
@@ -21,6 +21,7 @@ export async function beginOrder(db: Kysely<SiteDatabase>, intent: OrderIntent):
         montant: intent.amount,
         methode: intent.method,
         bail: sql<Date>`now() + ${`${intent.leaseMs} milliseconds`}::interval`,
+        titulaire: intent.holder,
       })
       // a concurrent call with the same key waits on the unique index, then reads its row
       .onConflict((oc) => oc.columns(['client_id', 'cle_idempotence']).doNothing())
@@ -29,7 +30,7 @@ export async function beginOrder(db: Kysely<SiteDatabase>, intent: OrderIntent):
     if (inserted) return { outcome: 'NEW', orderId: intent.orderId };
     const existing = await trx
       .selectFrom('intention_commande')
-      .select(['commande_id', 'empreinte', 'statut', 'code_erreur', 'message_erreur', sql<number>`extract(epoch from (bail - now())) * 1000`.as('remaining')])
+      .select(['commande_id', 'empreinte', 'statut', 'code_erreur', 'message_erreur', 'titulaire', sql<number>`extract(epoch from (bail - now())) * 1000`.as('remaining')])
       .where('client_id', '=', intent.clientId)
       .where('cle_idempotence', '=', intent.key)
       .forUpdate()
@@ -39,10 +40,11 @@ export async function beginOrder(db: Kysely<SiteDatabase>, intent: OrderIntent):
     if (existing.statut === 'CONFIRMED') return { outcome: 'CONFIRMED', orderId };
     if (existing.statut === 'FAILED') return { outcome: 'FAILED', orderId, code: existing.code_erreur ?? 'CONFLICT', message: existing.message_erreur ?? '' };
     const remaining = Number(existing.remaining);
-    if (remaining > 0) return { outcome: 'PENDING', orderId, leaseRemainingMs: Math.ceil(remaining) };
+    // a live lease of the claimer's own coordinator, held by an earlier run of it, protects nothing
+    if (remaining > 0 && !heldByEndedRun(existing.titulaire, intent.holder)) return { outcome: 'PENDING', orderId, leaseRemainingMs: Math.ceil(remaining) };
     await trx
       .updateTable('intention_commande')
-      .set({ bail: sql<Date>`now() + ${`${intent.leaseMs} milliseconds`}::interval`, updated_at: sql<Date>`now()` })
+      .set({ bail: sql<Date>`now() + ${`${intent.leaseMs} milliseconds`}::interval`, titulaire: intent.holder, updated_at: sql<Date>`now()` })
       .where('commande_id', '=', orderId)
       .execute();
     return { outcome: 'TAKEN_OVER', orderId };
