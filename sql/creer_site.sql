@@ -60,6 +60,8 @@ BEGIN;
 \ir ../migrations/site/009_statistiques.sql
 -- copies locales : publication du stock, battement, annuaire des clients
 \ir ../migrations/site/011_copies_locales.sql
+-- détenteur du bail d'une intention de commande (coordinateur et exécution de son processus)
+\ir ../migrations/site/012_titulaire_intention.sql
 
 COMMIT;
 
