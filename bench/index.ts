@@ -469,11 +469,13 @@ function sim2pc() {
   figure('sim2pc.seconds', seconds, 's', 1);
   figure('sim2pc.schedules_per_s', clean.schedules / seconds, '/s', 0);
   figure('sim2pc.violations', clean.failing.length);
-  for (const [key, n] of Object.entries(c)) figure(`sim2pc.paths.${key.replace(/[A-Z]/g, (l) => `_${l.toLowerCase()}`)}`, n);
+  // figure keys are lower case: camelCase names become snake_case
+  const snake = (name: string) => name.replace(/[A-Z]/g, (l) => `_${l.toLowerCase()}`);
+  for (const [key, n] of Object.entries(c)) figure(`sim2pc.paths.${snake(key)}`, n);
   for (const defect of DEFECTS) {
     const planted = sweep(1, seeds, { defect });
     console.log(`  planted ${defect}: first caught at seed ${planted.failing[0]?.seed ?? '—'}, ${planted.failing.length} failing seeds of ${planted.schedules}`);
-    const key = `sim2pc.${defect.replace(/[A-Z]/g, (l) => `_${l.toLowerCase()}`)}`;
+    const key = `sim2pc.${snake(defect)}`;
     figure(`${key}.first_seed`, planted.failing[0]?.seed ?? 0);
     figure(`${key}.failing`, planted.failing.length);
   }

@@ -123,8 +123,11 @@ export async function recoverOnce(options: RecoveryOptions, now = Date.now()): P
  * minutes, and the in-doubt shares of the next pass waited that long with their rows locked.
  */
 export async function checkPayments(options: Pick<RecoveryOptions, 'sites' | 'driver' | 'timeoutMs' | 'log'>, site: SiteId, report: Pick<RecoveryReport, 'relayed' | 'paymentProblems'>): Promise<void> {
-  let relay: Promise<number> | null = null;
-  const relayOnce = (at: SiteId) => (relay ??= options.sites.relayPayments(at));
+  const relays = new Map<SiteId, Promise<number>>();
+  const relayOnce = (at: SiteId) => {
+    if (!relays.has(at)) relays.set(at, options.sites.relayPayments(at));
+    return relays.get(at)!;
+  };
   try {
     // young rows are the relay's own business: it was kicked by the commit that wrote them
     for (const seen of await options.sites.paymentsToCheck(site, options.timeoutMs)) {

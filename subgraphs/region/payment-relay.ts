@@ -84,7 +84,11 @@ export async function relayOnce(options: RelayOptions): Promise<RelayReport> {
   // rows of one order one after another, in id order (a refund waits for its capture); orders
   // side by side: the provider's latency, not this site, bounds a pass that drives them one by one
   const byOrder = new Map<string, (typeof rows)[number][]>();
-  for (const row of rows) byOrder.set(row.commande_id, [...(byOrder.get(row.commande_id) ?? []), row]);
+  for (const row of rows) {
+    const group = byOrder.get(row.commande_id);
+    if (group) group.push(row);
+    else byOrder.set(row.commande_id, [row]);
+  }
   const queue = [...byOrder.values()];
   const worker = async () => {
     for (let group = queue.shift(); group; group = queue.shift()) {
