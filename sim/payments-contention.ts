@@ -20,6 +20,7 @@ import { reconcileCluster } from '../lib/payments/reconcile-sources.ts';
 import type { Mismatch } from '../lib/payments/reconcile.ts';
 import { SITE_IDS, type SiteId } from '../lib/sites.ts';
 import { connectionString, serviceByName, type DatabaseRole, type ServiceName, type Topology } from '../lib/topology.ts';
+import { eachAtMost } from '../lib/each-at-most.ts';
 
 export interface ContentionOptions {
   orders: number;
@@ -181,16 +182,11 @@ export async function runPaymentsContention(topology: Topology, options: Content
     answers.set(order.key, { orderId: null, code: 'NO_ANSWER' });
   };
 
-  const queue = [...plan];
-  await Promise.all(
-    Array.from({ length: options.concurrency }, async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) {
-        await placeOne(next);
-        answered++;
-        await maybeKill();
-      }
-    }),
-  );
+  await eachAtMost(plan, options.concurrency, async (next) => {
+    await placeOne(next);
+    answered++;
+    await maybeKill();
+  });
   await restarting;
   clearInterval(sampler);
   await readStats();

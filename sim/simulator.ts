@@ -27,6 +27,7 @@ import { checkConflictSerializability, type SerializabilityResult } from './seri
 import { adjustStock, ledgerMark, ledgerSince, readStock, readUnlocked, writeBlindly, type LedgerLine } from './site-stock.ts';
 import { checkStockInvariants, type StockChange, type StockViolation } from './stock-invariants.ts';
 import { expectedDemandPerProduct, generateWorkload, homeWarehouse, type SimulatedOrder } from './workload.ts';
+import { eachAtMost } from '../lib/each-at-most.ts';
 
 export const SIMULATION_STRATEGIES = ['locking', 'timestamp', 'none'] as const;
 export type SimulationStrategy = (typeof SIMULATION_STRATEGIES)[number];
@@ -322,33 +323,29 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       const runId = randomBytes(4).toString('hex');
       const answers: OrderAnswer[] = [];
       const unsafeRecords: RecordedTransaction[] = [];
-      let next = 0;
       let pendingRetries = 0;
       const started = performance.now();
-      const worker = async () => {
-        for (let i = next++; i < workload.length; i = next++) {
-          const order = workload[i]!;
-          const t0 = performance.now();
-          if (strategy === 'none') {
-            const { outcome, accesses } = await unsafeOrder(cluster, order, options.writeDelayMs ?? DEFAULTS.writeDelayMs);
-            answers.push({ index: i, outcome, orderId: null, latencyMs: performance.now() - t0 });
-            unsafeRecords.push({ id: `sim-${i}`, status: outcome === 'CONFIRMED' ? 'committed' : 'aborted', accesses });
-          } else {
-            // SITE_UNAVAILABLE means "outcome pending, retry with the same key" (a site answered too
-            // late, as on a loaded machine): a customer asks again until the outcome is settled
-            const key = `sim-${runId}-${i}`;
-            let answer = await placeOrder(topology, order, key);
-            for (let retry = 0; answer.outcome === 'SITE_UNAVAILABLE' && retry < PENDING_RETRIES.max; retry++) {
-              pendingRetries++;
-              await sleep(PENDING_RETRIES.pauseMs);
-              answer = await placeOrder(topology, order, key);
-            }
-            answers.push({ index: i, ...answer, latencyMs: performance.now() - t0 });
+      const run = async (order: (typeof workload)[number], i: number) => {
+        const t0 = performance.now();
+        if (strategy === 'none') {
+          const { outcome, accesses } = await unsafeOrder(cluster, order, options.writeDelayMs ?? DEFAULTS.writeDelayMs);
+          answers.push({ index: i, outcome, orderId: null, latencyMs: performance.now() - t0 });
+          unsafeRecords.push({ id: `sim-${i}`, status: outcome === 'CONFIRMED' ? 'committed' : 'aborted', accesses });
+        } else {
+          // SITE_UNAVAILABLE means "outcome pending, retry with the same key" (a site answered too
+          // late, as on a loaded machine): a customer asks again until the outcome is settled
+          const key = `sim-${runId}-${i}`;
+          let answer = await placeOrder(topology, order, key);
+          for (let retry = 0; answer.outcome === 'SITE_UNAVAILABLE' && retry < PENDING_RETRIES.max; retry++) {
+            pendingRetries++;
+            await sleep(PENDING_RETRIES.pauseMs);
+            answer = await placeOrder(topology, order, key);
           }
+          answers.push({ index: i, ...answer, latencyMs: performance.now() - t0 });
         }
       };
       progress(`${workload.length} orders, ${options.concurrency} at a time, strategy ${strategy}`);
-      await Promise.all(Array.from({ length: Math.min(options.concurrency, workload.length) }, worker));
+      await eachAtMost(workload, options.concurrency, run);
       const elapsedMs = performance.now() - started;
       const statsAfter = statsBefore ? await coordinatorStats(topology) : null;
 

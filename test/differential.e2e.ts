@@ -11,6 +11,7 @@ import { generateCorpus, type CorpusQuery } from './support/read-corpus.ts';
 import { graphql, sql, type GraphQLResponse } from './support/cluster.ts';
 import { asAdmin } from './support/tokens.ts';
 import { startReference, type Reference } from './support/unsharded-reference.ts';
+import { eachAtMost } from '../lib/each-at-most.ts';
 
 let admin: Record<string, string> = {};
 let reference: Reference;
@@ -51,23 +52,18 @@ describe('the routed gateway and an unsharded reference', () => {
     const found: (string | null)[] = new Array<string | null>(corpus.length).fill(null);
     let withData = 0;
     // a few queries in flight at once: the corpus only reads, and each answer is compared on its own
-    let next = 0;
-    const compare = async () => {
-      for (let i = next++; i < corpus.length; i = next++) {
-        const item = corpus[i]!;
-        const [routed, single] = await Promise.all([
-          graphql(item.query, item.variables, { headers: { ...admin, ...item.headers } }),
-          graphql(item.query, item.variables, { url: reference.url }),
-        ]);
-        const a = outcome(routed);
-        const b = outcome(single);
-        if (JSON.stringify(b.data).length > 40) withData++;
-        if (JSON.stringify(a) !== JSON.stringify(b)) {
-          found[i] = `${item.name}\n    ${item.query} ${JSON.stringify(item.variables)}\n    gateway:   ${JSON.stringify(a).slice(0, 400)}\n    reference: ${JSON.stringify(b).slice(0, 400)}`;
-        }
+    await eachAtMost(corpus, 4, async (item, i) => {
+      const [routed, single] = await Promise.all([
+        graphql(item.query, item.variables, { headers: { ...admin, ...item.headers } }),
+        graphql(item.query, item.variables, { url: reference.url }),
+      ]);
+      const a = outcome(routed);
+      const b = outcome(single);
+      if (JSON.stringify(b.data).length > 40) withData++;
+      if (JSON.stringify(a) !== JSON.stringify(b)) {
+        found[i] = `${item.name}\n    ${item.query} ${JSON.stringify(item.variables)}\n    gateway:   ${JSON.stringify(a).slice(0, 400)}\n    reference: ${JSON.stringify(b).slice(0, 400)}`;
       }
-    };
-    await Promise.all(Array.from({ length: 4 }, compare));
+    });
     const differences = found.filter((d): d is string => d !== null);
     console.info(`differential corpus: ${corpus.length} queries (${withData} with non-trivial data), ${differences.length} differences`);
     for (const difference of differences) console.info(difference);

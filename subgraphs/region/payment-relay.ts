@@ -10,6 +10,7 @@ import { sql, type Kysely } from 'kysely';
 import type { OperationPaiement, PaiementStatut, SiteDatabase } from '../../lib/db/tables.ts';
 import { PaymentUnavailableError, type PaymentsClient, type TransitionOutcome } from '../../lib/payments/client.ts';
 import { passRunner } from '../../lib/service/pass-runner.ts';
+import { eachAtMost } from '../../lib/each-at-most.ts';
 
 export interface RelayOptions {
   db: Kysely<SiteDatabase>;
@@ -89,13 +90,9 @@ export async function relayOnce(options: RelayOptions): Promise<RelayReport> {
     if (group) group.push(row);
     else byOrder.set(row.commande_id, [row]);
   }
-  const queue = [...byOrder.values()];
-  const worker = async () => {
-    for (let group = queue.shift(); group; group = queue.shift()) {
-      for (const row of group) if (!(await relayRow(options, row, report))) break;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(RELAY_CONCURRENCY, queue.length) }, worker));
+  await eachAtMost([...byOrder.values()], RELAY_CONCURRENCY, async (group) => {
+    for (const row of group) if (!(await relayRow(options, row, report))) break;
+  });
   return report;
 }
 
