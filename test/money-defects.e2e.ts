@@ -7,7 +7,7 @@
  * for another order.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DEADLINE_HEADER } from '../lib/deadline.ts';
 import { everyCoordinatorRecovery, graphql, serviceUrl, sql } from './support/cluster.ts';
 import { expectNothingPrepared, expectOrdersAtomic, expectStockConserved, preparedTransactions, stockAt } from './support/invariants.ts';
@@ -88,13 +88,15 @@ describe('defect 10 and idempotency: the same key for a different order', () => 
 });
 
 describe('defects 2 and 3: an unclear outcome is settled by asking, never guessed', () => {
+  // the coordinator waits 2 s for a site; the site waits up to 20 s for a row lock
+  beforeAll(async () => {
+    await restart(['orders', 'region-dakar'], SLOW_SITE);
+  });
   afterAll(async () => {
     await restart(['orders', 'region-dakar']);
   });
 
   it('defect 3: a one-site order whose site answers too late is settled by asking: ABORT is recorded before the caller hears of the failure, and it never commits', async () => {
-    // the coordinator waits 2 s for a site; the site waits up to 20 s for a row lock
-    await restart(['orders', 'region-dakar'], SLOW_SITE);
     // product 125 is ordered by no other suite: Dakar holds some, so the order is Dakar's alone
     const before = await stockAt('dakar', 125);
     expect(before).toBeGreaterThan(0);
@@ -133,7 +135,6 @@ describe('defects 2 and 3: an unclear outcome is settled by asking, never guesse
   });
 
   it('defect 2: an in-doubt outcome voids nothing; the order commits and is captured, and a retry with the key returns it', async () => {
-    await restart(['orders', 'region-dakar'], SLOW_SITE);
     const k = key();
     const held = await session('dakar');
     try {
@@ -275,8 +276,8 @@ describe('defect 7: errors keep their meaning', () => {
 });
 
 describe('defect 8: one deadline from the gateway down', () => {
-  // Dakar's gateway gives a subgraph 5 s here (15 s by default), so that waiting it out is short
-  const GATEWAY_DEADLINE_MS = 5_000;
+  // Dakar's gateway gives a subgraph 3 s here (15 s by default), so that waiting it out is short
+  const GATEWAY_DEADLINE_MS = 3_000;
   afterAll(async () => {
     await normalProvider();
     await restart(['gateway']);
@@ -286,7 +287,7 @@ describe('defect 8: one deadline from the gateway down', () => {
     await restart(['gateway'], { TERANGA_SUBGRAPH_TIMEOUT_MS: String(GATEWAY_DEADLINE_MS) });
     const k = key();
     // the provider answers after the gateway's deadline has passed
-    await setProviderBehaviour({ delayMs: GATEWAY_DEADLINE_MS + 2_000 });
+    await setProviderBehaviour({ delayMs: GATEWAY_DEADLINE_MS + 1_000 });
     const response = await graphql<{ placeOrder: { order: unknown; error: { code: string } | null } }>(
       'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id } error { code message } } }',
       { i: { clientId: '8', items: [{ productId: '123', quantity: 1 }], idempotencyKey: k } },
