@@ -52,7 +52,7 @@ describe('the routed gateway and an unsharded reference', () => {
     const found: (string | null)[] = new Array<string | null>(corpus.length).fill(null);
     let withData = 0;
     // a few queries in flight at once: the corpus only reads, and each answer is compared on its own
-    await eachAtMost(corpus, 4, async (item, i) => {
+    await eachAtMost(corpus, 8, async (item, i) => {
       const [routed, single] = await Promise.all([
         graphql(item.query, item.variables, { headers: { ...admin, ...item.headers } }),
         graphql(item.query, item.variables, { url: reference.url }),

@@ -9,6 +9,7 @@
  */
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
+import DataLoader from 'dataloader';
 import { GraphQLError, type GraphQLFieldResolver } from 'graphql';
 import pg from 'pg';
 import { parseIntegerId, parseUuid } from '../../lib/domain/identifiers.ts';
@@ -21,7 +22,20 @@ import { DEFAULT_QUERY_LIMITS, queryLimits } from '../../gateway/query-limits.ts
 import { serverNamed, topology } from './cluster.ts';
 
 type Row = Record<string, unknown>;
-type Resolver = GraphQLFieldResolver<Row, unknown, Record<string, unknown>>;
+/**
+ * Per request, the rows of every parent a field asks for, read in one statement (a page of 50
+ * products, or of every client with their orders, would otherwise be hundreds of reads over the
+ * foreign tables): keyed by the parent's id, filtered by its fragment where the view spans sites.
+ */
+interface Context {
+  readonly stock: DataLoader<unknown, Row[]>;
+  readonly ordersOfClient: DataLoader<unknown, Row[]>;
+  readonly linesOfOrder: DataLoader<unknown, Row[]>;
+  readonly paymentsOfOrder: DataLoader<unknown, Row[]>;
+  readonly clientsById: DataLoader<unknown, Row[]>;
+  readonly productsById: DataLoader<unknown, Row[]>;
+}
+type Resolver = GraphQLFieldResolver<Row, Context, Record<string, unknown>>;
 
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 200;
@@ -66,6 +80,19 @@ export async function startReference(typeDefs: string): Promise<Reference> {
       _client: row.client_id,
     };
   const productById = async (id: unknown) => product(await one('SELECT id, nom, description, prix FROM fdw_products.produit WHERE id = $1', [id]));
+  /** The rows of `text` (which takes the keys as $1) grouped by the column `by`, one group per key. */
+  const groupedBy = (text: string, by: string) => async (keys: readonly unknown[]) => {
+    const found = await rows(text, [keys]);
+    return keys.map((key) => found.filter((row) => row[by] === key));
+  };
+  const loaders = (): Context => ({
+    stock: new DataLoader(groupedBy('SELECT produit_id, site, quantite FROM stock_global WHERE produit_id = ANY($1::int[])', 'produit_id')),
+    ordersOfClient: new DataLoader(groupedBy('SELECT * FROM commande WHERE client_id = ANY($1::int[]) ORDER BY created_at DESC, id', 'client_id')),
+    linesOfOrder: new DataLoader(groupedBy(`SELECT * FROM (${LINES}) l WHERE commande_id = ANY($1::uuid[]) ORDER BY produit_id, site`, 'commande_id')),
+    paymentsOfOrder: new DataLoader(groupedBy('SELECT * FROM paiement WHERE commande_id = ANY($1::uuid[])', 'commande_id')),
+    clientsById: new DataLoader(groupedBy('SELECT * FROM client_fragment WHERE id = ANY($1::int[])', 'id')),
+    productsById: new DataLoader(groupedBy('SELECT id, nom, description, prix FROM fdw_products.produit WHERE id = ANY($1::int[])', 'id')),
+  });
 
   const resolvers: Record<string, Record<string, Resolver>> = {
     Query: {
@@ -103,37 +130,37 @@ export async function startReference(typeDefs: string): Promise<Reference> {
       },
     },
     Product: {
-      stock: async (p) => Number((await one('SELECT COALESCE(sum(quantite), 0) AS n FROM stock_global WHERE produit_id = $1', [p._id]))!.n),
-      inventory: async (p) => {
-        const levels = await rows('SELECT site, quantite FROM stock_global WHERE produit_id = $1', [p._id]);
+      stock: async (p, _, { stock }) => (await stock.load(p._id)).reduce((sum, l) => sum + Number(l.quantite), 0),
+      inventory: async (p, _, { stock }) => {
+        const levels = await stock.load(p._id);
         return SITE_IDS.map((site) => ({ productId: p.id, site: code(site), quantity: levels.find((l) => l.site === site)?.quantite ?? 0 }));
       },
     },
     Client: {
-      orders: async (c) => (await rows('SELECT * FROM commande WHERE client_id = $1 AND site = $2 ORDER BY created_at DESC, id', [c._id, c._site])).map(order),
+      orders: async (c, _, { ordersOfClient }) => (await ordersOfClient.load(c._id)).filter((o) => o.site === c._site).map(order),
     },
     Order: {
-      client: async (o) => client(await one('SELECT * FROM client_fragment WHERE id = $1 AND site = $2', [o._client, o._site])),
-      lines: async (o) =>
-        (await rows(`SELECT * FROM (${LINES}) l WHERE commande_id = $1 AND fragment = $2 ORDER BY produit_id, site`, [o.id, o._site])).map((l) => ({
+      client: async (o, _, { clientsById }) => client((await clientsById.load(o._client)).find((c) => c.site === o._site) ?? null),
+      lines: async (o, _, { linesOfOrder }) =>
+        (await linesOfOrder.load(o.id)).filter((l) => l.fragment === o._site).map((l) => ({
           quantity: l.quantite,
           unitPrice: l.prix_unitaire,
           site: code(l.site),
           _product: l.produit_id,
         })),
-      payment: async (o) => {
-        const p = await one('SELECT * FROM paiement WHERE commande_id = $1 AND site = $2', [o.id, o._site]);
+      payment: async (o, _, { paymentsOfOrder }) => {
+        const p = (await paymentsOfOrder.load(o.id)).find((row) => row.site === o._site);
         return p && { status: paymentStatusOf(String(p.statut)), amount: Number(p.montant), method: p.methode, reference: p.reference };
       },
     },
     OrderLine: {
-      product: (l) => productById(l._product),
+      product: async (l, _, { productsById }) => product((await productsById.load(l._product))[0] ?? null),
     },
   };
   // the same limits as the gateway, so a query it refuses is refused here too
   const limits = queryLimits(DEFAULT_QUERY_LIMITS, { development: true });
-  const server = new ApolloServer({ typeDefs, resolvers, validationRules: limits.validationRules, parseOptions: limits.parseOptions, plugins: [...limits.plugins] });
-  const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } });
+  const server = new ApolloServer<Context>({ typeDefs, resolvers, validationRules: limits.validationRules, parseOptions: limits.parseOptions, plugins: [...limits.plugins] });
+  const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' }, context: async () => loaders() });
   return {
     url,
     async stop() {
