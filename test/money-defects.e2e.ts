@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DEADLINE_HEADER } from '../lib/deadline.ts';
-import { everyCoordinatorRecovery, graphql, serviceUrl, sql } from './support/cluster.ts';
+import { armFault, everyCoordinatorRecovery, graphql, serviceUrl, sql } from './support/cluster.ts';
 import { expectNothingPrepared, expectOrdersAtomic, expectStockConserved, preparedTransactions, stockAt } from './support/invariants.ts';
 import { attemptStats, cancelLockWaiters, lockWaiters, placeOrder, placeOrderAt, recoverNow, restart, session } from './support/orders.ts';
 import { normalProvider, paymentsOfOrder, setProviderBehaviour, settledPayment } from './support/payments.ts';
@@ -202,15 +202,12 @@ describe('defect 4: moveClient copies every order, also one committed during the
 });
 
 describe('defect 6: recovery applies an existing decision at once', () => {
-  afterAll(async () => {
-    await restart(['orders']);
-  });
-
   it('commits the shares of a decided order right after a coordinator restart, whatever the in-doubt timeout', async () => {
     // the other sites' coordinators would apply the decision too, on their own timers: paused, so
-    // that only the restarted coordinator's start-up pass can end the prepared shares
-    onTestFinished(await everyCoordinatorRecovery({ intervalMs: 3_600_000 }));
-    await restart(['orders'], { TERANGA_FAULT: 'after-decision', TERANGA_INDOUBT_TIMEOUT_MS: '600000', TERANGA_RECOVERY_INTERVAL_MS: '600000' });
+    // that only the restarted coordinator's start-up pass can end the prepared shares; what each
+    // had is put back at the end, on the restarted one too
+    onTestFinished(await everyCoordinatorRecovery({ intervalMs: 3_600_000, inDoubtTimeoutMs: 600_000 }));
+    await armFault('after-decision');
     const dakar = await stockAt('dakar', 123);
     const k = key();
     // the coordinator dies right after the decision: the remote shares stay prepared
