@@ -6,7 +6,7 @@
  * scenario with kill -9 of the coordinator and of the provider.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { topology, graphql, internalHeaders, recoverySettings, serviceUrl, sql } from './support/cluster.ts';
+import { armFault, topology, graphql, internalHeaders, recoverySettings, serviceUrl, sql } from './support/cluster.ts';
 import { expectNothingPrepared, expectOrdersAtomic, expectStockConserved, stockAt } from './support/invariants.ts';
 import { DEFAULT_ENV, placeOrder, placeOrderAt, restart } from './support/orders.ts';
 import { normalProvider, paymentsOfOrder, setProviderBehaviour, settledPayment } from './support/payments.ts';
@@ -143,7 +143,7 @@ describe('the payment follows the order', () => {
   });
 
   it('captures after a coordinator crash right after the decision (defect 5), and the ledger survives a kill -9 of the provider', async () => {
-    await restart(['orders'], { TERANGA_FAULT: 'after-decision' });
+    await armFault('after-decision');
     const dakar = await stockAt('dakar', 129);
     await placeOrderAt(serviceUrl('orders'), { clientId: '1', items: [{ productId: '129', quantity: dakar + 1 }], idempotencyKey: `crash-${Date.now()}` }).catch(() => null);
     await restart(['orders']);

@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serverDataDir, stopService, up } from '../cluster/cluster.ts';
+import { serverDataDir, up } from '../cluster/cluster.ts';
 import { copiesResubscribed, failover } from '../cluster/failover.ts';
 import { postmasterPid } from '../cluster/postgres-server.ts';
 import { rebuildStandby } from '../cluster/rebuild-standby.ts';
@@ -19,8 +19,8 @@ import { readState } from '../cluster/state.ts';
 import { clusterStatus } from '../cluster/status.ts';
 import { createDatabasePools } from '../lib/db/database-pools.ts';
 import { makeGid, type ParticipantWork } from '../lib/twopc/work.ts';
-import { connectionString, coordinatorNames, DATABASE_ROLES, primaryOf, serverByName, standbyOf, type DatabaseRole } from '../lib/topology.ts';
-import { gatewayOrigin, graphql, internalHeaders, serviceUrl, sql, topology } from './support/cluster.ts';
+import { connectionString, DATABASE_ROLES, primaryOf, serverByName, standbyOf, type DatabaseRole } from '../lib/topology.ts';
+import { everyCoordinatorRecovery, gatewayOrigin, graphql, internalHeaders, serviceUrl, sql, topology } from './support/cluster.ts';
 import { expectNothingPrepared, expectOrdersAtomic, expectStockConserved, preparedTransactions, stockAt } from './support/invariants.ts';
 import { asAdmin, asCustomer } from './support/tokens.ts';
 import { until } from './support/until.ts';
@@ -49,12 +49,6 @@ const PROBES: Record<DatabaseRole, { table: string; column: string; key: string 
   // the provider's ledger may be empty: its migration record always has a row
   payments: { table: 'teranga_migration', column: 'checksum', key: 'name' },
 };
-
-/** Every site's coordinator: each one's recovery loop settles the prepared shares of every site. */
-async function restartOrders(env: Record<string, string> = {}): Promise<void> {
-  for (const name of coordinatorNames()) await stopService(topology, name);
-  await up(topology, { serviceEnv: env });
-}
 
 async function recoverNow(): Promise<void> {
   await fetch(serviceUrl('orders').replace('/graphql', '/internal/recover'), { method: 'POST', headers: internalHeaders() });
@@ -234,10 +228,12 @@ describe('failover of the Dakar primary (kill -9, promotion, rebuild, fail back)
   let allAcks: Ack[] = [];
   let inheritedPrepared: string[] = [];
   let failedBack = false;
+  let restoreRecovery: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    // recovery resolves only when asked (interval far away), and finds anything prepared old enough
-    await restartOrders({ TERANGA_INDOUBT_TIMEOUT_MS: '500', TERANGA_RECOVERY_INTERVAL_MS: '600000' });
+    // recovery resolves only when asked (interval far away), and finds anything prepared old enough;
+    // every site's coordinator, as each one's recovery loop settles the prepared shares of every site
+    restoreRecovery = await everyCoordinatorRecovery({ inDoubtTimeoutMs: 500, intervalMs: 600_000 });
     const restocked = await graphql('mutation { restock(productId: "154", site: DAKAR, quantity: 300) { quantity } }', {}, { headers: await asAdmin() });
     expect(restocked.errors, JSON.stringify(restocked.errors)).toBeUndefined();
 
@@ -303,7 +299,7 @@ describe('failover of the Dakar primary (kill -9, promotion, rebuild, fail back)
       }
       if (readState(topology)!.rebuildPending?.length) await rebuildStandby(topology, 'dakar');
     }
-    await restartOrders();
+    await restoreRecovery?.();
     // the local copies follow the fail-back before the suites after this one read them
     await copiesResubscribed();
   });
