@@ -118,8 +118,34 @@ export async function startLink(link: ProxiedLink): Promise<RunningLink> {
       client.destroy();
       upstream.destroy();
     };
+    let connected = false;
+    let sent = false;
+    upstream.once('connect', () => {
+      connected = true;
+    });
+    client.once('data', () => {
+      sent = true;
+    });
     client.on('error', closeBoth);
-    upstream.on('error', closeBoth);
+    upstream.on('error', () => {
+      if (connected) return closeBoth();
+      // A target that refuses the connection: the client's is reset (as the target's refusal would
+      // be) a round trip after its request, rather than ended. Node's fetch, hung up on with a
+      // clean end right after connecting, or reset before it wrote its request, may wait forever
+      // with nothing left to wake it, and a service awaiting it at start exits.
+      up.clear();
+      down.clear();
+      const resetNow = () => {
+        if (!client.destroyed) client.resetAndDestroy();
+      };
+      const reset = () => setTimeout(resetNow, link.rttMs);
+      if (sent) reset();
+      else {
+        client.once('data', reset);
+        // a client that never sends is reset all the same, long after any request would have come
+        setTimeout(resetNow, 30_000).unref();
+      }
+    });
     client.on('close', () => {
       sockets.delete(client);
       // let what is in flight towards the target arrive, then close
@@ -127,7 +153,8 @@ export async function startLink(link: ProxiedLink): Promise<RunningLink> {
     });
     upstream.on('close', () => {
       sockets.delete(upstream);
-      setTimeout(() => client.destroy(), half + 1).unref();
+      // a refused connection's client is reset above, not ended
+      if (connected) setTimeout(() => client.destroy(), half + 1).unref();
     });
   });
   await new Promise<void>((resolve, reject) => {
