@@ -11,8 +11,9 @@
  * kept in node_modules/.cache/teranga-services/, with the list of the sources they were built
  * from (for a package, its package.json, which an install rewrites). A bundle is used only while
  * none of those sources changed since (size and modification time); otherwise a service starts
- * through tsx as before, so an edit is never run stale, and the next `up` builds again. Two launchers building at once each write a directory of their own;
- * the pointer to the current one is replaced atomically.
+ * through tsx as before, so an edit is never run stale, and the next `up` builds again. Two
+ * launchers building at once each write a directory of their own; the pointer to the current one
+ * is replaced atomically.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -40,10 +41,10 @@ export const UNBUNDLED_PACKAGES: readonly string[] = [
   'thread-stream',
 ];
 
-/** The bundled packages' CommonJS modules call `require` (Node's built-ins among them), which an ES module must create. */
 // the bundle's own URL, spelled in parts: sourceLocations() rewrites that expression wherever it
 // appears in the project's files, this one included
 const BUNDLE_URL = ['import', 'meta', 'url'].join('.');
+/** The bundled packages' CommonJS modules call `require` (Node's built-ins among them), which an ES module must create. */
 const REQUIRE_IN_ESM = `import { createRequire as __terangaCreateRequire } from 'node:module'; const require = __terangaCreateRequire(${BUNDLE_URL});`;
 
 /** What a build input is recorded as: a project file itself, a package's file by the package's package.json. */
