@@ -161,7 +161,14 @@ export async function createOrdersServer(options: OrdersServerOptions): Promise<
       await Promise.all([db.destroy(), localDirectory?.destroy()]);
     },
   });
-  // Resolve what a previous run left prepared before taking new orders.
-  await recovery.runNow().catch((error: Error) => log('initial recovery failed', { error: error.message }));
+  // Resolve what a previous run left prepared before taking new orders. Nothing listens yet, and
+  // a call's timeout (AbortSignal.timeout) keeps no process alive: a call whose connection was lost
+  // without a word would let the process exit here instead of timing out, so something holds it.
+  const holding = setInterval(() => {}, 60_000);
+  try {
+    await recovery.runNow().catch((error: Error) => log('initial recovery failed', { error: error.message }));
+  } finally {
+    clearInterval(holding);
+  }
   return Object.assign(server, { recovery });
 }
