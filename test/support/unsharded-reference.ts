@@ -79,7 +79,6 @@ export async function startReference(typeDefs: string): Promise<Reference> {
       _site: row.site,
       _client: row.client_id,
     };
-  const productById = async (id: unknown) => product(await one('SELECT id, nom, description, prix FROM fdw_products.produit WHERE id = $1', [id]));
   /** The rows of `text` (which takes the keys as $1) grouped by the column `by`, one group per key. */
   const groupedBy = (text: string, by: string) => async (keys: readonly unknown[]) => {
     const found = await rows(text, [keys]);
@@ -96,9 +95,9 @@ export async function startReference(typeDefs: string): Promise<Reference> {
 
   const resolvers: Record<string, Record<string, Resolver>> = {
     Query: {
-      product: async (_, { id }) => {
+      product: async (_, { id }, { productsById }) => {
         const parsed = parseIntegerId(id);
-        return parsed === null ? null : productById(parsed);
+        return parsed === null ? null : product((await productsById.load(parsed))[0] ?? null);
       },
       products: async (_, args) => {
         const limit = (args.limit as number | null | undefined) ?? DEFAULT_PAGE_SIZE;
