@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTopology, type ProxiedLink } from '../lib/topology.ts';
+import { buildTopology } from '../lib/topology.ts';
 import { startLink, type RunningLink } from '../lib/wan/proxy.ts';
 
 /**

@@ -119,12 +119,8 @@ export async function startLink(link: ProxiedLink): Promise<RunningLink> {
       upstream.destroy();
     };
     let connected = false;
-    let sent = false;
     upstream.once('connect', () => {
       connected = true;
-    });
-    client.once('data', () => {
-      sent = true;
     });
     client.on('error', closeBoth);
     upstream.on('error', () => {
@@ -139,7 +135,7 @@ export async function startLink(link: ProxiedLink): Promise<RunningLink> {
         if (!client.destroyed) client.resetAndDestroy();
       };
       const reset = () => setTimeout(resetNow, link.rttMs);
-      if (sent) reset();
+      if (client.bytesRead > 0) reset();
       else {
         client.once('data', reset);
         // a client that never sends is reset all the same, long after any request would have come
